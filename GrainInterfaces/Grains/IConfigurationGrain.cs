@@ -1,0 +1,40 @@
+namespace Resync.Grains;
+
+/// <summary>
+/// One per deployment (key <see cref="Key"/>): owns the configuration and its epoch counter, persisted.
+/// Each accepted change makes a new epoch, aborts the round of the old one and starts the new one.
+/// </summary>
+[Alias("resync.IConfigurationGrain")]
+public interface IConfigurationGrain : IGrainWithStringKey
+{
+    const string Key = "default";
+
+    /// <summary>Adds logical processors. Processors that are already members change nothing.</summary>
+    [Alias("Join")] Task<ConfigurationChange> Join(ImmutableArray<string> processors);
+
+    /// <summary>Removes processors; they keep their replicas, as a node cut off by a partition would.</summary>
+    [Alias("Leave")] Task<ConfigurationChange> Leave(ImmutableArray<string> processors);
+
+    /// <summary>Removes processors and drops their replicas, as a crash would.</summary>
+    [Alias("Fail")] Task<ConfigurationChange> Fail(ImmutableArray<string> processors);
+
+    [Alias("GetConfiguration")] Task<Configuration> GetConfiguration();
+
+    [Alias("GetStatus")] Task<ResyncStatus> GetStatus();
+
+    /// <summary>The last finished rounds, newest last.</summary>
+    [Alias("GetHistory")] Task<ImmutableArray<RoundSummary>> GetHistory();
+
+    /// <summary>
+    /// Completes with the first round of epoch <paramref name="epoch"/> or later that completed, or
+    /// throws <see cref="TimeoutException"/> naming the epoch and what is pending.
+    /// </summary>
+    [AlwaysInterleave, Alias("WaitForCompletedRound")]
+    Task<RoundSummary> WaitForCompletedRound(long epoch, TimeSpan timeout);
+
+    /// <summary>A sequencer reports that its round ended.</summary>
+    [OneWay, Alias("OnRoundEnded")] Task OnRoundEnded(RoundSummary summary);
+
+    /// <summary>A barrier, exchange or replica reports traffic that it dropped.</summary>
+    [OneWay, Alias("OnDropped")] Task OnDropped(DropCounts counts);
+}

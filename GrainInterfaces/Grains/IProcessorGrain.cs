@@ -1,0 +1,24 @@
+namespace Resync.Grains;
+
+/// <summary>One per processor (key: the processor id): the node that holds one replica of every service.</summary>
+[Alias("resync.IProcessorGrain")]
+public interface IProcessorGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// The sequencer's notice that <paramref name="step"/> is next: activate the previous service,
+    /// stop writes to this one, drain writes in flight, and send the barrier request.
+    /// </summary>
+    [Alias("Prepare")] Task Prepare(RoundStep step);
+
+    /// <summary>After the barrier: init, then process until done, on this processor's replica.</summary>
+    [Alias("Run")] Task<StepReport> Run(RoundStep step);
+
+    /// <summary>After every member's last process answered done: activate the last service.</summary>
+    [Alias("Complete")] Task Complete(RoundStep lastStep);
+
+    /// <summary>Aborts the round of <paramref name="epoch"/> on this processor's replicas.</summary>
+    [AlwaysInterleave, Alias("Abort")] Task Abort(long epoch);
+
+    /// <summary>Drops every replica, as a crash loses a node's memory.</summary>
+    [Alias("Crash")] Task Crash();
+}

@@ -1,0 +1,17 @@
+namespace Resync.Grains;
+
+/// <summary>One per epoch (key: the epoch): the conductor of that epoch's round.</summary>
+[Alias("resync.ISequencerGrain")]
+public interface ISequencerGrain : IGrainWithIntegerKey
+{
+    /// <summary>Starts the round; returns once it runs. A second call is harmless.</summary>
+    [Alias("Start")] Task Start(Configuration configuration);
+
+    /// <summary>Aborts the round (contract item 6); returns when every member has been told.</summary>
+    [AlwaysInterleave, Alias("Abort")] Task Abort(string reason);
+
+    /// <summary>The barrier grain reports that every member arrived at <paramref name="step"/>.</summary>
+    [AlwaysInterleave, Alias("OnBarrierCompleted")] Task OnBarrierCompleted(long epoch, int step);
+
+    [AlwaysInterleave, Alias("GetProgress")] Task<RoundProgress?> GetProgress();
+}

@@ -1,0 +1,24 @@
+namespace Resync.Grains;
+
+/// <summary>
+/// The engine's side of a service replica (one grain per service and processor, key: the processor id).
+/// Service authors do not implement this; they derive from the engine's <c>SyncServiceGrain</c>.
+/// </summary>
+[Alias("resync.ISyncReplica")]
+public interface ISyncReplica : IGrainWithStringKey
+{
+    /// <summary>Stops writes for the round of <paramref name="epoch"/> and returns once writes in flight finished.</summary>
+    [Alias("Gate")] Task Gate(long epoch);
+
+    /// <summary>Runs init, then process until it answers done or the round is aborted.</summary>
+    [Alias("Run")] Task<StepReport> Run(RoundStep step);
+
+    /// <summary>Switches to the state built in the round of <paramref name="epoch"/>; at most once per round.</summary>
+    [Alias("Activate")] Task Activate(long epoch);
+
+    /// <summary>Discards what the round of <paramref name="epoch"/> staged; idempotent.</summary>
+    [AlwaysInterleave, Alias("Abort")] Task Abort(long epoch);
+
+    /// <summary>Forgets everything, as a crash would.</summary>
+    [AlwaysInterleave, Alias("Drop")] Task Drop();
+}

@@ -1,0 +1,62 @@
+using Resync.Diagnostics;
+using Resync.Protocol;
+
+namespace Resync.Engine;
+
+/// <summary>
+/// One per epoch: holds the epoch's <see cref="RoundBarrier"/>, tells the sequencer when a step's
+/// barrier completes, and reports what it drops. A barrier that was never opened (an old epoch's,
+/// re-activated by a late request) knows no members and drops everything as stale.
+/// </summary>
+internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain, IBarrierGrain
+{
+    private RoundBarrier? _barrier;
+
+    private long Epoch => this.GetPrimaryKeyLong();
+
+    public Task Open(Configuration configuration, int steps)
+    {
+        if (configuration.Epoch != Epoch)
+        {
+            throw new ArgumentException($"Barrier of epoch {Epoch} cannot open for epoch {configuration.Epoch}.", nameof(configuration));
+        }
+
+        _barrier ??= new RoundBarrier(configuration, steps);
+        return Task.CompletedTask;
+    }
+
+    public async Task<BarrierVerdict> Arrive(BarrierRequest request)
+    {
+        var verdict = _barrier?.Arrive(request) ?? BarrierVerdict.Stale;
+        switch (verdict)
+        {
+            case BarrierVerdict.Completed:
+                LogCompleted(logger, Epoch, request.Step);
+                await GrainFactory.GetGrain<ISequencerGrain>(Epoch).OnBarrierCompleted(Epoch, request.Step);
+                break;
+            case BarrierVerdict.Stale or BarrierVerdict.Refused or BarrierVerdict.Duplicate:
+                LogDropped(logger, verdict, request.Epoch, request.Step, request.Processor, Epoch);
+                var dropped = DropCounts.None.Add(verdict);
+                ResyncInstruments.RecordDropped(dropped);
+                await GrainFactory.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).OnDropped(dropped);
+                break;
+        }
+
+        return verdict;
+    }
+
+    public Task Close()
+    {
+        _barrier?.Close();
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    public Task<ImmutableArray<string>> GetMissing(int step) => Task.FromResult(_barrier?.Missing(step) ?? []);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Barrier of epoch {Epoch} step {Step} completed.")]
+    private static partial void LogCompleted(ILogger logger, long epoch, int step);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Barrier dropped a {Verdict} request (epoch {RequestEpoch}, step {Step}, processor {Processor}) at the barrier of epoch {Epoch}.")]
+    private static partial void LogDropped(ILogger logger, BarrierVerdict verdict, long requestEpoch, int step, string processor, long epoch);
+}

@@ -1,0 +1,16 @@
+namespace Resync.Engine;
+
+internal sealed partial class ConfigurationGrain
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Epoch {Epoch} accepted ({Reason}): {Members} members, {Survivors} survivors.")]
+    private static partial void LogAdvanced(ILogger logger, long epoch, string reason, int members, int survivors);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A {Reason} proposal changed nothing; epoch stays {Epoch}.")]
+    private static partial void LogUnchanged(ILogger logger, string reason, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Resuming: the round of epoch {Epoch} never completed (last completed epoch {CompletedEpoch}); starting a new epoch with the same members.")]
+    private static partial void LogResuming(ILogger logger, long epoch, long completedEpoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The sequencer of epoch {Epoch} did not confirm its abort.")]
+    private static partial void LogAbortFailed(ILogger logger, Exception exception, long epoch);
+}

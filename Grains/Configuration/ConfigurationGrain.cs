@@ -1,0 +1,171 @@
+using Resync.Diagnostics;
+using Resync.Hosting;
+using Resync.Protocol;
+
+namespace Resync.Engine;
+
+/// <summary>
+/// One per deployment: owns the configuration and its epoch counter (contract item 1), persisted before
+/// any round of a new epoch starts, so epochs only grow, also across a restart of the whole cluster.
+/// Each accepted change aborts the round in flight and starts the new epoch's round. When it activates
+/// and finds that the persisted epoch's round never completed (its sequencer died with a silo, or the
+/// cluster stopped mid-round), it starts a new epoch with the same members.
+/// </summary>
+[KeepAlive]
+internal sealed partial class ConfigurationGrain(
+    [PersistentState("configuration", ResyncOptions.StorageName)] IPersistentState<ConfigurationState> state,
+    SyncServiceRegistry services,
+    IOptions<ResyncOptions> options,
+    TimeProvider time,
+    ILogger<ConfigurationGrain> logger) : Grain, IConfigurationGrain
+{
+    private readonly RoundHistory _history = new(options.Value.HistoryLength);
+    private ConfigurationLedger _ledger = new(Configuration.Initial);
+    private DropCounts _dropped = DropCounts.None;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _ledger = new ConfigurationLedger(state.State.Configuration);
+        var current = _ledger.Current;
+        if (current.Epoch > state.State.CompletedEpoch)
+        {
+            LogResuming(logger, current.Epoch, state.State.CompletedEpoch);
+            await AdvanceAsync(current with { Epoch = current.Epoch + 1, Survivors = current.Members }, $"round of epoch {current.Epoch} never completed");
+        }
+    }
+
+    public Task<ConfigurationChange> Join(ImmutableArray<string> processors) =>
+        ChangeAsync(_ledger.Join(Validate(processors)), "join");
+
+    public Task<ConfigurationChange> Leave(ImmutableArray<string> processors) =>
+        ChangeAsync(_ledger.Remove(Validate(processors)), "leave");
+
+    public async Task<ConfigurationChange> Fail(ImmutableArray<string> processors)
+    {
+        var failed = Validate(processors);
+        var change = await ChangeAsync(_ledger.Remove(failed), "fail");
+
+        // A crash loses the node's memory, members or not.
+        await Task.WhenAll(failed.Select(p => GrainFactory.GetGrain<IProcessorGrain>(p).Crash()));
+        return change;
+    }
+
+    public Task<Configuration> GetConfiguration() => Task.FromResult(_ledger.Current);
+
+    public async Task<ResyncStatus> GetStatus()
+    {
+        var current = _ledger.Current;
+        RoundProgress? round = null;
+        if (_history.LastCompleted is { } last && last.Epoch == current.Epoch)
+        {
+            round = new RoundProgress(last.Epoch, RoundPhase.Completed, last.Steps.Length - 1, null, [], last.Steps, default, last.Duration, null);
+        }
+        else if (current.Epoch > 0)
+        {
+            round = await Sequencer(current.Epoch).GetProgress();
+        }
+
+        return new ResyncStatus(current, round, _dropped, services.Names);
+    }
+
+    public Task<ImmutableArray<RoundSummary>> GetHistory() => Task.FromResult(_history.Rounds);
+
+    public async Task<RoundSummary> WaitForCompletedRound(long epoch, TimeSpan timeout)
+    {
+        var waiter = _history.WaitForCompleted(epoch);
+        try
+        {
+            return await waiter.WaitAsync(timeout, time);
+        }
+        catch (TimeoutException)
+        {
+            _history.Forget(waiter);
+            var status = await GetStatus();
+            var round = status.Round;
+            throw new TimeoutException(
+                $"No round of epoch {epoch} or later completed within {timeout.TotalSeconds:F1} s. " +
+                $"Current epoch {status.Configuration.Epoch}; round phase {round?.Phase.ToString() ?? "unknown"}, " +
+                $"step {round?.Step} ({round?.Service}), pending [{string.Join(", ", round?.Pending ?? [])}].");
+        }
+    }
+
+    public async Task OnRoundEnded(RoundSummary summary)
+    {
+        _history.Add(summary);
+        if (summary.Outcome == RoundPhase.Completed && summary.Epoch == _ledger.Current.Epoch && summary.Epoch > state.State.CompletedEpoch)
+        {
+            state.State.CompletedEpoch = summary.Epoch;
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task OnDropped(DropCounts counts)
+    {
+        _dropped = _dropped.Add(counts);
+        return Task.CompletedTask;
+    }
+
+    private async Task<ConfigurationChange> ChangeAsync(Configuration? next, string reason)
+    {
+        if (next is null)
+        {
+            LogUnchanged(logger, reason, _ledger.Current.Epoch);
+            return new ConfigurationChange(false, _ledger.Current);
+        }
+
+        await AdvanceAsync(next, reason);
+        return new ConfigurationChange(true, next);
+    }
+
+    /// <summary>Persists <paramref name="next"/>, then aborts the round in flight and starts the new one.</summary>
+    private async Task AdvanceAsync(Configuration next, string reason)
+    {
+        var previous = _ledger.Current;
+        state.State.Configuration = next;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.Configuration = previous;
+            throw;
+        }
+
+        _ledger.Commit(next);
+        LogAdvanced(logger, next.Epoch, reason, next.Members.Length, next.Survivors.Length);
+
+        if (previous.Epoch > 0)
+        {
+            try
+            {
+                await Sequencer(previous.Epoch).Abort($"superseded by epoch {next.Epoch} ({reason})").WaitAsync(options.Value.AbortTimeout, time);
+            }
+            catch (Exception exception)
+            {
+                // A sequencer that cannot be reached cannot activate anything either: replicas refuse an
+                // older epoch once they see the new one.
+                LogAbortFailed(logger, exception, previous.Epoch);
+            }
+        }
+
+        await Sequencer(next.Epoch).Start(next);
+    }
+
+    private ISequencerGrain Sequencer(long epoch) => GrainFactory.GetGrain<ISequencerGrain>(epoch);
+
+    private static ImmutableArray<string> Validate(ImmutableArray<string> processors)
+    {
+        if (processors.IsDefaultOrEmpty)
+        {
+            throw new ArgumentException("Name at least one processor.", nameof(processors));
+        }
+
+        foreach (var processor in processors)
+        {
+            ProcessorId.Validate(processor);
+        }
+
+        return processors;
+    }
+}

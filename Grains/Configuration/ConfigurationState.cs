@@ -1,0 +1,10 @@
+namespace Resync.Engine;
+
+/// <summary>What the configuration grain persists: the configuration (with its epoch) and the last completed epoch.</summary>
+[GenerateSerializer, Alias("resync.configuration-state")]
+public sealed class ConfigurationState
+{
+    [Id(0)] public Configuration Configuration { get; set; } = Configuration.Initial;
+
+    [Id(1)] public long CompletedEpoch { get; set; }
+}

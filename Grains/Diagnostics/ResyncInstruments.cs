@@ -1,0 +1,39 @@
+using System.Diagnostics.Metrics;
+
+namespace Resync.Diagnostics;
+
+/// <summary>The engine's <see cref="System.Diagnostics.Metrics"/> instruments (meter "Resync").</summary>
+internal static class ResyncInstruments
+{
+    public const string MeterName = "Resync";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    public static readonly Counter<long> RoundsStarted =
+        Meter.CreateCounter<long>("resync.rounds.started", description: "Rounds started, one per accepted configuration.");
+
+    public static readonly Counter<long> RoundsCompleted =
+        Meter.CreateCounter<long>("resync.rounds.completed", description: "Rounds in which every service was activated on every member.");
+
+    public static readonly Counter<long> RoundsAborted =
+        Meter.CreateCounter<long>("resync.rounds.aborted", description: "Rounds superseded by a newer configuration or failed.");
+
+    public static readonly Histogram<double> RoundDuration =
+        Meter.CreateHistogram<double>("resync.round.duration", unit: "ms", description: "From the round's start to the last activation on the last member.");
+
+    public static readonly Histogram<double> StepDuration =
+        Meter.CreateHistogram<double>("resync.step.duration", unit: "ms", description: "One step: barrier wait plus init and process on every member.");
+
+    public static readonly Histogram<double> BarrierWait =
+        Meter.CreateHistogram<double>("resync.barrier.wait", unit: "ms", description: "From a step's notice to its barrier's completion.");
+
+    public static readonly Counter<long> Dropped =
+        Meter.CreateCounter<long>("resync.traffic.dropped", description: "Barrier requests and round traffic dropped: stale, refused or duplicate (tag 'kind').");
+
+    public static void RecordDropped(DropCounts counts)
+    {
+        if (counts.Stale > 0) Dropped.Add(counts.Stale, new KeyValuePair<string, object?>("kind", "stale"));
+        if (counts.Refused > 0) Dropped.Add(counts.Refused, new KeyValuePair<string, object?>("kind", "refused"));
+        if (counts.Duplicate > 0) Dropped.Add(counts.Duplicate, new KeyValuePair<string, object?>("kind", "duplicate"));
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Hosting;
+using Resync.Placement;
+using Resync.Services;
+
+namespace Resync.Hosting;
+
+public static class ResyncSiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds the Resync engine to a silo. Register sync services afterwards with
+    /// <see cref="AddSyncService{TGrain}"/>; the order of registration is the order of synchronization.
+    /// A grain storage named <see cref="ResyncOptions.StorageName"/> must exist; in-memory storage is
+    /// added when none is configured.
+    /// </summary>
+    public static ISiloBuilder AddResync(this ISiloBuilder builder, Action<ResyncOptions>? configure = null)
+    {
+        var services = builder.Services;
+        if (services.Any(s => s.ServiceType == typeof(SyncServiceRegistry)))
+        {
+            return builder;
+        }
+
+        services.AddOptions<ResyncOptions>().BindConfiguration(ResyncOptions.SectionName).ValidateOnStart();
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.AddSingleton<IValidateOptions<ResyncOptions>, ResyncOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SyncServiceRegistry>();
+        services.AddPlacementDirector<ProcessorPlacement, ProcessorPlacementDirector>();
+        if (!services.Any(s => s.IsKeyedService && Equals(s.ServiceKey, ResyncOptions.StorageName)))
+        {
+            builder.AddMemoryGrainStorage(ResyncOptions.StorageName);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Registers a sync service: one replica grain of <typeparamref name="TGrain"/> per processor.</summary>
+    public static ISiloBuilder AddSyncService<TGrain>(this ISiloBuilder builder, string name)
+        where TGrain : SyncServiceGrain
+    {
+        builder.AddResync();
+        var registration = new SyncServiceRegistration(name, typeof(TGrain));
+        var existing = builder.Services
+            .Where(s => s.ServiceType == typeof(SyncServiceRegistration))
+            .Select(s => (SyncServiceRegistration)s.ImplementationInstance!)
+            .ToList();
+        SyncServiceRegistry.Validate(existing, registration);
+        builder.Services.AddSingleton(registration);
+        return builder;
+    }
+}

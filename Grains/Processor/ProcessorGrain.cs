@@ -1,0 +1,111 @@
+using Resync.Hosting;
+using Resync.Placement;
+
+namespace Resync.Engine;
+
+/// <summary>
+/// One per processor: the node. It follows the sequencer's notices for the newest epoch it has seen
+/// and ignores older ones, activates and gates its replicas, and sends its barrier requests. Reentrant,
+/// so that a newer epoch's notice or an abort gets in while a replica is busy; the epoch is checked again
+/// after every await.
+/// </summary>
+[Reentrant, KeepAlive, ProcessorPlacement]
+internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogger<ProcessorGrain> logger)
+    : Grain, IProcessorGrain
+{
+    private long _epoch;
+    private long _abortedThrough;
+    private int _step = -1;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public async Task Prepare(RoundStep step)
+    {
+        var epoch = step.Epoch;
+        if (!Follow(step))
+        {
+            LogStaleNotice(logger, "prepare", epoch, step.Step, Id, _epoch);
+            return;
+        }
+
+        if (step.Step > 0)
+        {
+            await Replica(step.Step - 1).Activate(epoch);
+        }
+
+        if (!IsCurrent(epoch))
+        {
+            return;
+        }
+
+        await Replica(step.Step).Gate(epoch);
+        if (!IsCurrent(epoch))
+        {
+            return;
+        }
+
+        var verdict = await GrainFactory.GetGrain<IBarrierGrain>(epoch).Arrive(new BarrierRequest(epoch, step.Step, Id));
+        LogArrived(logger, epoch, step.Step, step.Service, Id, verdict);
+    }
+
+    public Task<StepReport> Run(RoundStep step)
+    {
+        if (!IsCurrent(step.Epoch) || step.Step != _step)
+        {
+            LogStaleNotice(logger, "run", step.Epoch, step.Step, Id, _epoch);
+            return Task.FromResult(new StepReport(Id, false, 0));
+        }
+
+        return Replica(step.Step).Run(step);
+    }
+
+    public async Task Complete(RoundStep lastStep)
+    {
+        if (!IsCurrent(lastStep.Epoch) || lastStep.Step != _step)
+        {
+            LogStaleNotice(logger, "complete", lastStep.Epoch, lastStep.Step, Id, _epoch);
+            return;
+        }
+
+        await Replica(lastStep.Step).Activate(lastStep.Epoch);
+    }
+
+    public async Task Abort(long epoch)
+    {
+        _abortedThrough = Math.Max(_abortedThrough, epoch);
+        if (epoch != _epoch || _step < 0)
+        {
+            return;
+        }
+
+        // The service in flight, and the one before it, whose activation may not have happened yet:
+        // the abort reaches them whether they are processing, done and waiting, or at the barrier.
+        var steps = _step > 0 ? new[] { _step - 1, _step } : [_step];
+        await Task.WhenAll(steps.Select(s => Replica(s).Abort(epoch)));
+        LogAborted(logger, epoch, _step, Id);
+    }
+
+    public async Task Crash()
+    {
+        await Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Drop()));
+        LogCrashed(logger, Id, _epoch);
+        _step = -1;
+        DeactivateOnIdle();
+    }
+
+    private bool Follow(RoundStep step)
+    {
+        if (step.Epoch < _epoch || step.Epoch <= _abortedThrough || (step.Epoch == _epoch && step.Step <= _step))
+        {
+            return false;
+        }
+
+        _epoch = step.Epoch;
+        _step = step.Step;
+        return true;
+    }
+
+    private bool IsCurrent(long epoch) => epoch == _epoch && epoch > _abortedThrough;
+
+    private ISyncReplica Replica(int step) => services.Replica(GrainFactory, step, Id);
+}

@@ -1,0 +1,196 @@
+namespace Resync.Protocol;
+
+/*
+ * The round: how one epoch's configuration re-synchronizes every service.
+ *
+ * A round belongs to one epoch and is never reused (contract item 1). It goes through the registered
+ * services in order, one step per service (item 2). Step k has two halves:
+ *
+ *   Barrier(k)     Each member activates service k-1 on its replica (the state built in step k-1),
+ *                  stops writes to service k, drains writes in flight, and sends its barrier request
+ *                  for (epoch, k). Activation of k-1 is therefore folded into the way to barrier k:
+ *                  service k-1 is activated on a member before that member can arrive at barrier k,
+ *                  and barrier k cannot complete before every member has arrived (items 2, 3 and 5).
+ *   Processing(k)  Only once barrier k is complete: every member runs init, then process until done,
+ *                  on its replica of service k. Whatever a replica sends is delivered before its
+ *                  process answers done (item 4). When every member is done, step k+1 begins.
+ *
+ * After the last step every member activates the last service (Activating), and the round is
+ * Completed. Activation of service k happens only after every member's process for k answered done,
+ * and at most once per member, because a member receives exactly one notice that activates k.
+ *
+ * A newer configuration aborts the round from any phase (item 6): Abort is accepted in every
+ * non-terminal phase and afterwards every input is stale. The sequencer then tells every member,
+ * whose replicas discard what the round staged whether they were processing, done and waiting for
+ * the others, or still at the barrier. Nothing of an aborted round is activated: the sequencer checks
+ * the phase after every await, and replicas refuse callbacks of epochs they saw aborted (item 7).
+ *
+ * This class holds no Orleans types, sends nothing and never blocks: the sequencer grain drives it
+ * and performs the calls. Inputs that arrive out of turn (a barrier completion for another step, a
+ * done from a processor that is not pending) return false and change nothing. A transition that the
+ * sequencer could only request through a bug throws.
+ */
+internal sealed class Round
+{
+    private readonly TimeProvider _time;
+    private readonly HashSet<string> _pending = new(StringComparer.Ordinal);
+    private readonly List<StepTiming> _steps = [];
+    private readonly long _startedAt;
+    private long _phaseStartedAt;
+
+    public Round(Configuration configuration, ImmutableArray<string> services, TimeProvider time)
+    {
+        Configuration = configuration;
+        Services = services;
+        _time = time;
+        _startedAt = _phaseStartedAt = time.GetTimestamp();
+        StartedAt = time.GetUtcNow();
+    }
+
+    public Configuration Configuration { get; }
+
+    public ImmutableArray<string> Services { get; }
+
+    public long Epoch => Configuration.Epoch;
+
+    public RoundPhase Phase { get; private set; } = RoundPhase.Starting;
+
+    /// <summary>The current step; -1 before the first barrier.</summary>
+    public int Step { get; private set; } = -1;
+
+    public string? Service => Step >= 0 && Step < Services.Length ? Services[Step] : null;
+
+    public DateTimeOffset StartedAt { get; }
+
+    public string? AbortReason { get; private set; }
+
+    public bool IsOver => Phase is RoundPhase.Completed or RoundPhase.Aborted;
+
+    public IReadOnlyList<StepTiming> Steps => _steps;
+
+    /// <summary>How long the members took to arrive at the barrier of the current or last step.</summary>
+    public TimeSpan LastBarrierWait { get; private set; }
+
+    /// <summary>Members the current phase waits for (processing and activating; the barrier knows its own).</summary>
+    public IReadOnlyCollection<string> Pending => _pending;
+
+    /// <summary>Moves to the barrier of the next step; returns false if the round is over.</summary>
+    public bool EnterBarrier(int step)
+    {
+        if (IsOver)
+        {
+            return false;
+        }
+
+        var expected = Step + 1;
+        if (step != expected || step >= Services.Length || !(Phase == RoundPhase.Starting || (Phase == RoundPhase.Processing && _pending.Count == 0)))
+        {
+            throw new InvalidOperationException($"Epoch {Epoch}: cannot enter barrier {step} from {Phase} of step {Step}.");
+        }
+
+        Step = step;
+        Enter(RoundPhase.Barrier);
+        return true;
+    }
+
+    /// <summary>Barrier <paramref name="step"/> is complete: every member may init and process its service.</summary>
+    public bool CompleteBarrier(int step)
+    {
+        if (Phase != RoundPhase.Barrier || step != Step)
+        {
+            return false;
+        }
+
+        LastBarrierWait = Elapsed(_phaseStartedAt);
+        Enter(RoundPhase.Processing);
+        _pending.UnionWith(Configuration.Members);
+        return true;
+    }
+
+    /// <summary>A member's process answered done; true when it was the last one of the step.</summary>
+    public bool ProcessorDone(string processor, int step)
+    {
+        if (Phase != RoundPhase.Processing || step != Step || !_pending.Remove(processor))
+        {
+            return false;
+        }
+
+        if (_pending.Count > 0)
+        {
+            return false;
+        }
+
+        _steps.Add(new StepTiming(Step, Services[Step], LastBarrierWait, Elapsed(_phaseStartedAt)));
+        return true;
+    }
+
+    /// <summary>Every member's last process answered done: activate the last service everywhere.</summary>
+    public bool BeginActivation()
+    {
+        if (IsOver)
+        {
+            return false;
+        }
+
+        var ready = Services.Length == 0 ? Phase == RoundPhase.Starting
+            : Phase == RoundPhase.Processing && Step == Services.Length - 1 && _pending.Count == 0;
+        if (!ready)
+        {
+            throw new InvalidOperationException($"Epoch {Epoch}: cannot activate from {Phase} of step {Step}.");
+        }
+
+        Enter(RoundPhase.Activating);
+        _pending.UnionWith(Configuration.Members);
+        return true;
+    }
+
+    public bool ProcessorActivated(string processor) => Phase == RoundPhase.Activating && _pending.Remove(processor);
+
+    /// <summary>Every member activated the last service: the round is complete.</summary>
+    public bool Complete()
+    {
+        if (Phase != RoundPhase.Activating || _pending.Count > 0)
+        {
+            return false;
+        }
+
+        Enter(RoundPhase.Completed);
+        return true;
+    }
+
+    /// <summary>Aborts the round from any phase; false if it was already over.</summary>
+    public bool Abort(string reason)
+    {
+        if (IsOver)
+        {
+            return false;
+        }
+
+        AbortReason = reason;
+        Enter(RoundPhase.Aborted);
+        return true;
+    }
+
+    public RoundProgress Progress(ImmutableArray<string> barrierMissing) => new(
+        Epoch,
+        Phase,
+        Step,
+        Service,
+        Phase == RoundPhase.Barrier ? barrierMissing : _pending.Order(StringComparer.Ordinal).ToImmutableArray(),
+        [.. _steps],
+        StartedAt,
+        Elapsed(_startedAt),
+        AbortReason);
+
+    public RoundSummary Summary() =>
+        new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason);
+
+    private void Enter(RoundPhase phase)
+    {
+        Phase = phase;
+        _phaseStartedAt = _time.GetTimestamp();
+        _pending.Clear();
+    }
+
+    private TimeSpan Elapsed(long since) => _time.GetElapsedTime(since);
+}

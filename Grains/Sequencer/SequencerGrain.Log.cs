@@ -1,0 +1,31 @@
+namespace Resync.Engine;
+
+internal sealed partial class SequencerGrain
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Round of epoch {Epoch} started: {Members} members, {Services} services.")]
+    private static partial void LogRoundStarted(ILogger logger, long epoch, int members, int services);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Epoch {Epoch} step {Step} ({Service}): notice sent to every member.")]
+    private static partial void LogStepStarted(ILogger logger, long epoch, int step, string service);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Epoch {Epoch} step {Step} ({Service}) done: barrier {BarrierMs:F3} ms, processing {ProcessingMs:F3} ms.")]
+    private static partial void LogStepCompleted(ILogger logger, long epoch, int step, string service, double barrierMs, double processingMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Round of epoch {Epoch} completed in {DurationMs:F3} ms.")]
+    private static partial void LogRoundCompleted(ILogger logger, long epoch, double durationMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Round of epoch {Epoch} aborted at step {Step} ({Service}): {Reason}.")]
+    private static partial void LogRoundAborted(ILogger logger, long epoch, int step, string? service, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Round of epoch {Epoch} failed at step {Step} ({Service}).")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception, long epoch, int step, string? service);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch} step {Step}: the notice to processor {Processor} failed.")]
+    private static partial void LogNoticeFailed(ILogger logger, Exception exception, long epoch, int step, string processor);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch}: not every member confirmed the abort within {TimeoutMs} ms.")]
+    private static partial void LogAbortIncomplete(ILogger logger, Exception exception, long epoch, double timeoutMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped a stale barrier completion for epoch {Epoch} step {Step} at the sequencer of epoch {Current}.")]
+    private static partial void LogStaleBarrierCompletion(ILogger logger, long epoch, int step, long current);
+}

@@ -1,0 +1,237 @@
+using Resync.Diagnostics;
+using Resync.Hosting;
+using Resync.Protocol;
+
+namespace Resync.Engine;
+
+/// <summary>
+/// One per epoch: the conductor of that epoch's <see cref="Round"/> (the protocol and its invariants are
+/// described there). It runs the round as one asynchronous loop on the grain's scheduler and turns every
+/// transition into calls: notices to all members at once, the barrier's completion from the barrier
+/// grain, init and process on every member in parallel, the final activation. It is reentrant so that an
+/// abort, a barrier completion or a progress query gets in while the loop awaits; the loop checks the
+/// round's phase after every await, so nothing of an aborted round is sent after its abort.
+/// </summary>
+[Reentrant]
+internal sealed partial class SequencerGrain(
+    SyncServiceRegistry services,
+    IOptions<ResyncOptions> options,
+    TimeProvider time,
+    ILogger<SequencerGrain> logger) : Grain, ISequencerGrain
+{
+    private readonly CancellationTokenSource _aborted = new();
+    private Round? _round;
+    private TaskCompletionSource? _barrierCompleted;
+    private string? _abortedBeforeStart;
+
+    private long Epoch => this.GetPrimaryKeyLong();
+
+    public Task Start(Configuration configuration)
+    {
+        if (configuration.Epoch != Epoch)
+        {
+            throw new ArgumentException($"The sequencer of epoch {Epoch} cannot run epoch {configuration.Epoch}.", nameof(configuration));
+        }
+
+        if (_round is not null || _abortedBeforeStart is not null)
+        {
+            return Task.CompletedTask;
+        }
+
+        _round = new Round(configuration, services.Names, time);
+        ResyncInstruments.RoundsStarted.Add(1);
+        LogRoundStarted(logger, Epoch, configuration.Members.Length, services.Count);
+        _ = RunAsync(_round);
+        return Task.CompletedTask;
+    }
+
+    public async Task Abort(string reason)
+    {
+        if (_round is null)
+        {
+            // An abort that overtakes the start disarms it: this epoch's round never runs.
+            _abortedBeforeStart ??= reason;
+            return;
+        }
+
+        if (!_round.Abort(reason))
+        {
+            return;
+        }
+
+        await _aborted.CancelAsync();
+        await EndAsync(_round);
+    }
+
+    public Task OnBarrierCompleted(long epoch, int step)
+    {
+        if (epoch != Epoch || _round is null || !_round.CompleteBarrier(step))
+        {
+            LogStaleBarrierCompletion(logger, epoch, step, Epoch);
+            return Task.CompletedTask;
+        }
+
+        _barrierCompleted?.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    public async Task<RoundProgress?> GetProgress()
+    {
+        if (_round is null)
+        {
+            return null;
+        }
+
+        var missing = _round.Phase == RoundPhase.Barrier
+            ? await Barrier.GetMissing(_round.Step)
+            : [];
+        return _round.Progress(missing);
+    }
+
+    private IBarrierGrain Barrier => GrainFactory.GetGrain<IBarrierGrain>(Epoch);
+
+    private IProcessorGrain Processor(string id) => GrainFactory.GetGrain<IProcessorGrain>(id);
+
+    private async Task RunAsync(Round round)
+    {
+        var configuration = round.Configuration;
+        var members = configuration.Members;
+        try
+        {
+            await Barrier.Open(configuration, round.Services.Length);
+            for (var step = 0; step < round.Services.Length; step++)
+            {
+                var barrierCompleted = _barrierCompleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (!round.EnterBarrier(step))
+                {
+                    return;
+                }
+
+                var notice = new RoundStep(configuration, step, round.Services[step]);
+                LogStepStarted(logger, Epoch, step, notice.Service);
+                if (members.IsEmpty)
+                {
+                    OnBarrierCompletedWithoutMembers(round, step);
+                }
+
+                foreach (var member in members)
+                {
+                    ObserveNotice(Processor(member).Prepare(notice), member, step);
+                }
+
+                await barrierCompleted.Task.WaitAsync(_aborted.Token);
+                ResyncInstruments.BarrierWait.Record(round.LastBarrierWait.TotalMilliseconds);
+
+                await Task.WhenAll(members.Select(member => RunOnAsync(round, notice, member)));
+                if (round.IsOver)
+                {
+                    return;
+                }
+
+                if (round.Pending.Count > 0)
+                {
+                    // A replica stopped without answering done: only an abort does that, and the abort ends the round.
+                    return;
+                }
+
+                var timing = round.Steps[^1];
+                ResyncInstruments.StepDuration.Record((timing.BarrierWait + timing.Processing).TotalMilliseconds);
+                LogStepCompleted(logger, Epoch, step, notice.Service, timing.BarrierWait.TotalMilliseconds, timing.Processing.TotalMilliseconds);
+            }
+
+            if (!round.BeginActivation())
+            {
+                return;
+            }
+
+            if (round.Services.Length > 0)
+            {
+                var last = new RoundStep(configuration, round.Services.Length - 1, round.Services[^1]);
+                await Task.WhenAll(members.Select(async member =>
+                {
+                    await Processor(member).Complete(last);
+                    round.ProcessorActivated(member);
+                }));
+            }
+            else
+            {
+                foreach (var member in members)
+                {
+                    round.ProcessorActivated(member);
+                }
+            }
+
+            if (round.Complete())
+            {
+                await EndAsync(round);
+            }
+        }
+        catch (OperationCanceledException) when (_aborted.IsCancellationRequested)
+        {
+            // Abort ended the round and reported it.
+        }
+        catch (Exception exception)
+        {
+            LogRoundFailed(logger, exception, Epoch, round.Step, round.Service);
+            if (round.Abort($"step {round.Step} ({round.Service}) failed: {exception.Message}"))
+            {
+                await _aborted.CancelAsync();
+                await EndAsync(round);
+            }
+        }
+    }
+
+    private async Task RunOnAsync(Round round, RoundStep step, string member)
+    {
+        var report = await Processor(member).Run(step);
+        if (report.Completed)
+        {
+            round.ProcessorDone(member, step.Step);
+        }
+    }
+
+    private void OnBarrierCompletedWithoutMembers(Round round, int step)
+    {
+        if (round.CompleteBarrier(step))
+        {
+            _barrierCompleted?.TrySetResult();
+        }
+    }
+
+    private void ObserveNotice(Task notice, string member, int step) =>
+        notice.ContinueWith(
+            t => LogNoticeFailed(logger, t.Exception!.GetBaseException(), Epoch, step, member),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Current);
+
+    /// <summary>Closes the barrier, tells every member of an aborted round, and reports the outcome.</summary>
+    private async Task EndAsync(Round round)
+    {
+        var summary = round.Summary();
+        if (round.Phase == RoundPhase.Aborted)
+        {
+            ResyncInstruments.RoundsAborted.Add(1);
+            LogRoundAborted(logger, Epoch, round.Step, round.Service, round.AbortReason);
+            var told = Task.WhenAll(round.Configuration.Members.Select(member => Processor(member).Abort(Epoch)));
+            try
+            {
+                await told.WaitAsync(options.Value.AbortTimeout, time);
+            }
+            catch (Exception exception)
+            {
+                LogAbortIncomplete(logger, exception, Epoch, options.Value.AbortTimeout.TotalMilliseconds);
+            }
+        }
+        else
+        {
+            ResyncInstruments.RoundsCompleted.Add(1);
+            ResyncInstruments.RoundDuration.Record(summary.Duration.TotalMilliseconds);
+            LogRoundCompleted(logger, Epoch, summary.Duration.TotalMilliseconds);
+        }
+
+        await Barrier.Close();
+        await GrainFactory.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).OnRoundEnded(summary);
+        DeactivateOnIdle();
+    }
+}

@@ -1,0 +1,198 @@
+using Microsoft.Extensions.DependencyInjection;
+using Resync.Hosting;
+using Resync.Placement;
+using Resync.Protocol;
+
+namespace Resync.Services;
+
+/// <summary>
+/// The base of every sync service: one grain per service and processor, holding that processor's replica.
+/// Derive from it, keep the replica's state in fields (it lives and dies with the processor, as a node's
+/// memory would), implement the four callbacks, and register the class on the silo builder with
+/// <c>AddSyncService&lt;T&gt;(name)</c>. The engine calls the callbacks one at a time, in the contract's
+/// order, and never for a round that this replica saw aborted: <see cref="SyncInitAsync"/> once per round,
+/// <see cref="SyncProcessAsync"/> until it answers done, then <see cref="SyncActivateAsync"/> once, or
+/// <see cref="SyncAbortAsync"/> if the round is superseded after init. Client writes go through
+/// <see cref="EnterWriteAsync"/>, which holds them while the service synchronizes on this replica.
+/// </summary>
+[Reentrant, KeepAlive, ProcessorPlacement]
+public abstract partial class SyncServiceGrain : Grain, ISyncReplica
+{
+    private ReplicaLifecycle _lifecycle = new();
+    private WriteGate? _writes;
+    private SyncRound? _round;
+    private CancellationTokenSource _roundCancellation = new();
+    private Task _callbackInFlight = Task.CompletedTask;
+    private ResyncOptions? _options;
+    private ILogger? _logger;
+    private string? _serviceName;
+
+    /// <summary>The processor whose replica this is.</summary>
+    protected string Processor => this.GetPrimaryKeyString();
+
+    /// <summary>The name under which this service is registered.</summary>
+    protected string ServiceName => _serviceName ??= ServiceProvider.GetRequiredService<SyncServiceRegistry>().NameOf(GetType());
+
+    /// <summary>The epoch of the round whose state this replica serves; 0 before its first round.</summary>
+    protected long ActivatedEpoch => _lifecycle.ActivatedEpoch;
+
+    /// <summary>True while this replica's service synchronizes: writes wait or fail.</summary>
+    protected bool IsSynchronizing => _lifecycle.IsGated;
+
+    private ResyncOptions Options => _options ??= ServiceProvider.GetRequiredService<IOptions<ResyncOptions>>().Value;
+
+    private ILogger Logger => _logger ??= ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
+
+    private WriteGate Writes => _writes ??= new WriteGate(ServiceProvider.GetRequiredService<TimeProvider>());
+
+    /// <summary>Starts this replica's part in a round: reset what a previous round staged and get ready to build.</summary>
+    protected abstract ValueTask SyncInitAsync(SyncRound round, CancellationToken cancellationToken);
+
+    /// <summary>Does a bounded amount of work and answers whether there is more. Send with <see cref="SyncRound.Send"/>.</summary>
+    protected abstract ValueTask<ProcessResult> SyncProcessAsync(SyncRound round, CancellationToken cancellationToken);
+
+    /// <summary>Switches to the state built in this round; every member's process has answered done.</summary>
+    protected abstract ValueTask SyncActivateAsync(SyncRound round, CancellationToken cancellationToken);
+
+    /// <summary>Discards what this round staged and keeps the last activated state.</summary>
+    protected abstract ValueTask SyncAbortAsync(SyncRound round);
+
+    /// <summary>
+    /// Admits one client write (contract item 8): at once when the service is not synchronizing on this
+    /// replica, else after the round activates or aborts it, waiting at most <see cref="ResyncOptions.WriteWait"/>
+    /// before failing with <see cref="RecoveryInProgressException"/>. Dispose the result when the write is done.
+    /// </summary>
+    protected ValueTask<IDisposable> EnterWriteAsync() =>
+        Writes.EnterAsync(Options.WriteWait, () => new RecoveryInProgressException(_lifecycle.Epoch, ServiceName, Processor));
+
+    async Task ISyncReplica.Gate(long epoch)
+    {
+        var verdict = _lifecycle.Gate(epoch, out var superseded);
+        if (verdict == ReplicaVerdict.Stale)
+        {
+            LogStale(Logger, "gate", epoch, ServiceName, Processor, _lifecycle.Epoch);
+            return;
+        }
+
+        if (superseded != 0)
+        {
+            await DiscardStagedAsync(superseded);
+        }
+
+        await Writes.CloseAsync();
+    }
+
+    async Task<StepReport> ISyncReplica.Run(RoundStep step)
+    {
+        var epoch = step.Epoch;
+        var verdict = _lifecycle.Init(epoch);
+        if (verdict != ReplicaVerdict.Apply)
+        {
+            if (verdict == ReplicaVerdict.Stale)
+            {
+                LogStale(Logger, "init", epoch, ServiceName, Processor, _lifecycle.Epoch);
+            }
+
+            return new StepReport(Processor, verdict == ReplicaVerdict.Duplicate && _lifecycle.Phase >= ReplicaPhase.Done, 0);
+        }
+
+        _roundCancellation = new CancellationTokenSource();
+        var round = _round = new SyncRound(step, Processor, GrainFactory.GetGrain<IExchangeGrain>(epoch, ServiceName));
+        await RunCallbackAsync(() => SyncInitAsync(round, _roundCancellation.Token).AsTask());
+
+        var calls = 0;
+        // The epoch is checked before every call of process (contract item 4): an abort interleaves at the awaits.
+        while (_lifecycle.CanProcess(epoch))
+        {
+            calls++;
+            var result = ProcessResult.More;
+            await RunCallbackAsync(async () => result = await SyncProcessAsync(round, _roundCancellation.Token));
+            if (result == ProcessResult.Done && _lifecycle.ProcessDone(epoch))
+            {
+                return new StepReport(Processor, true, calls);
+            }
+
+            await Task.Yield();
+        }
+
+        return new StepReport(Processor, false, calls);
+    }
+
+    async Task ISyncReplica.Activate(long epoch)
+    {
+        switch (_lifecycle.Activate(epoch))
+        {
+            case ReplicaVerdict.Stale:
+                LogStale(Logger, "activate", epoch, ServiceName, Processor, _lifecycle.Epoch);
+                return;
+            case ReplicaVerdict.Duplicate:
+                return;
+        }
+
+        var round = _round!;
+        await RunCallbackAsync(() => SyncActivateAsync(round, _roundCancellation.Token).AsTask());
+        _round = null;
+        Writes.Open();
+    }
+
+    async Task ISyncReplica.Abort(long epoch)
+    {
+        var wasGated = _lifecycle.IsGated;
+        var staged = _lifecycle.Abort(epoch);
+        if (staged != 0)
+        {
+            await DiscardStagedAsync(staged);
+        }
+
+        if (wasGated && !_lifecycle.IsGated)
+        {
+            Writes.Open();
+        }
+    }
+
+    Task ISyncReplica.Drop()
+    {
+        _roundCancellation.Cancel();
+        _lifecycle = new ReplicaLifecycle();
+        _round = null;
+        Writes.Open();
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Runs a callback; an abort may start while it runs, and waits for it (bounded).</summary>
+    private async Task RunCallbackAsync(Func<Task> callback)
+    {
+        var task = callback();
+        _callbackInFlight = task;
+        await task;
+    }
+
+    private async Task DiscardStagedAsync(long epoch)
+    {
+        var round = _round;
+        Debug.Assert(round is not null && round.Epoch == epoch, "staged state without its round");
+        await _roundCancellation.CancelAsync();
+        try
+        {
+            await _callbackInFlight.WaitAsync(Options.AbortGrace, ServiceProvider.GetRequiredService<TimeProvider>());
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException)
+        {
+            // A callback that ignores cancellation does not hold the abort back beyond the grace period.
+        }
+        catch (Exception exception)
+        {
+            LogCallbackFailedBeforeAbort(Logger, exception, epoch, ServiceName, Processor);
+        }
+
+        _round = null;
+        await SyncAbortAsync(round!);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped stale {Callback} for epoch {Epoch} of service {Service} on processor {Processor}, which is at epoch {Current}.")]
+    private static partial void LogStale(ILogger logger, string callback, long epoch, string service, string processor, long current);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A callback of epoch {Epoch} of service {Service} on processor {Processor} failed while its round was aborted.")]
+    private static partial void LogCallbackFailedBeforeAbort(ILogger logger, Exception exception, long epoch, string service, string processor);
+}
