@@ -99,6 +99,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         _roundCancellation = new CancellationTokenSource();
         var round = _round = new SyncRound(step, Processor, GrainFactory.GetGrain<IExchangeGrain>(epoch, ServiceName));
         await RunCallbackAsync(() => SyncInitAsync(round, _roundCancellation.Token).AsTask());
+        await FlushIfCurrentAsync(round);
 
         var calls = 0;
         // The epoch is checked before every call of process (contract item 4): an abort interleaves at the awaits.
@@ -107,6 +108,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
             calls++;
             var result = ProcessResult.More;
             await RunCallbackAsync(async () => result = await SyncProcessAsync(round, _roundCancellation.Token));
+            await FlushIfCurrentAsync(round);
             if (result == ProcessResult.Done && _lifecycle.ProcessDone(epoch))
             {
                 return new StepReport(Processor, true, calls);
@@ -167,6 +169,10 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         _callbackInFlight = task;
         await task;
     }
+
+    // Delivered before the process call that sent it is answered; an aborted round's sends go nowhere.
+    private Task FlushIfCurrentAsync(SyncRound round) =>
+        _lifecycle.CanProcess(round.Epoch) ? round.FlushAsync() : Task.CompletedTask;
 
     private async Task DiscardStagedAsync(long epoch)
     {

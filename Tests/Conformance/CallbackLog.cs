@@ -1,0 +1,150 @@
+namespace Resync.Tests.Conformance;
+
+/// <summary>
+/// The legality of conformance callback logs, as the contract states it. Returns violations as sentences
+/// that name the entries; an empty list means legal.
+/// </summary>
+public static class CallbackLog
+{
+    /// <summary>
+    /// Per replica (service and processor): epochs never go back; each epoch's callbacks are init, process
+    /// at least once, then activate, or init, process any number of times, then abort; nothing follows its
+    /// activate or abort; abort only for epochs older than <paramref name="finalEpoch"/>.
+    /// </summary>
+    public static List<string> CheckReplicas(IEnumerable<CallbackEntry> entries, long finalEpoch)
+    {
+        var violations = new List<string>();
+        foreach (var replica in entries.GroupBy(e => (e.Service, e.Processor)))
+        {
+            CallbackEntry? previous = null;
+            var state = "";
+            foreach (var entry in replica.OrderBy(e => e.Sequence))
+            {
+                if (previous is not null && entry.Epoch < previous.Epoch)
+                {
+                    violations.Add($"epoch went back: {previous} then {entry}");
+                }
+
+                var newEpoch = previous is null || entry.Epoch != previous.Epoch;
+                var legal = (newEpoch, state, entry.Callback) switch
+                {
+                    (true, _, "init") => true,
+                    (false, "init" or "process", "process") => true,
+                    (false, "process", "activate") => true,
+                    (false, "init" or "process", "abort") => true,
+                    _ => false,
+                };
+                if (!legal)
+                {
+                    violations.Add($"illegal {entry.Callback} after {(newEpoch ? "a new epoch began" : state)}: {entry} (previous {previous})");
+                }
+
+                if (entry.Callback == "abort" && entry.Epoch >= finalEpoch)
+                {
+                    violations.Add($"abort of a round that was never superseded: {entry}");
+                }
+
+                state = entry.Callback;
+                previous = entry;
+            }
+        }
+
+        return violations;
+    }
+
+    /// <summary>
+    /// Across replicas (contract items 2, 3 and 5): in each epoch, no init of step k before every member
+    /// activated step k-1, and no activate of step k before every member's process of step k began.
+    /// The members of an epoch are those that initialized its first step.
+    /// </summary>
+    public static List<string> CheckBarriers(IEnumerable<CallbackEntry> entries)
+    {
+        var violations = new List<string>();
+        foreach (var round in entries.GroupBy(e => e.Epoch))
+        {
+            var members = round.Where(e => e.Step == 0 && e.Callback == "init").Select(e => e.Processor).ToHashSet();
+            var firstOf = round
+                .GroupBy(e => (e.Callback, e.Step, e.Processor))
+                .ToDictionary(g => g.Key, g => g.Min(e => e.Sequence));
+            var lastOf = round
+                .GroupBy(e => (e.Callback, e.Step, e.Processor))
+                .ToDictionary(g => g.Key, g => g.Max(e => e.Sequence));
+            foreach (var entry in round)
+            {
+                var (requirement, step) = entry.Callback switch
+                {
+                    "init" when entry.Step > 0 => ("activate", entry.Step - 1),
+                    "activate" => ("process", entry.Step),
+                    _ => ("", -1),
+                };
+                if (step < 0)
+                {
+                    continue;
+                }
+
+                foreach (var member in members)
+                {
+                    var key = (requirement, step, member);
+                    if (!firstOf.ContainsKey(key) || lastOf[key] > entry.Sequence)
+                    {
+                        violations.Add($"{entry} came before {requirement} of step {step} on member {member}");
+                    }
+                }
+            }
+        }
+
+        return violations;
+    }
+
+    /// <summary>No activate of an epoch after any callback of a later epoch (the storm's guarantee).</summary>
+    public static List<string> CheckNoActivateAfterNewerEpoch(IEnumerable<CallbackEntry> entries)
+    {
+        var violations = new List<string>();
+        var newest = 0L;
+        CallbackEntry? newestEntry = null;
+        foreach (var entry in entries.OrderBy(e => e.Sequence))
+        {
+            if (entry.Callback == "activate" && entry.Epoch < newest)
+            {
+                violations.Add($"{entry} after epoch {newest} began ({newestEntry})");
+            }
+
+            if (entry.Epoch > newest)
+            {
+                newest = entry.Epoch;
+                newestEntry = entry;
+            }
+        }
+
+        return violations;
+    }
+
+    /// <summary>Every member of the final configuration activated every service in the final epoch.</summary>
+    public static List<string> CheckFinalRound(IEnumerable<CallbackEntry> entries, Configuration final, IEnumerable<string> services)
+    {
+        var activated = entries.Where(e => e.Epoch == final.Epoch && e.Callback == "activate")
+            .Select(e => (e.Service, e.Processor)).ToHashSet();
+        return [.. from service in services
+                   from member in final.Members
+                   where !activated.Contains((service, member))
+                   select $"{service}@{member} did not activate epoch {final.Epoch}"];
+    }
+
+    public static void AssertLegal(IEnumerable<CallbackEntry> entries, Configuration final, IEnumerable<string> services, ITestOutputHelper? output = null)
+    {
+        var all = entries.ToList();
+        var violations = CheckReplicas(all, final.Epoch)
+            .Concat(CheckBarriers(all))
+            .Concat(CheckFinalRound(all, final, services))
+            .ToList();
+        if (violations.Count > 0)
+        {
+            foreach (var entry in all)
+            {
+                output?.WriteLine(entry.ToString());
+            }
+
+            Assert.Fail($"{violations.Count} contract violations in the callback log, first ones:\n{string.Join("\n", violations.Take(20))}");
+        }
+    }
+}

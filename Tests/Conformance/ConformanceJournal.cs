@@ -1,0 +1,28 @@
+using System.Collections.Concurrent;
+
+namespace Resync.Tests.Conformance;
+
+/// <summary>One callback that a conformance replica received, in the global order of the test process.</summary>
+public sealed record CallbackEntry(long Sequence, string Service, string Processor, string Callback, long Epoch, int Step)
+{
+    public override string ToString() => $"#{Sequence} {Service}@{Processor} {Callback}(epoch {Epoch}, step {Step})";
+}
+
+/// <summary>
+/// Every callback of every conformance replica of every in-process silo, in one global order: the
+/// test's spy, like the log of corosync's test agent. It outlives a replica's crash on purpose.
+/// </summary>
+public static class ConformanceJournal
+{
+    private static readonly ConcurrentQueue<CallbackEntry> Entries = new();
+    private static long _sequence;
+
+    public static void Record(string service, string processor, string callback, long epoch, int step) =>
+        Entries.Enqueue(new CallbackEntry(Interlocked.Increment(ref _sequence), service, processor, callback, epoch, step));
+
+    public static ImmutableArray<CallbackEntry> Snapshot() => [.. Entries.OrderBy(e => e.Sequence)];
+
+    public static long Mark() => Interlocked.Read(ref _sequence);
+
+    public static ImmutableArray<CallbackEntry> Since(long mark) => [.. Snapshot().Where(e => e.Sequence > mark)];
+}

@@ -1,0 +1,5 @@
+global using System.Collections.Immutable;
+global using Orleans;
+global using Resync.Grains;
+global using Xunit;
+global using Xunit.Abstractions;

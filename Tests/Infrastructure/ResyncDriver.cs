@@ -1,0 +1,73 @@
+using Resync.Tests.Conformance;
+
+namespace Resync.Tests.Infrastructure;
+
+/// <summary>Drives a cluster from the client side and checks what the contract promises about it.</summary>
+public sealed class ResyncDriver(IClusterClient client)
+{
+    public static readonly TimeSpan RoundTimeout = TimeSpan.FromSeconds(30);
+
+    public IConfigurationGrain Configuration => client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
+
+    public Task<ConfigurationChange> Join(params string[] processors) => Configuration.Join([.. processors]);
+
+    public Task<ConfigurationChange> Leave(params string[] processors) => Configuration.Leave([.. processors]);
+
+    public Task<ConfigurationChange> Fail(params string[] processors) => Configuration.Fail([.. processors]);
+
+    public Task<ResyncStatus> Status() => Configuration.GetStatus();
+
+    /// <summary>Waits for the round of <paramref name="epoch"/> (or a later one) to complete.</summary>
+    public Task<RoundSummary> WaitForRound(long epoch) => Configuration.WaitForCompletedRound(epoch, RoundTimeout);
+
+    /// <summary>Waits, bounded, for a hold to be reached; the failure names the phase.</summary>
+    public static async Task Reached(Hold hold, string phase)
+    {
+        try
+        {
+            await hold.Reached.WaitAsync(RoundTimeout);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{phase}: the round never reached the {hold} within {RoundTimeout.TotalSeconds} s.");
+        }
+    }
+
+    public IConformanceService Replica(string service, string processor) =>
+        client.GetGrain<IConformanceService>(processor, ServiceClass(service));
+
+    /// <summary>Every member's replica of every service serves the final configuration's member set.</summary>
+    public async Task AssertConverged(Configuration configuration)
+    {
+        foreach (var service in ResyncTestSilo.Services)
+        {
+            foreach (var member in configuration.Members)
+            {
+                var state = await Replica(service, member).GetState();
+                Assert.True(
+                    state.Epoch == configuration.Epoch && state.Members.SequenceEqual(configuration.Members),
+                    $"{service}@{member} serves epoch {state.Epoch} [{string.Join(",", state.Members)}], expected epoch {configuration.Epoch} [{string.Join(",", configuration.Members)}]");
+            }
+        }
+    }
+
+    /// <summary>Crashes every member, so that the next test starts from an empty configuration.</summary>
+    public async Task Reset()
+    {
+        ConformanceControl.Reset();
+        var configuration = await Configuration.GetConfiguration();
+        if (!configuration.Members.IsEmpty)
+        {
+            var change = await Configuration.Fail(configuration.Members);
+            await WaitForRound(change.Configuration.Epoch);
+        }
+    }
+
+    private static string ServiceClass(string service) => service switch
+    {
+        "conf-a" => typeof(ConformanceA).FullName!,
+        "conf-b" => typeof(ConformanceB).FullName!,
+        "conf-c" => typeof(ConformanceC).FullName!,
+        _ => throw new ArgumentOutOfRangeException(nameof(service), service, "not a conformance service"),
+    };
+}
