@@ -85,7 +85,8 @@ internal sealed partial class ConfigurationGrain(
             throw new TimeoutException(
                 $"No round of epoch {epoch} or later completed within {timeout.TotalSeconds:F1} s. " +
                 $"Current epoch {status.Configuration.Epoch}; round phase {round?.Phase.ToString() ?? "unknown"}, " +
-                $"step {round?.Step} ({round?.Service}), pending [{string.Join(", ", round?.Pending ?? [])}].");
+                $"step {round?.Step} ({round?.Service}), pending [{string.Join(", ", round?.Pending ?? [])}]; last rounds: " +
+                string.Join("; ", _history.Rounds.TakeLast(3).Select(r => $"epoch {r.Epoch} {r.Outcome} {r.AbortReason}")));
         }
     }
 

@@ -104,6 +104,11 @@ internal sealed class Round
         LastBarrierWait = Elapsed(_phaseStartedAt);
         Enter(RoundPhase.Processing);
         _pending.UnionWith(Configuration.Members);
+        if (_pending.Count == 0)
+        {
+            FinishStep();
+        }
+
         return true;
     }
 
@@ -120,9 +125,12 @@ internal sealed class Round
             return false;
         }
 
-        _steps.Add(new StepTiming(Step, Services[Step], LastBarrierWait, Elapsed(_phaseStartedAt)));
+        FinishStep();
         return true;
     }
+
+    /// <summary>True once every member's process of the current step answered done.</summary>
+    public bool IsStepDone => Phase == RoundPhase.Processing && _pending.Count == 0;
 
     /// <summary>Every member's last process answered done: activate the last service everywhere.</summary>
     public bool BeginActivation()
@@ -184,6 +192,9 @@ internal sealed class Round
 
     public RoundSummary Summary() =>
         new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason);
+
+    private void FinishStep() =>
+        _steps.Add(new StepTiming(Step, Services[Step], LastBarrierWait, Elapsed(_phaseStartedAt)));
 
     private void Enter(RoundPhase phase)
     {

@@ -123,14 +123,9 @@ internal sealed partial class SequencerGrain(
                 ResyncInstruments.BarrierWait.Record(round.LastBarrierWait.TotalMilliseconds);
 
                 await Task.WhenAll(members.Select(member => RunOnAsync(round, notice, member)));
-                if (round.IsOver)
+                if (!round.IsStepDone)
                 {
-                    return;
-                }
-
-                if (round.Pending.Count > 0)
-                {
-                    // A replica stopped without answering done: only an abort does that, and the abort ends the round.
+                    // The round is over, or a replica stopped without answering done, which only an abort does.
                     return;
                 }
 

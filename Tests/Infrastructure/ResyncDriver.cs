@@ -5,7 +5,7 @@ namespace Resync.Tests.Infrastructure;
 /// <summary>Drives a cluster from the client side and checks what the contract promises about it.</summary>
 public sealed class ResyncDriver(IClusterClient client)
 {
-    public static readonly TimeSpan RoundTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan RoundTimeout = TimeSpan.FromSeconds(20);
 
     public IConfigurationGrain Configuration => client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
 
@@ -30,6 +30,32 @@ public sealed class ResyncDriver(IClusterClient client)
         catch (TimeoutException)
         {
             Assert.Fail($"{phase}: the round never reached the {hold} within {RoundTimeout.TotalSeconds} s.");
+        }
+    }
+
+    /// <summary>
+    /// Waits, bounded, until the status satisfies <paramref name="condition"/>; the failure names the phase
+    /// and shows the last status seen.
+    /// </summary>
+    public async Task<ResyncStatus> WaitForStatus(Func<ResyncStatus, bool> condition, string phase)
+    {
+        var deadline = DateTime.UtcNow + RoundTimeout;
+        while (true)
+        {
+            var status = await Status();
+            if (condition(status))
+            {
+                return status;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                var round = status.Round;
+                Assert.Fail($"{phase}: status never matched within {RoundTimeout.TotalSeconds} s; last: epoch {status.Configuration.Epoch}, " +
+                    $"phase {round?.Phase}, step {round?.Step} ({round?.Service}), pending [{string.Join(",", round?.Pending ?? [])}].");
+            }
+
+            await Task.Delay(5);
         }
     }
 
