@@ -18,6 +18,9 @@ namespace Resync.Services;
 [Reentrant, KeepAlive, ProcessorPlacement]
 public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 {
+    // Gate, run and activate take turns: a round's callbacks never overlap the previous round's activate.
+    // Abort and drop do not take a turn; they interleave, so that they reach a replica whatever it is doing.
+    private readonly SemaphoreSlim _turn = new(1, 1);
     private ReplicaLifecycle _lifecycle = new();
     private WriteGate? _writes;
     private SyncRound? _round;
@@ -67,6 +70,45 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
     async Task ISyncReplica.Gate(long epoch)
     {
+        await _turn.WaitAsync();
+        try
+        {
+            await GateAsync(epoch);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    async Task<StepReport> ISyncReplica.Run(RoundStep step)
+    {
+        await _turn.WaitAsync();
+        try
+        {
+            return await RunAsync(step);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    async Task ISyncReplica.Activate(long epoch)
+    {
+        await _turn.WaitAsync();
+        try
+        {
+            await ActivateAsync(epoch);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private async Task GateAsync(long epoch)
+    {
         var verdict = _lifecycle.Gate(epoch, out var superseded);
         if (verdict == ReplicaVerdict.Stale)
         {
@@ -82,7 +124,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         await Writes.CloseAsync();
     }
 
-    async Task<StepReport> ISyncReplica.Run(RoundStep step)
+    private async Task<StepReport> RunAsync(RoundStep step)
     {
         var epoch = step.Epoch;
         var verdict = _lifecycle.Init(epoch);
@@ -120,7 +162,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         return new StepReport(Processor, false, calls);
     }
 
-    async Task ISyncReplica.Activate(long epoch)
+    private async Task ActivateAsync(long epoch)
     {
         switch (_lifecycle.Activate(epoch))
         {
@@ -133,7 +175,6 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
         var round = _round!;
         await RunCallbackAsync(() => SyncActivateAsync(round, _roundCancellation.Token).AsTask());
-        _round = null;
         Writes.Open();
     }
 
