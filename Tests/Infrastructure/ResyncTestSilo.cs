@@ -22,7 +22,7 @@ public sealed class ResyncTestSilo : ISiloConfigurator
             .AddSyncService<ConformanceA>("conf-a")
             .AddSyncService<ConformanceB>("conf-b")
             .AddSyncService<ConformanceC>("conf-c");
-        if (SharedStorage.IsEnabled)
+        if (siloBuilder.Configuration[SharedStorage.PropertyName] == "true")
         {
             siloBuilder.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(ResyncOptions.StorageName, (sp, _) => new SharedStorage(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
         }
@@ -34,12 +34,17 @@ public sealed class ResyncClusterFixture : IAsyncLifetime
 {
     public TestCluster Cluster { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => Cluster = await StartAsync(silos: 3, sharedStorage: false);
+
+    /// <summary>Starts a cluster; with <paramref name="sharedStorage"/> its state outlives it (see <see cref="SharedStorage"/>).</summary>
+    public static async Task<TestCluster> StartAsync(short silos, bool sharedStorage)
     {
-        var builder = new TestClusterBuilder(3);
+        var builder = new TestClusterBuilder(silos);
+        builder.Properties[SharedStorage.PropertyName] = sharedStorage ? "true" : "false";
         builder.AddSiloBuilderConfigurator<ResyncTestSilo>();
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
     }
 
     public async Task DisposeAsync()

@@ -13,8 +13,8 @@ public sealed class SharedStorage(Orleans.Serialization.Serializer serializer) :
     private static ConcurrentDictionary<(string, GrainId), (byte[] Data, string ETag)> _store = new();
     private readonly Orleans.Serialization.Serializer _serializer = serializer;
 
-    /// <summary>Set before a cluster starts: its silos use this storage for the engine's state.</summary>
-    public static bool IsEnabled { get; set; }
+    /// <summary>The cluster property that makes a test cluster's silos keep the engine's state here.</summary>
+    public const string PropertyName = "SharedStorage";
 
     public static void Reset() => _store = new();
 

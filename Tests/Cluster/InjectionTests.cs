@@ -1,0 +1,59 @@
+using Resync.Tests.Conformance;
+using Resync.Tests.Infrastructure;
+
+namespace Resync.Tests.Cluster;
+
+/// <summary>Stale-epoch, duplicate and non-member traffic is refused or ignored, counted, and changes nothing (items 3 and 7).</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class InjectionTests(ResyncClusterFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly ResyncDriver _driver = new(fixture.Cluster.Client);
+    private IGrainFactory Grains => fixture.Cluster.Client;
+
+    public Task InitializeAsync() => _driver.Reset();
+
+    public Task DisposeAsync()
+    {
+        ConformanceControl.Reset();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Injected_stale_duplicate_and_non_member_barrier_requests_are_dropped_counted_and_change_nothing()
+    {
+        var old = (await _driver.Join("p1", "p2", "p3")).Configuration;
+        await _driver.WaitForRound(old.Epoch);
+        var hold = ConformanceControl.HoldAt("activate", "conf-a", "p1");
+        var roundStart = ConformanceJournal.Mark();
+        var current = (await _driver.Join("p4")).Configuration;
+        var epoch = current.Epoch;
+        await _driver.WaitForStatus(s => s.Round is { Phase: RoundPhase.Barrier, Step: 1 } r && r.Epoch == epoch && r.Pending.SequenceEqual(["p1"]), "barrier 1 waits for p1");
+        var before = (await _driver.Status()).Dropped;
+        var mark = ConformanceJournal.Mark();
+
+        var barrier = Grains.GetGrain<IBarrierGrain>(epoch);
+        Assert.Equal(BarrierVerdict.Stale, await barrier.Arrive(new(old.Epoch, 1, "p1")));
+        Assert.Equal(BarrierVerdict.Stale, await Grains.GetGrain<IBarrierGrain>(old.Epoch).Arrive(new(old.Epoch, 1, "p1")));
+        Assert.Equal(BarrierVerdict.Refused, await barrier.Arrive(new(epoch, 1, "p99")));
+        Assert.Equal(BarrierVerdict.Refused, await barrier.Arrive(new(epoch, 7, "p1")));
+        Assert.Equal(BarrierVerdict.Duplicate, await barrier.Arrive(new(epoch, 1, "p2")));
+        Assert.Equal(BarrierVerdict.Duplicate, await barrier.Arrive(new(epoch, 0, "p1")));
+
+        // Stale notices and round traffic change nothing either.
+        await Grains.GetGrain<IProcessorGrain>("p2").Prepare(new RoundStep(old, 2, "conf-c"));
+        await Grains.GetGrain<IProcessorGrain>("p2").Abort(old.Epoch);
+        await Grains.GetGrain<IExchangeGrain>(epoch, "conf-b").Post([new Contribution(old.Epoch, "conf-b", "p99", 0, null, new ConformanceRecord("p99", old.Epoch))]);
+
+        Assert.Equal(["p1"], (await barrier.GetMissing(1)).ToArray());
+        var after = (await _driver.Status()).Dropped;
+        Assert.Equal(new DropCounts(before.Stale + 3, before.Refused + 2, before.Duplicate + 2), after);
+        Assert.Empty(ConformanceJournal.Since(mark));
+
+        hold.Release();
+        await _driver.WaitForRound(epoch);
+        CallbackLog.AssertLegal(ConformanceJournal.Since(roundStart), current, ResyncTestSilo.Services, output);
+        await _driver.AssertConverged(current);
+        var history = await _driver.Configuration.GetHistory();
+        Assert.Equal(RoundPhase.Completed, history.Single(r => r.Epoch == epoch).Outcome);
+    }
+}

@@ -1,0 +1,56 @@
+using Resync.Tests.Conformance;
+using Resync.Tests.Infrastructure;
+
+namespace Resync.Tests.Cluster;
+
+[Collection(ClusterCollection.Name)]
+public sealed class StormTests(ResyncClusterFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly ResyncDriver _driver = new(fixture.Cluster.Client);
+
+    public Task InitializeAsync() => _driver.Reset();
+
+    public Task DisposeAsync()
+    {
+        ConformanceControl.Reset();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Fifty_changes_as_fast_as_the_client_can_end_in_a_completed_round_and_no_earlier_epoch_activates_after_a_later_one_began()
+    {
+        var seed = Environment.GetEnvironmentVariable("RESYNC_SEED") is { } s ? int.Parse(s) : Random.Shared.Next();
+        output.WriteLine($"seed {seed} (replay with RESYNC_SEED={seed})");
+        var random = new Random(seed);
+        await _driver.Join("s0", "s1", "s2", "s3");
+        ConformanceControl.Behaviour = new ConformanceBehaviour(MoreCount: 2, ProcessDelay: TimeSpan.FromMilliseconds(2));
+        var mark = ConformanceJournal.Mark();
+
+        var changes = Enumerable.Range(0, 50).Select(i =>
+        {
+            var processor = $"s{random.Next(8)}";
+            return random.Next(3) switch
+            {
+                0 => _driver.Leave(processor),
+                1 => _driver.Fail(processor),
+                _ => _driver.Join(processor),
+            };
+        }).ToList();
+        var results = await Task.WhenAll(changes);
+
+        var accepted = results.Where(r => r.Changed).Select(r => r.Configuration.Epoch).ToList();
+        Assert.Equal(accepted.Count, accepted.Distinct().Count());
+        var final = await _driver.Configuration.GetConfiguration();
+        Assert.Equal(results.Max(r => r.Configuration.Epoch), final.Epoch);
+        var summary = await _driver.WaitForRound(final.Epoch);
+        Assert.Equal(final.Epoch, summary.Epoch);
+
+        var log = ConformanceJournal.Since(mark);
+        Assert.Empty(CallbackLog.CheckNoActivateAfterNewerEpoch(log));
+        CallbackLog.AssertLegal(log, final, ResyncTestSilo.Services, output);
+        await _driver.AssertConverged(final);
+        var history = await _driver.Configuration.GetHistory();
+        output.WriteLine($"{accepted.Count} accepted changes, final epoch {final.Epoch} with {final.Members.Length} members; " +
+            $"{history.Count(r => r.Outcome == RoundPhase.Aborted)} rounds aborted; last round {summary.Duration.TotalMilliseconds:F1} ms");
+    }
+}
