@@ -14,4 +14,11 @@ public sealed record Configuration(
     public static Configuration Initial { get; } = new(0, [], []);
 
     public bool IsMember(string processor) => Members.BinarySearch(processor, StringComparer.Ordinal) >= 0;
+
+    // Value equality: ImmutableArray compares by reference otherwise.
+    public bool Equals(Configuration? other) =>
+        other is not null && Epoch == other.Epoch &&
+        Members.AsSpan().SequenceEqual(other.Members.AsSpan()) && Survivors.AsSpan().SequenceEqual(other.Survivors.AsSpan());
+
+    public override int GetHashCode() => HashCode.Combine(Epoch, Members.Length, Survivors.Length);
 }

@@ -26,19 +26,25 @@ public sealed class StormTests(ResyncClusterFixture fixture, ITestOutputHelper o
         ConformanceControl.Behaviour = new ConformanceBehaviour(MoreCount: 2, ProcessDelay: TimeSpan.FromMilliseconds(2));
         var mark = ConformanceJournal.Mark();
 
-        var changes = Enumerable.Range(0, 50).Select(i =>
+        // Every command changes the configuration: join a processor that is out, or leave or fail one that is in.
+        var members = new HashSet<string>(["s0", "s1", "s2", "s3"]);
+        var results = new List<ConfigurationChange>();
+        for (var i = 0; i < 50; i++)
         {
             var processor = $"s{random.Next(8)}";
-            return random.Next(3) switch
+            var change = members.Contains(processor)
+                ? (random.Next(2) == 0 ? _driver.Leave(processor) : _driver.Fail(processor))
+                : _driver.Join(processor);
+            results.Add(await change);
+            if (!members.Remove(processor))
             {
-                0 => _driver.Leave(processor),
-                1 => _driver.Fail(processor),
-                _ => _driver.Join(processor),
-            };
-        }).ToList();
-        var results = await Task.WhenAll(changes);
+                members.Add(processor);
+            }
+        }
 
-        var accepted = results.Where(r => r.Changed).Select(r => r.Configuration.Epoch).ToList();
+        Assert.All(results, r => Assert.True(r.Changed));
+        var accepted = results.Select(r => r.Configuration.Epoch).ToList();
+        Assert.Equal(accepted.Order(), accepted);
         Assert.Equal(accepted.Count, accepted.Distinct().Count());
         var final = await _driver.Configuration.GetConfiguration();
         Assert.Equal(results.Max(r => r.Configuration.Epoch), final.Epoch);
