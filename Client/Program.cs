@@ -1,1 +1,3 @@
-Console.WriteLine("todo");
+using Resync.Client;
+
+return await ResyncCli.RunAsync(args, Console.Out, Console.Error);

@@ -45,8 +45,10 @@ public sealed class InjectionTests(ResyncClusterFixture fixture, ITestOutputHelp
         await Grains.GetGrain<IExchangeGrain>(epoch, "conf-b").Post([new Contribution(old.Epoch, "conf-b", "p99", 0, null, new ConformanceRecord("p99", old.Epoch))]);
 
         Assert.Equal(["p1"], (await barrier.GetMissing(1)).ToArray());
-        var after = (await _driver.Status()).Dropped;
-        Assert.Equal(new DropCounts(before.Stale + 3, before.Refused + 2, before.Duplicate + 2), after);
+        // Drops are reported to the configuration grain one-way; wait until the report has arrived.
+        var expected = new DropCounts(before.Stale + 3, before.Refused + 2, before.Duplicate + 2);
+        await _driver.WaitForStatus(s => s.Dropped.Stale >= expected.Stale && s.Dropped.Refused >= expected.Refused && s.Dropped.Duplicate >= expected.Duplicate, "drop reports");
+        Assert.Equal(expected, (await _driver.Status()).Dropped);
         Assert.Empty(ConformanceJournal.Since(mark));
 
         hold.Release();

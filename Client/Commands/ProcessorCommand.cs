@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Resync.Client.Output;
+
+namespace Resync.Client.Commands;
+
+/// <summary>processor join|leave|fail: change the membership of logical processors, several at once.</summary>
+internal static class ProcessorCommand
+{
+    public static Command Create(ResyncCli cli)
+    {
+        var command = new Command("processor", "Join, leave or fail logical processors.");
+        command.Subcommands.Add(Change(cli, "join", "Add processors to the configuration.", (g, p) => g.Join(p), mustBeMembers: false));
+        command.Subcommands.Add(Change(cli, "leave", "Remove processors; they keep their replicas, as a partitioned node would.", (g, p) => g.Leave(p), mustBeMembers: true));
+        command.Subcommands.Add(Change(cli, "fail", "Remove processors and drop their replicas, as a crash would.", (g, p) => g.Fail(p), mustBeMembers: true));
+        return command;
+    }
+
+    private static Command Change(
+        ResyncCli cli, string name, string description,
+        Func<IConfigurationGrain, ImmutableArray<string>, Task<ConfigurationChange>> change, bool mustBeMembers)
+    {
+        var processors = new Argument<string[]>("processors") { Description = "Processor ids.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command(name, description);
+        command.Arguments.Add(processors);
+        command.Options.Add(ResyncCli.Json);
+        command.SetAction((parse, cancellationToken) => cli.WithClusterAsync(parse, cancellationToken, async client =>
+        {
+            var ids = parse.GetValue(processors)!.ToImmutableArray();
+            foreach (var id in ids)
+            {
+                ProcessorId.Validate(id);
+            }
+
+            var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
+            if (mustBeMembers)
+            {
+                var current = await configuration.GetConfiguration();
+                var unknown = ids.Where(id => !current.IsMember(id)).ToList();
+                if (unknown.Count > 0)
+                {
+                    throw new UserErrorException($"not a member of epoch {current.Epoch}: {string.Join(" ", unknown)}");
+                }
+            }
+
+            var result = await change(configuration, ids);
+            if (parse.GetValue(ResyncCli.Json))
+            {
+                cli.Output.WriteLine(JsonOutput.Serialize(result));
+            }
+            else if (result.Changed)
+            {
+                cli.Output.WriteLine($"epoch {result.Configuration.Epoch}: members {TextOutput.Members(result.Configuration.Members)}");
+            }
+            else
+            {
+                cli.Output.WriteLine($"no change: epoch stays {result.Configuration.Epoch}, members {TextOutput.Members(result.Configuration.Members)}");
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

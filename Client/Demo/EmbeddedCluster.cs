@@ -1,0 +1,49 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Resync.Hosting;
+
+namespace Resync.Client.Demo;
+
+/// <summary>A single silo hosted inside the client process: localhost clustering on free ports, in-memory storage.</summary>
+public sealed class EmbeddedCluster : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private EmbeddedCluster(IHost host, SiloEndpointOptions endpoint)
+    {
+        _host = host;
+        Endpoint = endpoint;
+    }
+
+    public SiloEndpointOptions Endpoint { get; }
+
+    public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
+
+    public static async Task<EmbeddedCluster> StartAsync(CancellationToken cancellationToken)
+    {
+        var siloPort = FreePort();
+        var endpoint = new SiloEndpointOptions { SiloPort = siloPort, PrimarySiloPort = siloPort, GatewayPort = FreePort() };
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleans(silo => silo.UseResyncEmbedded(endpoint));
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return new EmbeddedCluster(host, endpoint);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync(TimeSpan.FromSeconds(10));
+        _host.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

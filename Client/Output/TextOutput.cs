@@ -1,0 +1,44 @@
+using System.Globalization;
+
+namespace Resync.Client.Output;
+
+/// <summary>Plain text renderings of the engine's records, one idea per line.</summary>
+public static class TextOutput
+{
+    public static string Ms(TimeSpan duration) => string.Create(CultureInfo.InvariantCulture, $"{duration.TotalMilliseconds:F1} ms");
+
+    public static string Members(ImmutableArray<string> members) => members.IsEmpty ? "(none)" : string.Join(" ", members);
+
+    public static string Steps(ImmutableArray<StepTiming> steps) =>
+        string.Join(", ", steps.Select(s => $"{s.Service} {Ms(s.BarrierWait + s.Processing)}"));
+
+    public static string Round(RoundSummary round) => round.Outcome == RoundPhase.Completed
+        ? $"epoch {round.Epoch} completed in {Ms(round.Duration)} with {round.Members} members [{Steps(round.Steps)}]"
+        : $"epoch {round.Epoch} aborted after {Ms(round.Duration)}: {round.AbortReason}";
+
+    public static void WriteStatus(TextWriter output, ResyncStatus status)
+    {
+        var configuration = status.Configuration;
+        output.WriteLine($"epoch     {configuration.Epoch}");
+        output.WriteLine($"members   {configuration.Members.Length}: {Members(configuration.Members)}");
+        output.WriteLine($"survivors {configuration.Survivors.Length}: {Members(configuration.Survivors)}");
+        output.WriteLine($"services  {Members(status.Services)}");
+        if (status.Round is { } round)
+        {
+            var where = round.Phase is RoundPhase.Barrier or RoundPhase.Processing or RoundPhase.Activating
+                ? $" at step {round.Step} ({round.Service}), waiting for {Members(round.Pending)}"
+                : "";
+            output.WriteLine($"round     {round.Phase.ToString().ToLowerInvariant()}{where}, {Ms(round.Elapsed)}{(round.AbortReason is null ? "" : $": {round.AbortReason}")}");
+            foreach (var step in round.Steps)
+            {
+                output.WriteLine($"  step {step.Step} {step.Service,-8} barrier {Ms(step.BarrierWait),10}  processing {Ms(step.Processing),10}");
+            }
+        }
+        else
+        {
+            output.WriteLine("round     none yet");
+        }
+
+        output.WriteLine($"dropped   stale {status.Dropped.Stale}, refused {status.Dropped.Refused}, duplicate {status.Dropped.Duplicate}");
+    }
+}

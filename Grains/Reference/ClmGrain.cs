@@ -1,0 +1,34 @@
+using Resync.Services;
+
+namespace Resync.Reference;
+
+/// <summary>
+/// CLM: each member contributes its own record; activate installs the records of every member sorted by
+/// processor, so every member ends with the same view, equal to the configuration. A processor keeps the
+/// epoch it joined in for as long as it stays a member (it is among the round's survivors).
+/// </summary>
+public sealed class ClmGrain(ILocalSiloDetails silo) : SyncServiceGrain, IClmService
+{
+    public const string Name = "clm";
+
+    private ClmView _view = ClmView.Empty;
+
+    public Task<ClmView> GetView() => Task.FromResult(_view);
+
+    protected override ValueTask SyncInitAsync(SyncRound round, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    protected override ValueTask<ProcessResult> SyncProcessAsync(SyncRound round, CancellationToken cancellationToken)
+    {
+        var previous = round.Survivors.Contains(Processor) ? _view.Members.FirstOrDefault(m => m.Processor == Processor) : null;
+        round.Send(new ClmMember(Processor, Processor, silo.SiloAddress.ToString(), previous?.JoinedEpoch ?? round.Epoch));
+        return ValueTask.FromResult(ProcessResult.Done);
+    }
+
+    protected override async ValueTask SyncActivateAsync(SyncRound round, CancellationToken cancellationToken)
+    {
+        var records = await round.ReceiveAsync();
+        _view = new ClmView(round.Epoch, [.. records.Select(c => (ClmMember)c.Payload)]);
+    }
+
+    protected override ValueTask SyncAbortAsync(SyncRound round) => ValueTask.CompletedTask;
+}
