@@ -103,6 +103,7 @@ public sealed class PhaseFaultTests(ResyncClusterFixture fixture, ITestOutputHel
 
         Assert.DoesNotContain(log, e => e.Epoch == interrupted.Epoch && e.Callback == "activate" && e.Service != "conf-a");
         CallbackLog.AssertLegal(log, final, ResyncTestSilo.Services, output);
+        Assert.Empty(CallbackLog.CheckAbortsReachedBeforeNextRound(log, interrupted.Epoch, final.Epoch));
         await _driver.AssertConverged(final);
         output.WriteLine($"{phase}/{change}: waited at {waitingFor?.Round?.Phase} {waitingFor?.Round?.Step}; final epoch {final.Epoch} in {summary.Duration.TotalMilliseconds:F1} ms");
     }

@@ -119,6 +119,21 @@ public static class CallbackLog
         return violations;
     }
 
+    /// <summary>
+    /// Contract item 6: every replica initialized in the aborted epoch and not activated in it received
+    /// its abort before the next round's first callback, whether it was processing or done and waiting,
+    /// and whether or not it is a member of the next configuration.
+    /// </summary>
+    public static List<string> CheckAbortsReachedBeforeNextRound(IEnumerable<CallbackEntry> entries, long aborted, long next)
+    {
+        var all = entries.ToList();
+        var nextBegan = all.Where(e => e.Epoch == next).Select(e => e.Sequence).DefaultIfEmpty(long.MaxValue).Min();
+        return [.. all.Where(e => e.Epoch == aborted).GroupBy(e => (e.Service, e.Processor))
+            .Where(g => g.Any(e => e.Callback == "init") && !g.Any(e => e.Callback == "activate"))
+            .Where(g => !g.Any(e => e.Callback == "abort" && e.Sequence < nextBegan))
+            .Select(g => $"{g.Key.Service}@{g.Key.Processor} was initialized in epoch {aborted} but got no abort before epoch {next} began")];
+    }
+
     /// <summary>Every member of the final configuration activated every service in the final epoch.</summary>
     public static List<string> CheckFinalRound(IEnumerable<CallbackEntry> entries, Configuration final, IEnumerable<string> services)
     {

@@ -1,0 +1,76 @@
+using Resync.Tests.Conformance;
+using Resync.Tests.Infrastructure;
+
+namespace Resync.Tests.Cluster;
+
+/// <summary>What happens to replicas: leave keeps them, fail drops them, abort lets writes through, process repeats until done.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ReplicaFateTests(ResyncClusterFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly ResyncDriver _driver = new(fixture.Cluster.Client);
+
+    public Task InitializeAsync() => _driver.Reset();
+
+    public Task DisposeAsync()
+    {
+        ConformanceControl.Reset();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_processor_that_leaves_keeps_its_replicas_and_one_that_fails_loses_them()
+    {
+        var settled = (await _driver.Join("p1", "p2", "p3")).Configuration;
+        await _driver.WaitForRound(settled.Epoch);
+
+        await _driver.WaitForRound((await _driver.Leave("p2")).Configuration.Epoch);
+        var final = (await _driver.Fail("p3")).Configuration;
+        await _driver.WaitForRound(final.Epoch);
+
+        var kept = await _driver.Replica("conf-a", "p2").GetState();
+        Assert.Equal(settled.Epoch, kept.Epoch);
+        Assert.Equal(settled.Members.ToArray(), kept.Members.ToArray());
+        var lost = await _driver.Replica("conf-a", "p3").GetState();
+        Assert.Equal(0, lost.Epoch);
+        Assert.Empty(lost.Members);
+        await _driver.AssertConverged(final);
+    }
+
+    [Fact]
+    public async Task Process_is_called_again_until_it_answers_done()
+    {
+        ConformanceControl.Behaviour = new ConformanceBehaviour(MoreCount: 3);
+        var mark = ConformanceJournal.Mark();
+        var configuration = (await _driver.Join("p1", "p2")).Configuration;
+        await _driver.WaitForRound(configuration.Epoch);
+
+        var log = ConformanceJournal.Since(mark);
+        foreach (var service in ResyncTestSilo.Services)
+        {
+            foreach (var member in configuration.Members)
+            {
+                Assert.Equal(4, log.Count(e => e.Service == service && e.Processor == member && e.Callback == "process"));
+            }
+        }
+
+        CallbackLog.AssertLegal(log, configuration, ResyncTestSilo.Services, output);
+        await _driver.AssertConverged(configuration);
+    }
+
+    [Fact]
+    public async Task An_abort_lets_writes_through_again_on_a_processor_that_left()
+    {
+        var settled = (await _driver.Join("p1", "p2")).Configuration;
+        await _driver.WaitForRound(settled.Epoch);
+        var hold = ConformanceControl.HoldAt("process", "conf-b");
+        await _driver.Join("p3");
+        await ResyncDriver.Reached(hold, "conf-b processing");
+        await Assert.ThrowsAsync<RecoveryInProgressException>(() => _driver.Replica("conf-b", "p1").Write());
+
+        var final = (await _driver.Leave("p1")).Configuration;
+
+        Assert.Equal(settled.Epoch, await _driver.Replica("conf-b", "p1").Write());
+        hold.Release();
+        await _driver.WaitForRound(final.Epoch);
+    }
+}
