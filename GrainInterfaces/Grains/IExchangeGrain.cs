@@ -12,4 +12,11 @@ public interface IExchangeGrain : IGrainWithIntegerCompoundKey
 
     /// <summary>Everything addressed to <paramref name="recipient"/> or to all, sorted by sender and sequence.</summary>
     [Alias("Collect")] Task<ImmutableArray<Contribution>> Collect(string recipient);
+
+    /// <summary>
+    /// An all-to-all exchange inside process: stores <paramref name="contribution"/> under <paramref name="phase"/>
+    /// and completes, sorted by sender, once every one of the <paramref name="members"/> has gathered under it.
+    /// </summary>
+    [AlwaysInterleave, Alias("Gather")]
+    Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution, ImmutableArray<string> members);
 }

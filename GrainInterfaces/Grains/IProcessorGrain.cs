@@ -19,6 +19,9 @@ public interface IProcessorGrain : IGrainWithStringKey
     /// <summary>Aborts the round of <paramref name="epoch"/> on this processor's replicas.</summary>
     [AlwaysInterleave, Alias("Abort")] Task Abort(long epoch);
 
+    /// <summary>The processor left the configuration in <paramref name="epoch"/>; its replicas stay, but take no writes.</summary>
+    [AlwaysInterleave, Alias("Leave")] Task Leave(long epoch);
+
     /// <summary>Drops every replica, as a crash loses a node's memory.</summary>
     [Alias("Crash")] Task Crash();
 }

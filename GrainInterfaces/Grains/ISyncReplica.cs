@@ -19,6 +19,9 @@ public interface ISyncReplica : IGrainWithStringKey
     /// <summary>Discards what the round of <paramref name="epoch"/> staged; idempotent.</summary>
     [AlwaysInterleave, Alias("Abort")] Task Abort(long epoch);
 
+    /// <summary>The processor left the configuration in <paramref name="epoch"/>: stop taking client writes.</summary>
+    [AlwaysInterleave, Alias("Detach")] Task Detach(long epoch);
+
     /// <summary>Forgets everything, as a crash would.</summary>
     [AlwaysInterleave, Alias("Drop")] Task Drop();
 }

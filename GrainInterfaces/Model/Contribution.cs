@@ -2,7 +2,7 @@ namespace Resync;
 
 /// <summary>
 /// What one replica sends to the others during process, through the round's exchange.
-/// <see cref="Recipient"/> null means every member. Payloads must be serializable and never mutated.
+/// Empty <see cref="Recipients"/> means every member. Payloads must be serializable and never mutated.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("resync.contribution")]
 public sealed record Contribution(
@@ -10,5 +10,8 @@ public sealed record Contribution(
     [property: Id(1)] string Service,
     [property: Id(2)] string Sender,
     [property: Id(3)] int Sequence,
-    [property: Id(4)] string? Recipient,
-    [property: Id(5)] object Payload);
+    [property: Id(4)] ImmutableArray<string> Recipients,
+    [property: Id(5)] object Payload)
+{
+    public bool IsFor(string processor) => Recipients.IsDefaultOrEmpty || Recipients.Contains(processor);
+}

@@ -37,8 +37,17 @@ internal sealed partial class ConfigurationGrain(
     public Task<ConfigurationChange> Join(ImmutableArray<string> processors) =>
         ChangeAsync(_ledger.Join(Validate(processors)), "join");
 
-    public Task<ConfigurationChange> Leave(ImmutableArray<string> processors) =>
-        ChangeAsync(_ledger.Remove(Validate(processors)), "leave");
+    public async Task<ConfigurationChange> Leave(ImmutableArray<string> processors)
+    {
+        var leaving = Validate(processors);
+        var change = await ChangeAsync(_ledger.Remove(leaving), "leave");
+        if (change.Changed)
+        {
+            await Task.WhenAll(leaving.Select(p => GrainFactory.GetGrain<IProcessorGrain>(p).Leave(change.Configuration.Epoch)));
+        }
+
+        return change;
+    }
 
     public async Task<ConfigurationChange> Fail(ImmutableArray<string> processors)
     {

@@ -43,4 +43,7 @@ internal sealed class ExchangeGrain : Grain, IExchangeGrain
     }
 
     public Task<ImmutableArray<Contribution>> Collect(string recipient) => Task.FromResult(Mailbox.Collect(recipient));
+
+    public Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution, ImmutableArray<string> members) =>
+        Mailbox.Gather(phase, contribution, members);
 }

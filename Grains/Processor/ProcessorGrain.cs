@@ -85,6 +85,9 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         LogAborted(logger, epoch, _step, Id);
     }
 
+    public Task Leave(long epoch) =>
+        Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Detach(epoch)));
+
     public async Task Crash()
     {
         await Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Drop()));

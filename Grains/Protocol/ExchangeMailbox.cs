@@ -9,6 +9,7 @@ internal sealed class ExchangeMailbox(long epoch, string service)
 {
     private readonly List<Contribution> _contributions = [];
     private readonly HashSet<(string Sender, int Sequence)> _seen = [];
+    private readonly Dictionary<string, Gathering> _gatherings = new(StringComparer.Ordinal);
 
     public long Stale { get; private set; }
 
@@ -18,7 +19,7 @@ internal sealed class ExchangeMailbox(long epoch, string service)
 
     public void Post(Contribution contribution)
     {
-        if (contribution.Epoch != epoch || !string.Equals(contribution.Service, service, StringComparison.Ordinal))
+        if (!IsCurrent(contribution))
         {
             Stale++;
             return;
@@ -34,10 +35,49 @@ internal sealed class ExchangeMailbox(long epoch, string service)
         _contributions.Add(contribution);
     }
 
-    public ImmutableArray<Contribution> Collect(string recipient) =>
-        _contributions
-            .Where(c => c.Recipient is null || string.Equals(c.Recipient, recipient, StringComparison.Ordinal))
-            .OrderBy(c => c.Sender, StringComparer.Ordinal)
-            .ThenBy(c => c.Sequence)
-            .ToImmutableArray();
+    public ImmutableArray<Contribution> Collect(string recipient) => Sorted(_contributions.Where(c => c.IsFor(recipient)));
+
+    /// <summary>
+    /// Adds a member's contribution to the gathering of <paramref name="phase"/>; the task completes with
+    /// every member's contribution once all <paramref name="members"/> have gathered. A contribution of
+    /// another epoch or service, or from a non-member, is dropped as stale and never completes.
+    /// </summary>
+    public Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution, ImmutableArray<string> members)
+    {
+        if (!IsCurrent(contribution) || !members.Contains(contribution.Sender))
+        {
+            Stale++;
+            return Task.FromException<ImmutableArray<Contribution>>(
+                new ArgumentException($"Contribution of {contribution.Sender} for epoch {contribution.Epoch} ({contribution.Service}) does not belong to the gathering of epoch {epoch} ({service})."));
+        }
+
+        if (!_gatherings.TryGetValue(phase, out var gathering))
+        {
+            _gatherings[phase] = gathering = new Gathering(members.Length);
+        }
+
+        gathering.Contributions.TryAdd(contribution.Sender, contribution);
+        if (gathering.Contributions.Count >= gathering.Expected)
+        {
+            gathering.Completed.TrySetResult(Sorted(gathering.Contributions.Values));
+        }
+
+        return gathering.Completed.Task;
+    }
+
+    private bool IsCurrent(Contribution contribution) =>
+        contribution.Epoch == epoch && string.Equals(contribution.Service, service, StringComparison.Ordinal);
+
+    private static ImmutableArray<Contribution> Sorted(IEnumerable<Contribution> contributions) =>
+        contributions.OrderBy(c => c.Sender, StringComparer.Ordinal).ThenBy(c => c.Sequence).ToImmutableArray();
+
+    private sealed class Gathering(int expected)
+    {
+        public int Expected { get; } = expected;
+
+        public Dictionary<string, Contribution> Contributions { get; } = new(StringComparer.Ordinal);
+
+        public TaskCompletionSource<ImmutableArray<Contribution>> Completed { get; } =
+            new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

@@ -39,16 +39,34 @@ public sealed class SyncRound
     /// <summary>Number of contributions dropped at receive because they carried another epoch (item 7).</summary>
     public int DroppedStale { get; private set; }
 
-    /// <summary>Sends <paramref name="payload"/> to one member, or to every member when <paramref name="recipient"/> is null.</summary>
-    public void Send(object payload, string? recipient = null)
+    /// <summary>Sends <paramref name="payload"/> to every member.</summary>
+    public void Send(object payload) => Send(payload, []);
+
+    /// <summary>Sends <paramref name="payload"/> to the given members only (one stored copy, whatever their number).</summary>
+    public void Send(object payload, ImmutableArray<string> recipients)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        if (recipient is not null && !Step.Configuration.IsMember(recipient))
+        foreach (var recipient in recipients)
         {
-            throw new ArgumentException($"'{recipient}' is not a member of epoch {Epoch}.", nameof(recipient));
+            if (!Step.Configuration.IsMember(recipient))
+            {
+                throw new ArgumentException($"'{recipient}' is not a member of epoch {Epoch}.", nameof(recipients));
+            }
         }
 
-        _outbox.Add(new Contribution(Epoch, Service, Processor, _sequence++, recipient, payload));
+        _outbox.Add(new Contribution(Epoch, Service, Processor, _sequence++, recipients, payload));
+    }
+
+    /// <summary>
+    /// All-to-all exchange inside process: sends <paramref name="payload"/> under <paramref name="phase"/> and
+    /// waits until every member has done the same, then returns every member's payload, sorted by sender.
+    /// The wait ends when the round is aborted.
+    /// </summary>
+    public async Task<ImmutableArray<Contribution>> GatherAsync(string phase, object payload, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        var mine = new Contribution(Epoch, Service, Processor, _sequence++, [], payload);
+        return await _exchange.Gather(phase, mine, Members).WaitAsync(cancellationToken);
     }
 
     /// <summary>

@@ -26,6 +26,8 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     private SyncRound? _round;
     private CancellationTokenSource _roundCancellation = new();
     private Task _callbackInFlight = Task.CompletedTask;
+    private ImmutableArray<string> _members = [];
+    private long _detachedAt;
     private ResyncOptions? _options;
     private ILogger? _logger;
     private string? _serviceName;
@@ -41,6 +43,9 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
     /// <summary>True while this replica's service synchronizes: writes wait or fail.</summary>
     protected bool IsSynchronizing => _lifecycle.IsGated;
+
+    /// <summary>The members of the round this replica last activated: the replicas that a write must reach.</summary>
+    protected ImmutableArray<string> Members => _members;
 
     private ResyncOptions Options => _options ??= ServiceProvider.GetRequiredService<IOptions<ResyncOptions>>().Value;
 
@@ -65,8 +70,30 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     /// replica, else after the round activates or aborts it, waiting at most <see cref="ResyncOptions.WriteWait"/>
     /// before failing with <see cref="RecoveryInProgressException"/>. Dispose the result when the write is done.
     /// </summary>
-    protected ValueTask<IDisposable> EnterWriteAsync() =>
-        Writes.EnterAsync(Options.WriteWait, () => new RecoveryInProgressException(_lifecycle.Epoch, ServiceName, Processor));
+    protected ValueTask<IDisposable> EnterWriteAsync()
+    {
+        if (_detachedAt != 0 || !_members.Contains(Processor))
+        {
+            throw new NotAMemberException(Processor, _detachedAt);
+        }
+
+        return Writes.EnterAsync(Options.WriteWait, RecoveryInProgress);
+    }
+
+    /// <summary>
+    /// Admits a write that another member replicates to this replica. It never waits: a replica that is
+    /// synchronizing refuses at once with <see cref="RecoveryInProgressException"/>, so the coordinator's
+    /// own write (which holds back its gate) cannot wait on a round that waits for that gate. The round
+    /// then merges whatever the members applied.
+    /// </summary>
+    protected ValueTask<IDisposable> EnterReplicatedWriteAsync() => Writes.EnterAsync(TimeSpan.Zero, RecoveryInProgress);
+
+    /// <summary>Runs <paramref name="apply"/> on the replica of every other member, in parallel.</summary>
+    protected Task ReplicateAsync<TPeer>(Func<TPeer, Task> apply)
+        where TPeer : IGrainWithStringKey =>
+        Task.WhenAll(_members.Where(m => m != Processor).Select(m => apply(GrainFactory.GetGrain<TPeer>(m))));
+
+    private RecoveryInProgressException RecoveryInProgress() => new(_lifecycle.Epoch, ServiceName, Processor);
 
     async Task ISyncReplica.Gate(long epoch)
     {
@@ -175,6 +202,8 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
         var round = _round!;
         await RunCallbackAsync(() => SyncActivateAsync(round, _roundCancellation.Token).AsTask());
+        _members = round.Members;
+        _detachedAt = 0;
         Writes.Open();
     }
 
@@ -191,6 +220,12 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         {
             Writes.Open();
         }
+    }
+
+    Task ISyncReplica.Detach(long epoch)
+    {
+        _detachedAt = Math.Max(_detachedAt, epoch);
+        return Task.CompletedTask;
     }
 
     Task ISyncReplica.Drop()

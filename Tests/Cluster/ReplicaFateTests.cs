@@ -58,19 +58,38 @@ public sealed class ReplicaFateTests(ResyncClusterFixture fixture, ITestOutputHe
     }
 
     [Fact]
-    public async Task An_abort_lets_writes_through_again_on_a_processor_that_left()
+    public async Task An_abort_lets_writes_through_again()
     {
         var settled = (await _driver.Join("p1", "p2")).Configuration;
         await _driver.WaitForRound(settled.Epoch);
-        var hold = ConformanceControl.HoldAt("process", "conf-b");
+        var atConfB = ConformanceControl.HoldAt("process", "conf-b");
         await _driver.Join("p3");
-        await ResyncDriver.Reached(hold, "conf-b processing");
+        await ResyncDriver.Reached(atConfB, "conf-b processing");
         await Assert.ThrowsAsync<RecoveryInProgressException>(() => _driver.Replica("conf-b", "p1").Write());
 
-        var final = (await _driver.Leave("p1")).Configuration;
+        // The next round stops at conf-a, so nothing gates conf-b again before the write.
+        var atConfA = ConformanceControl.HoldAt("process", "conf-a");
+        var final = (await _driver.Join("p4")).Configuration;
+        await ResyncDriver.Reached(atConfA, "conf-a processing in the next round");
 
         Assert.Equal(settled.Epoch, await _driver.Replica("conf-b", "p1").Write());
-        hold.Release();
+        atConfB.Release();
+        atConfA.Release();
         await _driver.WaitForRound(final.Epoch);
+    }
+
+    [Fact]
+    public async Task A_processor_that_left_refuses_client_writes_until_it_rejoins()
+    {
+        await _driver.WaitForRound((await _driver.Join("p1", "p2")).Configuration.Epoch);
+        var left = (await _driver.Leave("p2")).Configuration;
+        await _driver.WaitForRound(left.Epoch);
+
+        var refused = await Assert.ThrowsAsync<NotAMemberException>(() => _driver.Replica("conf-a", "p2").Write());
+        Assert.Contains($"left the configuration in epoch {left.Epoch}", refused.Message);
+
+        var back = (await _driver.Join("p2")).Configuration;
+        await _driver.WaitForRound(back.Epoch);
+        Assert.Equal(back.Epoch, await _driver.Replica("conf-a", "p2").Write());
     }
 }

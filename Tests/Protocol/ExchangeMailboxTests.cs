@@ -5,7 +5,7 @@ namespace Resync.Tests.Protocol;
 public sealed class ExchangeMailboxTests(ITestOutputHelper output)
 {
     private static Contribution From(string sender, int sequence, long epoch = 5, string service = "clm", string? to = null) =>
-        new(epoch, service, sender, sequence, to, $"{sender}#{sequence}");
+        new(epoch, service, sender, sequence, to is null ? [] : [to], $"{sender}#{sequence}");
 
     [Fact]
     public void Contributions_of_another_epoch_or_service_are_dropped_counted_and_never_collected()
@@ -40,6 +40,24 @@ public sealed class ExchangeMailboxTests(ITestOutputHelper output)
         mailbox.Post(From("p1", 2));
 
         Assert.Equal(["p1#0", "p1#2"], mailbox.Collect("p2").Select(c => c.Payload));
+    }
+
+    [Fact]
+    public async Task A_gathering_completes_with_every_members_contribution_once_the_last_member_gathers()
+    {
+        var mailbox = new ExchangeMailbox(5, "ckpt");
+        ImmutableArray<string> members = ["p1", "p2", "p3"];
+
+        var first = mailbox.Gather("index", From("p3", 0, service: "ckpt"), members);
+        var second = mailbox.Gather("index", From("p1", 0, service: "ckpt"), members);
+        Assert.False(first.IsCompleted || second.IsCompleted);
+        var last = mailbox.Gather("index", From("p2", 0, service: "ckpt"), members);
+
+        Assert.Equal(["p1#0", "p2#0", "p3#0"], (await first).Select(c => c.Payload).ToArray());
+        Assert.Equal((await first).ToArray(), (await last).ToArray());
+        await Assert.ThrowsAsync<ArgumentException>(() => mailbox.Gather("index", From("p9", 0, service: "ckpt"), members));
+        await Assert.ThrowsAsync<ArgumentException>(() => mailbox.Gather("index", From("p1", 1, epoch: 4, service: "ckpt"), members));
+        Assert.Equal(2, mailbox.Stale);
     }
 
     [Fact]
