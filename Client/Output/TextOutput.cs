@@ -12,6 +12,8 @@ public static class TextOutput
     public static string Steps(ImmutableArray<StepTiming> steps) =>
         string.Join(", ", steps.Select(s => $"{s.Service} {Ms(s.BarrierWait + s.Processing)}"));
 
+    public static string Calls(long calls) => calls == 1 ? "1 process call" : $"{calls} process calls";
+
     public static string Round(RoundSummary round) => round.Outcome == RoundPhase.Completed
         ? $"epoch {round.Epoch} completed in {Ms(round.Duration)} with {round.Members} members [{Steps(round.Steps)}]"
         : $"epoch {round.Epoch} aborted after {Ms(round.Duration)}: {round.AbortReason}";
@@ -31,7 +33,7 @@ public static class TextOutput
             output.WriteLine($"round     {round.Phase.ToString().ToLowerInvariant()}{where}, {Ms(round.Elapsed)}{(round.AbortReason is null ? "" : $": {round.AbortReason}")}");
             foreach (var step in round.Steps)
             {
-                output.WriteLine($"  step {step.Step} {step.Service,-8} barrier {Ms(step.BarrierWait),10}  processing {Ms(step.Processing),10}");
+                output.WriteLine($"  step {step.Step} {step.Service,-8} barrier {Ms(step.BarrierWait),10}  processing {Ms(step.Processing),10}  {Calls(step.ProcessCalls)}");
             }
         }
         else

@@ -17,13 +17,17 @@ public enum RoundPhase
     Aborted,
 }
 
-/// <summary>How long one finished step took: waiting at its barrier, then init and process on all members.</summary>
+/// <summary>
+/// How long one finished step took: waiting at its barrier, then init and process on all members; and how
+/// many process calls the members made in all.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("resync.step-timing")]
 public sealed record StepTiming(
     [property: Id(0)] int Step,
     [property: Id(1)] string Service,
     [property: Id(2)] TimeSpan BarrierWait,
-    [property: Id(3)] TimeSpan Processing);
+    [property: Id(3)] TimeSpan Processing,
+    [property: Id(4)] long ProcessCalls);
 
 /// <summary>Where one round is (contract item 10).</summary>
 [GenerateSerializer, Immutable, Alias("resync.round-progress")]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Resync.Reference;
 
@@ -6,6 +7,15 @@ namespace Resync.Hosting;
 public static class ReferenceServices
 {
     /// <summary>Registers the reference services in the handler-list order: CLM, then EVT, then CKPT.</summary>
-    public static ISiloBuilder AddReferenceServices(this ISiloBuilder builder) =>
-        builder.AddSyncService<ClmGrain>(ClmGrain.Name);
+    public static ISiloBuilder AddReferenceServices(this ISiloBuilder builder)
+    {
+        builder.Services.AddOptions<EvtOptions>().BindConfiguration(EvtOptions.SectionName).ValidateOnStart();
+        builder.Services.AddOptions<CkptOptions>().BindConfiguration(CkptOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<EvtOptions>, ReferenceOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<CkptOptions>, ReferenceOptionsValidator>();
+        return builder
+            .AddSyncService<ClmGrain>(ClmGrain.Name)
+            .AddSyncService<EvtGrain>(EvtGrain.Name)
+            .AddSyncService<CkptGrain>(CkptGrain.Name);
+    }
 }

@@ -37,6 +37,7 @@ internal sealed class Round
     private readonly List<StepTiming> _steps = [];
     private readonly long _startedAt;
     private long _phaseStartedAt;
+    private long _processCalls;
 
     public Round(Configuration configuration, ImmutableArray<string> services, TimeProvider time)
     {
@@ -112,14 +113,15 @@ internal sealed class Round
         return true;
     }
 
-    /// <summary>A member's process answered done; true when it was the last one of the step.</summary>
-    public bool ProcessorDone(string processor, int step)
+    /// <summary>A member's process answered done after <paramref name="processCalls"/> calls; true when it was the last one of the step.</summary>
+    public bool ProcessorDone(string processor, int step, int processCalls = 1)
     {
         if (Phase != RoundPhase.Processing || step != Step || !_pending.Remove(processor))
         {
             return false;
         }
 
+        _processCalls += processCalls;
         if (_pending.Count > 0)
         {
             return false;
@@ -193,8 +195,11 @@ internal sealed class Round
     public RoundSummary Summary() =>
         new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason);
 
-    private void FinishStep() =>
-        _steps.Add(new StepTiming(Step, Services[Step], LastBarrierWait, Elapsed(_phaseStartedAt)));
+    private void FinishStep()
+    {
+        _steps.Add(new StepTiming(Step, Services[Step], LastBarrierWait, Elapsed(_phaseStartedAt), _processCalls));
+        _processCalls = 0;
+    }
 
     private void Enter(RoundPhase phase)
     {

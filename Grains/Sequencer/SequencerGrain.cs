@@ -181,7 +181,7 @@ internal sealed partial class SequencerGrain(
         var report = await Processor(member).Run(step);
         if (report.Completed)
         {
-            round.ProcessorDone(member, step.Step);
+            round.ProcessorDone(member, step.Step, report.ProcessCalls);
         }
     }
 

@@ -21,6 +21,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     // Gate, run and activate take turns: a round's callbacks never overlap the previous round's activate.
     // Abort and drop do not take a turn; they interleave, so that they reach a replica whatever it is doing.
     private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly SemaphoreSlim _exclusiveWrites = new(1, 1);
     private ReplicaLifecycle _lifecycle = new();
     private WriteGate? _writes;
     private SyncRound? _round;
@@ -78,6 +79,17 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         }
 
         return Writes.EnterAsync(Options.WriteWait, RecoveryInProgress);
+    }
+
+    /// <summary>
+    /// Like <see cref="EnterWriteAsync"/>, and one at a time on this replica: for writes that read the
+    /// current version of an item to make the next one, which must not interleave with another such write.
+    /// </summary>
+    protected async ValueTask<IDisposable> EnterExclusiveWriteAsync()
+    {
+        var admission = await EnterWriteAsync();
+        await _exclusiveWrites.WaitAsync();
+        return new ExclusiveWrite(admission, _exclusiveWrites);
     }
 
     /// <summary>
@@ -270,6 +282,20 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
         _round = null;
         await SyncAbortAsync(round!);
+    }
+
+    private sealed class ExclusiveWrite(IDisposable admission, SemaphoreSlim exclusive) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                exclusive.Release();
+                admission.Dispose();
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped stale {Callback} for epoch {Epoch} of service {Service} on processor {Processor}, which is at epoch {Current}.")]

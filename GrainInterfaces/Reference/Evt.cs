@@ -1,0 +1,72 @@
+namespace Resync.Reference;
+
+/// <summary>A channel; a closed channel is a tombstone that keeps its version, so a stale replica cannot revive it.</summary>
+[GenerateSerializer, Immutable, Alias("resync.evt.channel")]
+public sealed record EvtChannel(
+    [property: Id(0)] string Name,
+    [property: Id(1)] bool IsOpen,
+    [property: Id(2)] ItemVersion Version);
+
+/// <summary>A retained event, published on the channel generation <see cref="ChannelVersion"/>.</summary>
+[GenerateSerializer, Immutable, Alias("resync.evt.event")]
+public sealed record EvtEvent(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Channel,
+    [property: Id(2)] ItemVersion ChannelVersion,
+    [property: Id(3)] byte[] Payload,
+    [property: Id(4)] string Publisher,
+    [property: Id(5)] DateTimeOffset PublishedAt,
+    [property: Id(6)] DateTimeOffset Expiry);
+
+/// <summary>A processor's subscription to a channel.</summary>
+[GenerateSerializer, Immutable, Alias("resync.evt.subscription")]
+public sealed record EvtSubscription([property: Id(0)] string Channel, [property: Id(1)] string Processor);
+
+/// <summary>
+/// The whole state of an EVT replica, as contributed to a round: channels by name, events by id,
+/// subscriptions by channel then processor, all sorted ordinally.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("resync.evt.snapshot")]
+public sealed record EvtSnapshot(
+    [property: Id(0)] ImmutableArray<EvtChannel> Channels,
+    [property: Id(1)] ImmutableArray<EvtEvent> Events,
+    [property: Id(2)] ImmutableArray<EvtSubscription> Subscriptions);
+
+/// <summary>EVT, the event service: one replica per processor (key: the processor id).</summary>
+[Alias("resync.IEvtService")]
+public interface IEvtService : IGrainWithStringKey
+{
+    /// <summary>Opens (or reopens) a channel; acknowledged once every member's replica holds it.</summary>
+    [Alias("OpenChannel")] Task OpenChannel(string channel);
+
+    /// <summary>Closes a channel and drops its retained events.</summary>
+    [Alias("CloseChannel")] Task CloseChannel(string channel);
+
+    /// <summary>Publishes an event on an open channel; acknowledged once every member's replica holds it. Returns its id.</summary>
+    [Alias("Publish")] Task<string> Publish(string channel, byte[] payload, TimeSpan retention);
+
+    /// <summary>Subscribes this processor to an open channel.</summary>
+    [Alias("Subscribe")] Task Subscribe(string channel);
+
+    /// <summary>The retained, unexpired events of a channel, oldest first.</summary>
+    [Alias("ListEvents")] Task<ImmutableArray<EvtEvent>> ListEvents(string channel);
+
+    /// <summary>The open channels with their subscribers.</summary>
+    [Alias("ListChannels")] Task<ImmutableArray<EvtChannelInfo>> ListChannels();
+
+    /// <summary>A digest of the replica's activated state: equal digests, equal state.</summary>
+    [Alias("GetDigest")] Task<string> GetDigest();
+
+    [Alias("ApplyChannel")] Task ApplyChannel(EvtChannel channel);
+
+    [Alias("ApplyEvent")] Task ApplyEvent(EvtEvent evt);
+
+    [Alias("ApplySubscription")] Task ApplySubscription(EvtSubscription subscription);
+}
+
+[GenerateSerializer, Immutable, Alias("resync.evt.channel-info")]
+public sealed record EvtChannelInfo(
+    [property: Id(0)] string Name,
+    [property: Id(1)] ItemVersion Version,
+    [property: Id(2)] int RetainedEvents,
+    [property: Id(3)] ImmutableArray<string> Subscribers);

@@ -1,0 +1,189 @@
+namespace Resync.Reference;
+
+/*
+ * How CKPT synchronizes, in one round, without Orleans:
+ *
+ * 1. Every member gathers its index (name, version, deleted, size of each checkpoint) with every other
+ *    member's: one all-to-all exchange inside the first process call.
+ * 2. From the same indices every member computes the same plan: for each name the newest version wins,
+ *    ties broken by writer id (a deletion is a version too). The sender of a winning checkpoint is the
+ *    holder of that exact version with the lowest processor id, a current member by construction, so a
+ *    sender that left can never be chosen (the 2010 lesson). Its recipients are the members whose index
+ *    shows another version. A winning tombstone needs no data.
+ * 3. Each sender sends a header and then its sections in chunks, at most the chunk size per process call,
+ *    addressed to the recipients only.
+ * 4. At activation each member applies the plan: it keeps what already wins, applies winning tombstones,
+ *    and assembles the rest from the headers and chunks addressed to it. Nothing depends on the order in
+ *    which contributions arrived.
+ */
+internal sealed class CkptTransfer
+{
+    private readonly Queue<object> _pending = new();
+    private readonly int _chunkBytes;
+
+    private CkptTransfer(ImmutableDictionary<string, CkptIndexEntry> winners, int chunkBytes)
+    {
+        Winners = winners;
+        _chunkBytes = chunkBytes;
+    }
+
+    /// <summary>The winning version of every checkpoint name known to any member.</summary>
+    public ImmutableDictionary<string, CkptIndexEntry> Winners { get; }
+
+    public bool HasMoreToSend => _pending.Count > 0;
+
+    public int ChunksQueued { get; private set; }
+
+    public static CkptTransfer Plan(string me, CkptStore mine, IReadOnlyList<(string Processor, CkptIndex Index)> indices, int chunkBytes)
+    {
+        var holders = new Dictionary<string, List<(string Processor, CkptIndexEntry Entry)>>(StringComparer.Ordinal);
+        foreach (var (processor, index) in indices)
+        {
+            foreach (var entry in index.Entries)
+            {
+                if (!holders.TryGetValue(entry.Name, out var list))
+                {
+                    holders[entry.Name] = list = [];
+                }
+
+                list.Add((processor, entry));
+            }
+        }
+
+        var members = indices.Select(i => i.Processor).ToList();
+        var winners = holders.ToImmutableDictionary(
+            h => h.Key,
+            h => h.Value.Select(x => x.Entry).MaxBy(e => e.Version)!,
+            StringComparer.Ordinal);
+        var transfer = new CkptTransfer(winners, chunkBytes);
+        foreach (var (name, winner) in winners.OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            if (winner.IsDeleted)
+            {
+                continue;
+            }
+
+            var have = holders[name].Where(h => h.Entry.Version == winner.Version).Select(h => h.Processor).ToHashSet(StringComparer.Ordinal);
+            var sender = have.Min(StringComparer.Ordinal);
+            var recipients = members.Where(m => !have.Contains(m)).ToImmutableArray();
+            if (sender == me && recipients.Length > 0)
+            {
+                transfer.Queue(mine.Live(name) ?? throw new InvalidOperationException($"Checkpoint '{name}' {winner.Version} is in the index of {me} but not in its store."), recipients);
+            }
+        }
+
+        return transfer;
+    }
+
+    /// <summary>The next batch to send: at most the chunk size of section data, plus headers.</summary>
+    public IEnumerable<(object Payload, ImmutableArray<string> Recipients)> NextBatch()
+    {
+        var bytes = 0;
+        while (_pending.Count > 0 && bytes < _chunkBytes)
+        {
+            var item = (Addressed)_pending.Dequeue();
+            if (item.Payload is ChunkOf piece)
+            {
+                // Sliced only now, so each process call copies no more than one chunk's worth.
+                var data = piece.Checkpoint.Sections[piece.Section].Data.AsSpan(piece.Offset, piece.Length).ToArray();
+                bytes += data.Length;
+                yield return (new CkptChunk(piece.Checkpoint.Name, piece.Checkpoint.Version, piece.Section, piece.Offset, data), item.Recipients);
+            }
+            else
+            {
+                yield return (item.Payload, item.Recipients);
+            }
+        }
+    }
+
+    /// <summary>The store this member activates: the plan applied to its own store and what it received.</summary>
+    public CkptStore Assemble(CkptStore mine, IEnumerable<object> received)
+    {
+        var headers = new Dictionary<string, CkptHeader>(StringComparer.Ordinal);
+        var chunks = new Dictionary<string, List<CkptChunk>>(StringComparer.Ordinal);
+        foreach (var payload in received)
+        {
+            switch (payload)
+            {
+                case CkptHeader header when Winners.GetValueOrDefault(header.Name)?.Version == header.Version:
+                    headers[header.Name] = header;
+                    break;
+                case CkptChunk chunk when Winners.GetValueOrDefault(chunk.Name)?.Version == chunk.Version:
+                    if (!chunks.TryGetValue(chunk.Name, out var list))
+                    {
+                        chunks[chunk.Name] = list = [];
+                    }
+
+                    list.Add(chunk);
+                    break;
+            }
+        }
+
+        var result = new List<CkptCheckpoint>();
+        foreach (var (name, winner) in Winners)
+        {
+            var current = mine.All.FirstOrDefault(c => c.Name == name);
+            if (current is not null && current.Version == winner.Version)
+            {
+                result.Add(current);
+            }
+            else if (winner.IsDeleted)
+            {
+                result.Add(new CkptCheckpoint(name, winner.Version, true, []));
+            }
+            else
+            {
+                result.Add(Build(winner, headers.GetValueOrDefault(name), chunks.GetValueOrDefault(name) ?? []));
+            }
+        }
+
+        return new CkptStore(result);
+    }
+
+    private static CkptCheckpoint Build(CkptIndexEntry winner, CkptHeader? header, List<CkptChunk> chunks)
+    {
+        if (header is null)
+        {
+            throw new InvalidOperationException($"Checkpoint '{winner.Name}' {winner.Version} was never sent to this member.");
+        }
+
+        var sections = header.Lengths.Select(length => new byte[length]).ToArray();
+        var received = new long[sections.Length];
+        foreach (var chunk in chunks)
+        {
+            chunk.Data.CopyTo(sections[chunk.Section], chunk.Offset);
+            received[chunk.Section] += chunk.Data.Length;
+        }
+
+        for (var i = 0; i < sections.Length; i++)
+        {
+            if (received[i] != sections[i].Length)
+            {
+                throw new InvalidOperationException($"Checkpoint '{winner.Name}' {winner.Version}: section '{header.Sections[i]}' arrived with {received[i]} of {sections[i].Length} bytes.");
+            }
+        }
+
+        return new CkptCheckpoint(winner.Name, winner.Version, false, [.. header.Sections.Select((s, i) => new CkptSection(s, sections[i]))]);
+    }
+
+    private void Queue(CkptCheckpoint checkpoint, ImmutableArray<string> recipients)
+    {
+        _pending.Enqueue(new Addressed(
+            new CkptHeader(checkpoint.Name, checkpoint.Version, [.. checkpoint.Sections.Select(s => s.Name)], [.. checkpoint.Sections.Select(s => s.Data.Length)]),
+            recipients));
+        for (var section = 0; section < checkpoint.Sections.Length; section++)
+        {
+            var data = checkpoint.Sections[section].Data;
+            for (var offset = 0; offset < data.Length; offset += _chunkBytes)
+            {
+                var length = Math.Min(_chunkBytes, data.Length - offset);
+                _pending.Enqueue(new Addressed(new ChunkOf(checkpoint, section, offset, length), recipients));
+                ChunksQueued++;
+            }
+        }
+    }
+
+    private sealed record Addressed(object Payload, ImmutableArray<string> Recipients);
+
+    private sealed record ChunkOf(CkptCheckpoint Checkpoint, int Section, int Offset, int Length);
+}

@@ -1,0 +1,128 @@
+namespace Resync.Reference;
+
+/// <summary>
+/// The state of one EVT replica and its merge rules, without Orleans. Channels: the newest version of
+/// each name wins, and a closed channel is a tombstone that drops its events and subscriptions. Events:
+/// the union, deduplicated by id, keeping only unexpired events of the generation of their channel that is
+/// open. Subscriptions: the union, keeping only those to open channels of processors in the membership
+/// view. Every rule is a union or a maximum, so the result depends neither on arrival order nor on how the
+/// contributions were split into chunks.
+/// </summary>
+internal sealed class EvtStore
+{
+    private static readonly IComparer<EvtSubscription> SubscriptionOrder = Comparer<EvtSubscription>.Create((a, b) =>
+    {
+        var byChannel = string.CompareOrdinal(a.Channel, b.Channel);
+        return byChannel != 0 ? byChannel : string.CompareOrdinal(a.Processor, b.Processor);
+    });
+
+    private readonly SortedDictionary<string, EvtChannel> _channels = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, EvtEvent> _events = new(StringComparer.Ordinal);
+    private readonly SortedSet<EvtSubscription> _subscriptions = new(SubscriptionOrder);
+
+    public EvtChannel? Channel(string name) => _channels.GetValueOrDefault(name);
+
+    public EvtChannel? OpenChannel(string name) => _channels.GetValueOrDefault(name) is { IsOpen: true } open ? open : null;
+
+    /// <summary>Applies a channel version; an older or equal one changes nothing.</summary>
+    public bool Apply(EvtChannel channel)
+    {
+        if (_channels.TryGetValue(channel.Name, out var current) && current.Version >= channel.Version)
+        {
+            return false;
+        }
+
+        _channels[channel.Name] = channel;
+        Prune(channel.Name, DateTimeOffset.MinValue);
+        return true;
+    }
+
+    /// <summary>Retains an event of the open generation of its channel, unless expired or already held.</summary>
+    public bool Apply(EvtEvent evt, DateTimeOffset now) =>
+        Accepts(evt, now) && _events.TryAdd(evt.Id, evt);
+
+    public bool Apply(EvtSubscription subscription) =>
+        OpenChannel(subscription.Channel) is not null && _subscriptions.Add(subscription);
+
+    /// <summary>The state as it is contributed to a round, split into parts of at most <paramref name="eventsPerPart"/> events.</summary>
+    public IEnumerable<EvtSnapshot> Parts(int eventsPerPart)
+    {
+        yield return new EvtSnapshot([.. _channels.Values], [], [.. _subscriptions]);
+        foreach (var chunk in _events.Values.Chunk(eventsPerPart))
+        {
+            yield return new EvtSnapshot([], [.. chunk], []);
+        }
+    }
+
+    /// <summary>Merges every member's contribution into a new store (see the class summary for the rules).</summary>
+    public static EvtStore Merge(IEnumerable<EvtSnapshot> contributions, IReadOnlySet<string> view, DateTimeOffset now)
+    {
+        var merged = new EvtStore();
+        var parts = contributions.ToList();
+        foreach (var channel in parts.SelectMany(p => p.Channels))
+        {
+            merged.Apply(channel);
+        }
+
+        foreach (var evt in parts.SelectMany(p => p.Events))
+        {
+            merged.Apply(evt, now);
+        }
+
+        foreach (var subscription in parts.SelectMany(p => p.Subscriptions).Where(s => view.Contains(s.Processor)))
+        {
+            merged.Apply(subscription);
+        }
+
+        return merged;
+    }
+
+    public ImmutableArray<EvtEvent> Events(string channel, DateTimeOffset now) =>
+        [.. _events.Values.Where(e => e.Channel == channel && e.Expiry > now).OrderBy(e => e.PublishedAt).ThenBy(e => e.Id, StringComparer.Ordinal)];
+
+    public ImmutableArray<EvtChannelInfo> Channels(DateTimeOffset now) =>
+        [.. _channels.Values.Where(c => c.IsOpen).Select(c => new EvtChannelInfo(
+            c.Name,
+            c.Version,
+            _events.Values.Count(e => e.Channel == c.Name && e.Expiry > now),
+            [.. _subscriptions.Where(s => s.Channel == c.Name).Select(s => s.Processor)]))];
+
+    /// <summary>Drops what expired before <paramref name="now"/>.</summary>
+    public void Expire(DateTimeOffset now) => Prune(channel: null, now);
+
+    /// <summary>The digest of the state as of <paramref name="now"/>: expired events do not count.</summary>
+    public string Digest(DateTimeOffset now)
+    {
+        using var digest = new StateDigest();
+        foreach (var channel in _channels.Values)
+        {
+            digest.Add(channel.Name).Add(channel.IsOpen ? 1 : 0).Add(channel.Version);
+        }
+
+        foreach (var evt in _events.Values.Where(e => e.Expiry > now))
+        {
+            digest.Add(evt.Id).Add(evt.Channel).Add(evt.ChannelVersion).Add(evt.Payload).Add(evt.Publisher)
+                .Add(evt.PublishedAt.UtcTicks).Add(evt.Expiry.UtcTicks);
+        }
+
+        foreach (var subscription in _subscriptions)
+        {
+            digest.Add(subscription.Channel).Add(subscription.Processor);
+        }
+
+        return digest.Finish();
+    }
+
+    private bool Accepts(EvtEvent evt, DateTimeOffset now) =>
+        evt.Expiry > now && OpenChannel(evt.Channel) is { } channel && channel.Version == evt.ChannelVersion;
+
+    private void Prune(string? channel, DateTimeOffset now)
+    {
+        foreach (var evt in _events.Values.Where(e => (channel is null || e.Channel == channel) && !Accepts(e, now)).ToList())
+        {
+            _events.Remove(evt.Id);
+        }
+
+        _subscriptions.RemoveWhere(s => (channel is null || s.Channel == channel) && OpenChannel(s.Channel) is null);
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+using Resync.Hosting;
+using Resync.Reference;
+
+namespace Resync.Tests.Reference;
+
+/// <summary>Silos that run the reference services CLM, EVT and CKPT, with small chunks so transfers take many process calls.</summary>
+public sealed class ReferenceTestSilo : ISiloConfigurator
+{
+    public const int ChunkBytes = 4 * 1024;
+
+    public void Configure(ISiloBuilder siloBuilder)
+    {
+        siloBuilder.AddResync(options => options.WriteWait = TimeSpan.FromMilliseconds(500)).AddReferenceServices();
+        siloBuilder.Services.Configure<CkptOptions>(options =>
+        {
+            options.ChunkBytes = ChunkBytes;
+            options.MaxSectionBytes = 1024 * 1024;
+            options.MaxCheckpointBytes = 32L * 1024 * 1024;
+        });
+    }
+}
+
+public sealed class ReferenceClusterFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(3);
+        builder.AddSiloBuilderConfigurator<ReferenceTestSilo>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ReferenceCollection : ICollectionFixture<ReferenceClusterFixture>
+{
+    public const string Name = "reference";
+}
