@@ -9,14 +9,15 @@ public static class TextOutput
 
     public static string Members(ImmutableArray<string> members) => members.IsEmpty ? "(none)" : string.Join(" ", members);
 
-    public static string Steps(ImmutableArray<StepTiming> steps) =>
-        string.Join(", ", steps.Select(s => $"{s.Service} {Ms(s.BarrierWait + s.Processing)}"));
+    /// <summary>Each step's duration, and its process calls where some member needed more than one.</summary>
+    public static string Steps(ImmutableArray<StepTiming> steps, int members) =>
+        string.Join(", ", steps.Select(s => $"{s.Service} {Ms(s.BarrierWait + s.Processing)}{(s.ProcessCalls > members ? $" ({Calls(s.ProcessCalls)})" : "")}"));
 
     public static string Calls(long calls) => calls == 1 ? "1 process call" : $"{calls} process calls";
 
     public static string Round(RoundSummary round) => round.Outcome == RoundPhase.Completed
-        ? $"epoch {round.Epoch} completed in {Ms(round.Duration)} with {round.Members} members [{Steps(round.Steps)}]"
-        : $"epoch {round.Epoch} aborted after {Ms(round.Duration)}: {round.AbortReason}";
+        ? $"epoch {round.Epoch} completed in {Ms(round.Duration)} with {round.Members} members [{Steps(round.Steps, round.Members)}]"
+        : $"epoch {round.Epoch} aborted after {Ms(round.Duration)}{(round.Steps.IsEmpty ? "" : $" ({string.Join(", ", round.Steps.Select(s => s.Service))} done)")}: {round.AbortReason}";
 
     public static void WriteStatus(TextWriter output, ResyncStatus status)
     {

@@ -9,7 +9,7 @@ namespace Resync.Tests.Reference;
 /// <summary>Silos that run the reference services CLM, EVT and CKPT, with small chunks so transfers take many process calls.</summary>
 public sealed class ReferenceTestSilo : ISiloConfigurator
 {
-    public const int ChunkBytes = 4 * 1024;
+    public const int ChunkBytes = 1024;
 
     public void Configure(ISiloBuilder siloBuilder)
     {

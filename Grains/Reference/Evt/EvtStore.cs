@@ -24,10 +24,14 @@ internal sealed class EvtStore
 
     public EvtChannel? OpenChannel(string name) => _channels.GetValueOrDefault(name) is { IsOpen: true } open ? open : null;
 
-    /// <summary>Applies a channel version; an older or equal one changes nothing.</summary>
+    /// <summary>
+    /// Applies a channel version; an older one changes nothing. Versions are unique per write, but should two
+    /// differ at the same version, the closed one wins, so that the outcome never depends on order.
+    /// </summary>
     public bool Apply(EvtChannel channel)
     {
-        if (_channels.TryGetValue(channel.Name, out var current) && current.Version >= channel.Version)
+        if (_channels.TryGetValue(channel.Name, out var current) &&
+            (current.Version > channel.Version || (current.Version == channel.Version && (!current.IsOpen || channel.IsOpen))))
         {
             return false;
         }
