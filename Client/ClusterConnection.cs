@@ -7,7 +7,7 @@ namespace Resync.Client;
 /// <summary>A client connection to a running cluster.</summary>
 public sealed class ClusterConnection : IAsyncDisposable
 {
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
     private readonly IHost _host;
 
     private ClusterConnection(IHost host) => _host = host;
@@ -29,7 +29,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             host.Dispose();
             throw new UserErrorException(
-                $"No Resync cluster answered at localhost gateway port {gatewayPort} (localhost clustering): {exception.GetBaseException().Message}",
+                $"no Resync cluster answered at 127.0.0.1:{gatewayPort} (localhost clustering, gateway port {gatewayPort}) within {ConnectTimeout.TotalSeconds:F0} s: {exception.GetBaseException().Message}",
                 ExitCodes.Unreachable);
         }
     }

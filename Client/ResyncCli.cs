@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Resync.Client.Commands;
+using Resync.Client.Output;
 using Resync.Hosting;
 
 namespace Resync.Client;
@@ -16,6 +17,14 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
 
     public static readonly Option<bool> Json = new("--json") { Description = "Write JSON instead of text." };
 
+    public static readonly Option<bool> Plain = new("--plain")
+    {
+        Description = "Plain text even on a terminal (no tables or colour).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string> Processor = new("--processor", "-p") { Description = "The processor to go through.", Required = true };
+
     public TextWriter Output { get; } = output;
 
     public TextWriter Error { get; } = error;
@@ -24,6 +33,12 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
     {
         var cli = new ResyncCli(output, error);
         var parse = cli.Build().Parse(args);
+        if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
+        {
+            error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => e.Message))} (see --help)");
+            return Task.FromResult(ExitCodes.BadInput);
+        }
+
         return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
     }
 
@@ -31,12 +46,42 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("Resync: recovery synchronization of replicated services on Orleans.");
         root.Options.Add(GatewayPort);
+        root.Options.Add(Plain);
         root.Subcommands.Add(DemoCommand.Create(this));
         root.Subcommands.Add(StatusCommand.Create(this));
         root.Subcommands.Add(HistoryCommand.Create(this));
         root.Subcommands.Add(ProcessorCommand.Create(this));
+        root.Subcommands.Add(WatchCommand.Create(this));
         root.Subcommands.Add(ClmCommand.Create(this));
+        root.Subcommands.Add(EvtCommand.Create(this));
+        root.Subcommands.Add(CkptCommand.Create(this));
         return root;
+    }
+
+    public bool IsRich(ParseResult parse) => Terminal.IsRich(Output, parse.GetValue(Plain));
+
+    /// <summary>Writes <paramref name="value"/> as JSON when --json was given, else runs <paramref name="text"/>.</summary>
+    public void Write<T>(ParseResult parse, T value, Action text)
+    {
+        if (parse.GetValue(Json))
+        {
+            Output.WriteLine(JsonOutput.Serialize(value));
+        }
+        else
+        {
+            text();
+        }
+    }
+
+    /// <summary>The processor named by --processor, which must be a member of the current configuration.</summary>
+    public static async Task<string> MemberAsync(IClusterClient client, ParseResult parse)
+    {
+        var processor = parse.GetValue(Processor);
+        ProcessorId.Validate(processor);
+        var configuration = await client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).GetConfiguration();
+        return configuration.IsMember(processor!)
+            ? processor!
+            : throw new UserErrorException($"unknown processor '{processor}': not a member of epoch {configuration.Epoch} (members: {TextOutput.Members(configuration.Members)})");
     }
 
     /// <summary>Connects to the cluster, runs <paramref name="action"/>, and turns errors into one line and an exit code.</summary>

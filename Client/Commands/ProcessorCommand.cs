@@ -43,18 +43,9 @@ internal static class ProcessorCommand
             }
 
             var result = await change(configuration, ids);
-            if (parse.GetValue(ResyncCli.Json))
-            {
-                cli.Output.WriteLine(JsonOutput.Serialize(result));
-            }
-            else if (result.Changed)
-            {
-                cli.Output.WriteLine($"epoch {result.Configuration.Epoch}: members {TextOutput.Members(result.Configuration.Members)}");
-            }
-            else
-            {
-                cli.Output.WriteLine($"no change: epoch stays {result.Configuration.Epoch}, members {TextOutput.Members(result.Configuration.Members)}");
-            }
+            cli.Write(parse, result, () => cli.Output.WriteLine(result.Changed
+                ? $"epoch {result.Configuration.Epoch}: members {TextOutput.Members(result.Configuration.Members)}"
+                : $"no change: epoch stays {result.Configuration.Epoch}, members {TextOutput.Members(result.Configuration.Members)}"));
 
             return ExitCodes.Success;
         }));

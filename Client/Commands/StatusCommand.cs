@@ -12,15 +12,7 @@ internal static class StatusCommand
         command.SetAction((parse, cancellationToken) => cli.WithClusterAsync(parse, cancellationToken, async client =>
         {
             var status = await client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).GetStatus();
-            if (parse.GetValue(ResyncCli.Json))
-            {
-                cli.Output.WriteLine(JsonOutput.Serialize(status));
-            }
-            else
-            {
-                TextOutput.WriteStatus(cli.Output, status);
-            }
-
+            cli.Write(parse, status, () => TextOutput.WriteStatus(cli.Output, status, cli.IsRich(parse)));
             return ExitCodes.Success;
         }));
         return command;
@@ -44,15 +36,12 @@ internal static class HistoryCommand
             }
 
             var rounds = (await client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).GetHistory()).TakeLast(count).ToList();
-            if (parse.GetValue(ResyncCli.Json))
-            {
-                cli.Output.WriteLine(JsonOutput.Serialize(rounds));
-            }
-            else
-            {
-                rounds.ForEach(round => cli.Output.WriteLine(TextOutput.Round(round)));
-            }
-
+            cli.Write(parse, rounds, () => Terminal.Table(cli.Output, cli.IsRich(parse), ["epoch", "outcome", "members", "duration", "steps", "reason"],
+                rounds.Select(r => new[]
+                {
+                    r.Epoch.ToString(), r.Outcome.ToString().ToLowerInvariant(), r.Members.ToString(), TextOutput.Ms(r.Duration),
+                    TextOutput.Steps(r.Steps, r.Members), r.AbortReason ?? "",
+                })));
             return ExitCodes.Success;
         }));
         return command;

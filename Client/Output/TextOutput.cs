@@ -19,7 +19,7 @@ public static class TextOutput
         ? $"epoch {round.Epoch} completed in {Ms(round.Duration)} with {round.Members} members [{Steps(round.Steps, round.Members)}]"
         : $"epoch {round.Epoch} aborted after {Ms(round.Duration)}{(round.Steps.IsEmpty ? "" : $" ({string.Join(", ", round.Steps.Select(s => s.Service))} done)")}: {round.AbortReason}";
 
-    public static void WriteStatus(TextWriter output, ResyncStatus status)
+    public static void WriteStatus(TextWriter output, ResyncStatus status, bool rich)
     {
         var configuration = status.Configuration;
         output.WriteLine($"epoch     {configuration.Epoch}");
@@ -32,10 +32,8 @@ public static class TextOutput
                 ? $" at step {round.Step} ({round.Service}), waiting for {Members(round.Pending)}"
                 : "";
             output.WriteLine($"round     {round.Phase.ToString().ToLowerInvariant()}{where}, {Ms(round.Elapsed)}{(round.AbortReason is null ? "" : $": {round.AbortReason}")}");
-            foreach (var step in round.Steps)
-            {
-                output.WriteLine($"  step {step.Step} {step.Service,-8} barrier {Ms(step.BarrierWait),10}  processing {Ms(step.Processing),10}  {Calls(step.ProcessCalls)}");
-            }
+            Terminal.Table(output, rich, ["step", "service", "barrier", "processing", "process calls"],
+                round.Steps.Select(step => new[] { step.Step.ToString(), step.Service, Ms(step.BarrierWait), Ms(step.Processing), step.ProcessCalls.ToString() }));
         }
         else
         {

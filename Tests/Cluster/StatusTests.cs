@@ -28,7 +28,7 @@ public sealed class StatusTests(ResyncClusterFixture fixture) : IAsyncLifetime
         var current = (await _driver.Join("p4")).Configuration;
 
         var status = await _driver.WaitForStatus(
-            s => s.Round is { Phase: RoundPhase.Processing } r && r.Epoch == current.Epoch && r.Pending.SequenceEqual(["p2"]),
+            s => s.Round is { Phase: RoundPhase.Processing, Step: 1 } r && r.Epoch == current.Epoch && r.Pending.SequenceEqual(["p2"]),
             "conf-b waits for p2");
 
         Assert.Equal(current, status.Configuration);

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Resync.Client.Output;
+using Spectre.Console;
+
+namespace Resync.Client.Commands;
+
+/// <summary>watch: a live view of rounds as they happen, until interrupted (or until --rounds rounds have ended).</summary>
+internal static class WatchCommand
+{
+    public static Command Create(ResyncCli cli)
+    {
+        var rounds = new Option<int>("--rounds") { Description = "Stop after this many rounds have ended (0: until interrupted).", DefaultValueFactory = _ => 0 };
+        var interval = new Option<int>("--interval") { Description = "Refresh interval in milliseconds.", DefaultValueFactory = _ => 100 };
+        var command = new Command("watch", "A live view of rounds: per service and per processor progress, and every round's outcome as it ends.");
+        command.Options.Add(rounds);
+        command.Options.Add(interval);
+        command.SetAction((parse, cancellationToken) => cli.WithClusterAsync(parse, cancellationToken, async client =>
+        {
+            var limit = parse.GetValue(rounds);
+            var refresh = parse.GetValue(interval);
+            if (limit < 0 || refresh < 10)
+            {
+                throw new UserErrorException("--rounds must be 0 or more and --interval at least 10 ms");
+            }
+
+            var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
+            var rich = cli.IsRich(parse);
+            var shownThrough = (await configuration.GetHistory()).Select(r => r.Epoch).DefaultIfEmpty(0).Max();
+            var ended = 0;
+            string? lastLine = null;
+            cli.Output.WriteLine("watching rounds; press Ctrl+C to stop");
+            while (!cancellationToken.IsCancellationRequested && (limit == 0 || ended < limit))
+            {
+                var status = await configuration.GetStatus();
+                foreach (var round in (await configuration.GetHistory()).Where(r => r.Epoch > shownThrough).OrderBy(r => r.Epoch))
+                {
+                    Print(cli.Output, rich, round.Outcome == RoundPhase.Completed ? "green" : "yellow", TextOutput.Round(round));
+                    shownThrough = round.Epoch;
+                    ended++;
+                }
+
+                if (status.Round is { Phase: not (RoundPhase.Completed or RoundPhase.Aborted) } live && Progress(status, live) is var line && line != lastLine)
+                {
+                    Print(cli.Output, rich, "blue", line);
+                    lastLine = line;
+                }
+
+                try
+                {
+                    await Task.Delay(refresh, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>epoch 7: clm ✓ 1.2 ms | evt ▶ processing | ckpt · — waiting for p3 p4</summary>
+    public static string Progress(ResyncStatus status, RoundProgress round)
+    {
+        var services = status.Services.Select((service, step) =>
+            step < round.Steps.Length ? $"{service} done {TextOutput.Ms(round.Steps[step].BarrierWait + round.Steps[step].Processing)}"
+            : step == round.Step ? $"{service} {round.Phase.ToString().ToLowerInvariant()}"
+            : $"{service} waiting");
+        var pending = round.Pending.IsEmpty ? "" : $" - waiting for {TextOutput.Members(round.Pending)}";
+        return $"epoch {round.Epoch} ({status.Configuration.Members.Length} members): {string.Join(" | ", services)}{pending}";
+    }
+
+    private static void Print(TextWriter output, bool rich, string colour, string line)
+    {
+        if (rich)
+        {
+            Terminal.AnsiFor(output).MarkupLine($"[{colour}]{Markup.Escape(line)}[/]");
+        }
+        else
+        {
+            output.WriteLine(line);
+        }
+    }
+}
