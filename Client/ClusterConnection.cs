@@ -18,6 +18,7 @@ public sealed class ClusterConnection : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
         builder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort));
         var host = builder.Build();
         try

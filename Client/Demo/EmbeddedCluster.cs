@@ -28,6 +28,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         var endpoint = new SiloEndpointOptions { SiloPort = siloPort, PrimarySiloPort = siloPort, GatewayPort = FreePort() };
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
         builder.UseOrleans(silo => silo.UseResyncEmbedded(endpoint));
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
