@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Resync.Hosting;
 
 namespace Resync.Client;
 
@@ -14,12 +15,12 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<ClusterConnection> ConnectAsync(int gatewayPort, CancellationToken cancellationToken)
+    public static async Task<ClusterConnection> ConnectAsync(ClusteringSettings settings, int gatewayPort, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
-        builder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort));
+        builder.UseOrleansClient(client => client.UseResync(settings, gatewayPort));
         var host = builder.Build();
         try
         {
@@ -29,8 +30,11 @@ public sealed class ClusterConnection : IAsyncDisposable
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
+            var tried = settings.Mode == ClusteringMode.Postgres
+                ? $"the gateways listed in PostgreSQL at {Resync.Hosting.Postgres.PostgresSchema.Describe(settings.ConnectionString!)} (postgres clustering)"
+                : $"127.0.0.1:{gatewayPort} (localhost clustering, gateway port {gatewayPort})";
             throw new UserErrorException(
-                $"no Resync cluster answered at 127.0.0.1:{gatewayPort} (localhost clustering, gateway port {gatewayPort}) within {ConnectTimeout.TotalSeconds:F0} s: {exception.GetBaseException().Message}",
+                $"no Resync cluster answered at {tried} within {ConnectTimeout.TotalSeconds:F0} s: {exception.GetBaseException().Message}",
                 ExitCodes.Unreachable);
         }
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.CommandLine;
 using Resync.Client.Commands;
 using Resync.Client.Output;
@@ -12,6 +13,18 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
     {
         Description = "Gateway port of a silo of the cluster (localhost clustering).",
         DefaultValueFactory = _ => SiloEndpointOptions.DefaultGatewayPort,
+        Recursive = true,
+    };
+
+    public static readonly Option<string> Clustering = new("--clustering")
+    {
+        Description = "localhost (default) or postgres; also Resync__Clustering or appsettings.json.",
+        Recursive = true,
+    };
+
+    public static readonly Option<string> ConnectionString = new("--connection-string")
+    {
+        Description = "PostgreSQL connection string for postgres clustering; also ConnectionStrings__Resync or appsettings.json.",
         Recursive = true,
     };
 
@@ -46,6 +59,8 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("Resync: recovery synchronization of replicated services on Orleans.");
         root.Options.Add(GatewayPort);
+        root.Options.Add(Clustering);
+        root.Options.Add(ConnectionString);
         root.Options.Add(Plain);
         root.Subcommands.Add(DemoCommand.Create(this));
         root.Subcommands.Add(StatusCommand.Create(this));
@@ -89,13 +104,35 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
     {
         try
         {
-            await using var connection = await ClusterConnection.ConnectAsync(parse.GetValue(GatewayPort), cancellationToken);
+            await using var connection = await ClusterConnection.ConnectAsync(ClusteringFor(parse), parse.GetValue(GatewayPort), cancellationToken);
             return await action(connection.Client);
         }
         catch (Exception exception)
         {
             return Fail(exception);
         }
+    }
+
+    /// <summary>The clustering to connect with: appsettings.json, then the environment, then the command line.</summary>
+    public static ClusteringSettings ClusteringFor(ParseResult parse)
+    {
+        var overrides = new Dictionary<string, string?>();
+        if (parse.GetValue(Clustering) is { } clustering)
+        {
+            overrides["Resync:Clustering"] = clustering;
+        }
+
+        if (parse.GetValue(ConnectionString) is { } connectionString)
+        {
+            overrides["ConnectionStrings:Resync"] = connectionString;
+        }
+
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(overrides)
+            .Build();
+        return ClusteringSettings.Read(configuration);
     }
 
     public int Fail(Exception exception)

@@ -1,0 +1,155 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Resync.Hosting.Postgres;
+
+namespace Resync.Hosting;
+
+public enum ClusteringMode
+{
+    /// <summary>Localhost clustering and in-memory storage: one machine, nothing to install.</summary>
+    Localhost,
+
+    /// <summary>ADO.NET clustering and grain storage on PostgreSQL: several silo processes or machines.</summary>
+    Postgres,
+}
+
+/// <summary>
+/// How silos and clients find each other (section "Resync", plus the connection string "Resync"), from
+/// appsettings.json, the environment (Resync__Clustering, ConnectionStrings__Resync) or the command line
+/// (--clustering, --connection-string), in the usual .NET order.
+/// </summary>
+public sealed class ClusteringSettings
+{
+    public const string ClusterId = "resync";
+    public const string ServiceId = "resync";
+
+    public ClusteringMode Mode { get; init; }
+
+    public string? ConnectionString { get; init; }
+
+    /// <summary>Command-line switches shared by the silo and the client.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>
+    {
+        ["--clustering"] = "Resync:Clustering",
+        ["--connection-string"] = "ConnectionStrings:Resync",
+    };
+
+    public static ClusteringSettings Read(IConfiguration configuration)
+    {
+        var mode = configuration["Resync:Clustering"] ?? "localhost";
+        var parsed = mode.ToLowerInvariant() switch
+        {
+            "localhost" => ClusteringMode.Localhost,
+            "postgres" or "postgresql" => ClusteringMode.Postgres,
+            _ => throw new ArgumentException($"unknown clustering '{mode}': use localhost or postgres"),
+        };
+        var connectionString = configuration.GetConnectionString("Resync");
+        if (parsed == ClusteringMode.Postgres)
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new ArgumentException("postgres clustering needs a connection string: --connection-string, ConnectionStrings__Resync or ConnectionStrings:Resync in appsettings.json");
+            }
+
+            try
+            {
+                _ = new NpgsqlConnectionStringBuilder(connectionString);
+            }
+            catch (ArgumentException exception)
+            {
+                throw new ArgumentException($"bad PostgreSQL connection string: {exception.Message}");
+            }
+        }
+
+        return new ClusteringSettings { Mode = parsed, ConnectionString = connectionString };
+    }
+
+    /// <summary>Makes sure the database is reachable and holds the schema; a one-line error otherwise.</summary>
+    public async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        if (Mode != ClusteringMode.Postgres)
+        {
+            return;
+        }
+
+        try
+        {
+            await PostgresSchema.ApplyAsync(ConnectionString!, cancellationToken);
+        }
+        catch (Exception exception) when (exception is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or InvalidOperationException)
+        {
+            throw new ResyncStartupException($"cannot use PostgreSQL at {PostgresSchema.Describe(ConnectionString!)}: {exception.GetBaseException().Message}");
+        }
+    }
+}
+
+/// <summary>A start-up failure that the hosts report as one line and a non-zero exit.</summary>
+public sealed class ResyncStartupException(string message) : Exception(message);
+
+public static class ResyncClustering
+{
+    /// <summary>Membership defaults that notice a crashed silo in about a second on loopback; "Orleans:Membership" overrides them.</summary>
+    public static void ConfigureFastFailureDetection(IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<ClusterMembershipOptions>(options =>
+        {
+            options.ProbeTimeout = TimeSpan.FromMilliseconds(250);
+            options.NumMissedProbesLimit = 3;
+            options.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+            options.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
+        });
+        services.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
+    }
+
+    /// <summary>A silo of either mode, with the engine and the reference services.</summary>
+    public static ISiloBuilder UseResync(this ISiloBuilder silo, ClusteringSettings settings, SiloEndpointOptions endpoint, IConfiguration configuration)
+    {
+        ConfigureFastFailureDetection(silo.Services, configuration);
+        if (settings.Mode == ClusteringMode.Localhost)
+        {
+            return silo.UseResyncEmbedded(endpoint);
+        }
+
+        silo.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = ClusteringSettings.ClusterId;
+                options.ServiceId = ClusteringSettings.ServiceId;
+            })
+            .ConfigureEndpoints(System.Net.IPAddress.Loopback, endpoint.SiloPort, endpoint.GatewayPort)
+            .UseAdoNetClustering(options =>
+            {
+                options.Invariant = PostgresSchema.Invariant;
+                options.ConnectionString = settings.ConnectionString;
+            })
+            .AddAdoNetGrainStorage(ResyncOptions.StorageName, options =>
+            {
+                options.Invariant = PostgresSchema.Invariant;
+                options.ConnectionString = settings.ConnectionString;
+            });
+        return silo.AddResync().AddReferenceServices();
+    }
+
+    /// <summary>A client of either mode.</summary>
+    public static IClientBuilder UseResync(this IClientBuilder client, ClusteringSettings settings, int gatewayPort)
+    {
+        if (settings.Mode == ClusteringMode.Localhost)
+        {
+            return client.UseLocalhostClustering(gatewayPort);
+        }
+
+        return client
+            .Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = ClusteringSettings.ClusterId;
+                options.ServiceId = ClusteringSettings.ServiceId;
+            })
+            .UseAdoNetClustering(options =>
+            {
+                options.Invariant = PostgresSchema.Invariant;
+                options.ConnectionString = settings.ConnectionString;
+            });
+    }
+}
