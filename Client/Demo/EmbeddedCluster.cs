@@ -30,6 +30,9 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
         builder.UseOrleans(silo => silo.UseResyncEmbedded(endpoint));
+
+        // One process simulates a cluster of logical processors; a silo processor would only add a member that never changes.
+        builder.Services.Configure<ResyncOptions>(options => options.SiloProcessors = false);
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         return new EmbeddedCluster(host, endpoint);

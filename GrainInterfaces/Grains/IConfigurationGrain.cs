@@ -18,6 +18,12 @@ public interface IConfigurationGrain : IGrainWithStringKey
     /// <summary>Removes processors and drops their replicas, as a crash would.</summary>
     [Alias("Fail")] Task<ConfigurationChange> Fail(ImmutableArray<string> processors);
 
+    /// <summary>
+    /// A membership watcher proposes the silo processors of the active silos, as of Orleans membership
+    /// version <paramref name="membershipVersion"/>. A proposal older than one already seen is ignored.
+    /// </summary>
+    [Alias("ProposeSilos")] Task<ConfigurationChange> ProposeSilos(long membershipVersion, ImmutableArray<string> siloProcessors);
+
     [Alias("GetConfiguration")] Task<Configuration> GetConfiguration();
 
     [Alias("GetStatus")] Task<ResyncStatus> GetStatus();

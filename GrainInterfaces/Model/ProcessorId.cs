@@ -13,6 +13,11 @@ public static class ProcessorId
     public static bool IsValid(string? id) =>
         !string.IsNullOrEmpty(id) && id.Length <= MaxLength && !id.AsSpan().ContainsAnyExcept(Allowed);
 
+    /// <summary>The prefix of silo processors' ids: "silo:" and the silo's address, port and generation.</summary>
+    public const string SiloPrefix = "silo:";
+
+    public static bool IsSilo(string id) => id.StartsWith(SiloPrefix, StringComparison.Ordinal);
+
     public static string Validate(string? id) => IsValid(id)
         ? id!
         : throw new ArgumentException(

@@ -11,6 +11,9 @@ internal sealed partial class ConfigurationGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Resuming: the round of epoch {Epoch} never completed (last completed epoch {CompletedEpoch}); starting a new epoch with the same members.")]
     private static partial void LogResuming(ILogger logger, long epoch, long completedEpoch);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored a silo proposal of membership version {Version}; version {Seen} was already applied.")]
+    private static partial void LogStaleSiloProposal(ILogger logger, long version, long seen);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "The sequencer of epoch {Epoch} did not confirm its abort.")]
     private static partial void LogAbortFailed(ILogger logger, Exception exception, long epoch);
 }

@@ -59,6 +59,35 @@ internal sealed partial class ConfigurationGrain(
         return change;
     }
 
+    public async Task<ConfigurationChange> ProposeSilos(long membershipVersion, ImmutableArray<string> siloProcessors)
+    {
+        if (membershipVersion <= state.State.SiloMembershipVersion)
+        {
+            LogStaleSiloProposal(logger, membershipVersion, state.State.SiloMembershipVersion);
+            return new ConfigurationChange(false, _ledger.Current);
+        }
+
+        foreach (var processor in siloProcessors)
+        {
+            if (!ProcessorId.IsSilo(ProcessorId.Validate(processor)))
+            {
+                throw new ArgumentException($"'{processor}' is not a silo processor.", nameof(siloProcessors));
+            }
+        }
+
+        state.State.SiloMembershipVersion = membershipVersion;
+        var next = _ledger.WithSilos(siloProcessors);
+        if (next is null)
+        {
+            await state.WriteStateAsync();
+            return new ConfigurationChange(false, _ledger.Current);
+        }
+
+        // The version is persisted with the new configuration, in one write.
+        await AdvanceAsync(next, $"silo membership version {membershipVersion}");
+        return new ConfigurationChange(true, next);
+    }
+
     public Task<Configuration> GetConfiguration() => Task.FromResult(_ledger.Current);
 
     public async Task<ResyncStatus> GetStatus()
@@ -173,7 +202,10 @@ internal sealed partial class ConfigurationGrain(
 
         foreach (var processor in processors)
         {
-            ProcessorId.Validate(processor);
+            if (ProcessorId.IsSilo(ProcessorId.Validate(processor)))
+            {
+                throw new ArgumentException($"'{processor}' is a silo processor: it joins and leaves with its silo.", nameof(processors));
+            }
         }
 
         return processors;

@@ -7,4 +7,7 @@ public sealed class ConfigurationState
     [Id(0)] public Configuration Configuration { get; set; } = Configuration.Initial;
 
     [Id(1)] public long CompletedEpoch { get; set; }
+
+    /// <summary>The Orleans membership version of the newest silo proposal applied.</summary>
+    [Id(2)] public long SiloMembershipVersion { get; set; }
 }

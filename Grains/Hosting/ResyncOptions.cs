@@ -12,6 +12,7 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultAbortGrace = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultWriteWait = TimeSpan.FromSeconds(2);
     public const int DefaultHistoryLength = 100;
+    public static readonly TimeSpan DefaultMembershipSettle = TimeSpan.FromMilliseconds(20);
 
     /// <summary>How long a configuration change waits for the members of the superseded round to confirm its abort.</summary>
     public TimeSpan AbortTimeout { get; set; } = DefaultAbortTimeout;
@@ -21,6 +22,12 @@ public sealed class ResyncOptions
 
     /// <summary>How long a write to a synchronizing replica waits before it fails with "recovery in progress, retry".</summary>
     public TimeSpan WriteWait { get; set; } = DefaultWriteWait;
+
+    /// <summary>Whether every silo hosts a silo processor that joins and leaves with the silo.</summary>
+    public bool SiloProcessors { get; set; } = true;
+
+    /// <summary>How long the membership watcher waits for a burst of membership changes to settle before it proposes.</summary>
+    public TimeSpan MembershipSettle { get; set; } = DefaultMembershipSettle;
 
     /// <summary>How many finished rounds the configuration grain remembers.</summary>
     public int HistoryLength { get; set; } = DefaultHistoryLength;

@@ -35,6 +35,10 @@ internal sealed class ConfigurationLedger(Configuration current)
 
     public Configuration? Join(IEnumerable<string> processors) => Propose(Current.Members.Concat(processors));
 
+    /// <summary>The configuration with exactly <paramref name="siloProcessors"/> as its silo processors, logical ones kept.</summary>
+    public Configuration? WithSilos(IEnumerable<string> siloProcessors) =>
+        Propose(Current.Members.Where(m => !ProcessorId.IsSilo(m)).Concat(siloProcessors));
+
     public Configuration? Remove(IEnumerable<string> processors)
     {
         var removed = processors.ToHashSet(StringComparer.Ordinal);

@@ -16,6 +16,7 @@ public sealed class ResyncTestSilo : ISiloConfigurator
         siloBuilder
             .AddResync(options =>
             {
+                options.SiloProcessors = false;
                 options.AbortGrace = TimeSpan.FromSeconds(1);
                 options.WriteWait = TimeSpan.FromMilliseconds(300);
             })

@@ -13,7 +13,11 @@ public sealed class ReferenceTestSilo : ISiloConfigurator
 
     public void Configure(ISiloBuilder siloBuilder)
     {
-        siloBuilder.AddResync(options => options.WriteWait = TimeSpan.FromMilliseconds(500)).AddReferenceServices();
+        siloBuilder.AddResync(options =>
+        {
+            options.SiloProcessors = false;
+            options.WriteWait = TimeSpan.FromMilliseconds(500);
+        }).AddReferenceServices();
         siloBuilder.Services.Configure<CkptOptions>(options =>
         {
             options.ChunkBytes = ChunkBytes;

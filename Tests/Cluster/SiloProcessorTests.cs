@@ -1,0 +1,97 @@
+using Orleans.Hosting;
+using Orleans.TestingHost;
+using Resync.Hosting;
+using Resync.Placement;
+using Resync.Reference;
+using Resync.Tests.Infrastructure;
+using Resync.Tests.Reference;
+
+namespace Resync.Tests.Cluster;
+
+/// <summary>Silos as processors (issue 4), in process: Orleans membership drives the configuration.</summary>
+public sealed class SiloProcessorTests(ITestOutputHelper output)
+{
+    public sealed class SiloProcessorSilo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddResync().AddReferenceServices();
+    }
+
+    private static async Task<TestCluster> StartAsync(short silos)
+    {
+        var builder = new TestClusterBuilder(silos);
+        builder.AddSiloBuilderConfigurator<SiloProcessorSilo>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    private static string[] SiloProcessors(IEnumerable<SiloHandle> silos) =>
+        [.. silos.Select(s => ProcessorPlacement.SiloProcessor(s.SiloAddress)).Order(StringComparer.Ordinal)];
+
+    /// <summary>Waits until the configuration's silo processors are exactly those of <paramref name="silos"/> and its round completed.</summary>
+    private static Task<ResyncStatus> Settled(ResyncDriver driver, IEnumerable<SiloHandle> silos, string phase)
+    {
+        var expected = SiloProcessors(silos);
+        return driver.WaitForStatus(
+            s => s.Configuration.Members.Where(ProcessorId.IsSilo).SequenceEqual(expected) && s.Round is { Phase: RoundPhase.Completed } r && r.Epoch == s.Configuration.Epoch,
+            $"{phase}: expected silo processors {string.Join(" ", expected)}");
+    }
+
+    [Fact]
+    public async Task A_silo_that_starts_or_stops_starts_a_round_with_or_without_its_processor_and_replicas_agree()
+    {
+        var cluster = await StartAsync(2);
+        try
+        {
+            var driver = new ReferenceDriver(cluster.Client);
+            var initial = await Settled(driver.Engine, cluster.Silos, "two silos");
+            var first = initial.Configuration.Members.First(ProcessorId.IsSilo);
+            await driver.Ckpt(first).Create("kept");
+            await driver.Ckpt(first).Write("kept", "s", ReferenceDriver.Bytes(10_000, 4));
+            await driver.Settle(driver.Engine.Join("logical-1"));
+
+            var added = await cluster.StartAdditionalSiloAsync();
+            var grown = await Settled(driver.Engine, cluster.Silos, "a third silo joined");
+            Assert.Contains("logical-1", grown.Configuration.Members);
+            Assert.Contains(ProcessorPlacement.SiloProcessor(added.SiloAddress), grown.Configuration.Members);
+            await driver.AssertIdentical();
+            Assert.Equal(ReferenceDriver.Bytes(10_000, 4), await driver.Ckpt(ProcessorPlacement.SiloProcessor(added.SiloAddress)).Read("kept", "s"));
+
+            await cluster.StopSiloAsync(added);
+            var shrunk = await Settled(driver.Engine, cluster.Silos, "the third silo stopped");
+            Assert.DoesNotContain(ProcessorPlacement.SiloProcessor(added.SiloAddress), shrunk.Configuration.Members);
+            Assert.True(shrunk.Configuration.Epoch > grown.Configuration.Epoch);
+            await driver.AssertIdentical();
+            output.WriteLine($"epochs: two silos {initial.Configuration.Epoch}, three {grown.Configuration.Epoch}, two again {shrunk.Configuration.Epoch}");
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_stale_silo_proposal_never_moves_the_configuration_back_and_silo_processors_cannot_be_joined_by_hand()
+    {
+        var cluster = await StartAsync(1);
+        try
+        {
+            var driver = new ResyncDriver(cluster.Client);
+            var settled = await Settled(driver, cluster.Silos, "one silo");
+
+            var stale = await driver.Configuration.ProposeSilos(0, []);
+            Assert.False(stale.Changed);
+            Assert.Equal(settled.Configuration, await driver.Configuration.GetConfiguration());
+
+            var refused = await Assert.ThrowsAsync<ArgumentException>(() => driver.Join("silo:127.0.0.1:1@1"));
+            Assert.Contains("silo processor", refused.Message);
+            Assert.Equal(settled.Configuration, await driver.Configuration.GetConfiguration());
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+}
