@@ -14,4 +14,7 @@ public interface ISequencerGrain : IGrainWithIntegerKey
     [AlwaysInterleave, Alias("OnBarrierCompleted")] Task OnBarrierCompleted(long epoch, int step);
 
     [AlwaysInterleave, Alias("GetProgress")] Task<RoundProgress?> GetProgress();
+
+    /// <summary>A sign of life from the round: a barrier arrival, a replica still processing.</summary>
+    [OneWay, AlwaysInterleave, Alias("OnActivity")] Task OnActivity(long epoch);
 }

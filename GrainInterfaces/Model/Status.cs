@@ -40,7 +40,8 @@ public sealed record RoundProgress(
     [property: Id(5)] ImmutableArray<StepTiming> Steps,
     [property: Id(6)] DateTimeOffset StartedAt,
     [property: Id(7)] TimeSpan Elapsed,
-    [property: Id(8)] string? AbortReason);
+    [property: Id(8)] string? AbortReason,
+    [property: Id(9)] TimeSpan SinceActivity = default);
 
 /// <summary>Counts of barrier requests and round traffic that were not applied (contract items 3 and 7).</summary>
 [GenerateSerializer, Immutable, Alias("resync.drop-counts")]
@@ -85,4 +86,5 @@ public sealed record RoundSummary(
     [property: Id(2)] int Members,
     [property: Id(3)] ImmutableArray<StepTiming> Steps,
     [property: Id(4)] TimeSpan Duration,
-    [property: Id(5)] string? AbortReason);
+    [property: Id(5)] string? AbortReason,
+    [property: Id(6)] bool Failed = false);

@@ -8,6 +8,7 @@ namespace Resync.Engine;
 /// barrier completes, and reports what it drops. A barrier that was never opened (an old epoch's,
 /// re-activated by a late request) knows no members and drops everything as stale.
 /// </summary>
+[Orleans.Placement.PreferLocalPlacement]
 internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain, IBarrierGrain
 {
     private RoundBarrier? _barrier;
@@ -30,6 +31,9 @@ internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain
         var verdict = _barrier?.Arrive(request) ?? BarrierVerdict.Stale;
         switch (verdict)
         {
+            case BarrierVerdict.Accepted:
+                await GrainFactory.GetGrain<ISequencerGrain>(Epoch).OnActivity(Epoch);
+                break;
             case BarrierVerdict.Completed:
                 LogCompleted(logger, Epoch, request.Step);
                 await GrainFactory.GetGrain<ISequencerGrain>(Epoch).OnBarrierCompleted(Epoch, request.Step);

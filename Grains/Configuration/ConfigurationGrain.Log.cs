@@ -11,8 +11,17 @@ internal sealed partial class ConfigurationGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Resuming: the round of epoch {Epoch} never completed (last completed epoch {CompletedEpoch}); starting a new epoch with the same members.")]
     private static partial void LogResuming(ILogger logger, long epoch, long completedEpoch);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The round of epoch {Epoch} stalled at {Phase} of step {Step} ({Service}), waiting for [{Pending}]; starting a new epoch with the same members.")]
+    private static partial void LogStalled(ILogger logger, long epoch, string phase, int step, string? service, string pending);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The round of epoch {Epoch} failed ({Reason}); retrying under a new epoch in {PauseMs} ms (attempt {Attempt}).")]
+    private static partial void LogRetrying(ILogger logger, long epoch, string? reason, double pauseMs, int attempt);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored a silo proposal of membership version {Version}; version {Seen} was already applied.")]
     private static partial void LogStaleSiloProposal(ILogger logger, long version, long seen);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The sequencer of epoch {Epoch} did not confirm its start.")]
+    private static partial void LogStartFailed(ILogger logger, Exception exception, long epoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The sequencer of epoch {Epoch} did not confirm its abort.")]
     private static partial void LogAbortFailed(ILogger logger, Exception exception, long epoch);

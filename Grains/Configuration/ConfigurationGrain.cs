@@ -22,9 +22,14 @@ internal sealed partial class ConfigurationGrain(
     private readonly RoundHistory _history = new(options.Value.HistoryLength);
     private ConfigurationLedger _ledger = new(Configuration.Initial);
     private DropCounts _dropped = DropCounts.None;
+    private int _failedAttempts;
+    private int _unanswered;
+    private IGrainTimer? _retry;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        var check = options.Value.StallTimeout / 4;
+        this.RegisterGrainTimer(WatchRoundAsync, new GrainTimerCreationOptions(check, check) { Interleave = false });
         _ledger = new ConfigurationLedger(state.State.Configuration);
         var current = _ledger.Current;
         if (current.Epoch > state.State.CompletedEpoch)
@@ -131,6 +136,15 @@ internal sealed partial class ConfigurationGrain(
     public async Task OnRoundEnded(RoundSummary summary)
     {
         _history.Add(summary);
+        if (summary.Failed && summary.Epoch == _ledger.Current.Epoch)
+        {
+            ScheduleRetry(summary);
+        }
+        else if (summary.Outcome == RoundPhase.Completed)
+        {
+            _failedAttempts = 0;
+        }
+
         if (summary.Outcome == RoundPhase.Completed && summary.Epoch == _ledger.Current.Epoch && summary.Epoch > state.State.CompletedEpoch)
         {
             state.State.CompletedEpoch = summary.Epoch;
@@ -188,7 +202,74 @@ internal sealed partial class ConfigurationGrain(
             }
         }
 
-        await Sequencer(next.Epoch).Start(next);
+        try
+        {
+            await Sequencer(next.Epoch).Start(next).WaitAsync(options.Value.NoticeTimeout, time);
+        }
+        catch (Exception exception)
+        {
+            // The watchdog starts a new epoch if this one's round never gets going.
+            LogStartFailed(logger, exception, next.Epoch);
+        }
+    }
+
+    /// <summary>
+    /// The watchdog: a round in flight that showed no sign of life for <see cref="ResyncOptions.StallTimeout"/>
+    /// (or whose sequencer cannot even be asked) is abandoned for a new epoch with the same members. This is
+    /// how a round recovers when its sequencer or barrier died with a silo while the membership stayed the same.
+    /// </summary>
+    private async Task WatchRoundAsync()
+    {
+        var current = _ledger.Current;
+        if (current.Epoch == 0 || _history.LastCompleted?.Epoch == current.Epoch || _retry is not null)
+        {
+            _unanswered = 0;
+            return;
+        }
+
+        var stall = options.Value.StallTimeout;
+        RoundProgress? progress;
+        try
+        {
+            progress = await Sequencer(current.Epoch).GetProgress().WaitAsync(stall / 4, time);
+            _unanswered = 0;
+        }
+        catch (Exception)
+        {
+            progress = null;
+            _unanswered++;
+        }
+
+        var stalled = progress is { Phase: not (RoundPhase.Completed or RoundPhase.Aborted) } && progress.SinceActivity > stall;
+        var lost = progress is null && _unanswered * (stall / 4) > stall;
+        if ((stalled || lost) && _ledger.Current.Epoch == current.Epoch)
+        {
+            LogStalled(logger, current.Epoch, progress?.Phase.ToString() ?? "unreachable", progress?.Step ?? -1, progress?.Service, string.Join(" ", progress?.Pending ?? []));
+            _unanswered = 0;
+            await AdvanceAsync(current with { Epoch = current.Epoch + 1, Survivors = current.Members }, $"the round of epoch {current.Epoch} stalled");
+        }
+    }
+
+    /// <summary>
+    /// A round that failed (not superseded) is retried under a new epoch with the same members, after a
+    /// pause that doubles with every consecutive failure, unless another change comes first.
+    /// </summary>
+    private void ScheduleRetry(RoundSummary failed)
+    {
+        _failedAttempts++;
+        var pause = TimeSpan.FromMilliseconds(Math.Min(50 * Math.Pow(2, _failedAttempts - 1), options.Value.MaxRetryPause.TotalMilliseconds));
+        LogRetrying(logger, failed.Epoch, failed.AbortReason, pause.TotalMilliseconds, _failedAttempts);
+        _retry?.Dispose();
+        _retry = this.RegisterGrainTimer(async () =>
+        {
+            _retry?.Dispose();
+            _retry = null;
+            var current = _ledger.Current;
+            if (current.Epoch == failed.Epoch)
+            {
+                await AdvanceAsync(current with { Epoch = current.Epoch + 1, Survivors = current.Members }, $"retry after the round of epoch {failed.Epoch} failed");
+            }
+        }, new GrainTimerCreationOptions(pause, Timeout.InfiniteTimeSpan) { Interleave = false });
     }
 
     private ISequencerGrain Sequencer(long epoch) => GrainFactory.GetGrain<ISequencerGrain>(epoch);

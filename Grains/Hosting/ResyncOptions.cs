@@ -13,6 +13,10 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultWriteWait = TimeSpan.FromSeconds(2);
     public const int DefaultHistoryLength = 100;
     public static readonly TimeSpan DefaultMembershipSettle = TimeSpan.FromMilliseconds(20);
+    public static readonly TimeSpan DefaultMaxRetryPause = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultNoticeTimeout = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultActivityInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a configuration change waits for the members of the superseded round to confirm its abort.</summary>
     public TimeSpan AbortTimeout { get; set; } = DefaultAbortTimeout;
@@ -29,6 +33,22 @@ public sealed class ResyncOptions
     /// <summary>How long the membership watcher waits for a burst of membership changes to settle before it proposes.</summary>
     public TimeSpan MembershipSettle { get; set; } = DefaultMembershipSettle;
 
+    /// <summary>
+    /// How long a round may go without any sign of life (a transition, a barrier arrival, a replica's
+    /// activity report) before the configuration grain gives up on it and starts a new epoch with the same
+    /// members: the round's sequencer or barrier may have died with a silo.
+    /// </summary>
+    public TimeSpan StallTimeout { get; set; } = DefaultStallTimeout;
+
+    /// <summary>How often a replica that keeps processing reports that it is alive; well below <see cref="StallTimeout"/>.</summary>
+    public TimeSpan ActivityInterval { get; set; } = DefaultActivityInterval;
+
+    /// <summary>How long the sequencer waits for one attempt of a notice (step notice, final activation) before it sends it again.</summary>
+    public TimeSpan NoticeTimeout { get; set; } = DefaultNoticeTimeout;
+
+    /// <summary>The longest pause before a failed round is retried under a new epoch (the pause doubles from 50 ms).</summary>
+    public TimeSpan MaxRetryPause { get; set; } = DefaultMaxRetryPause;
+
     /// <summary>How many finished rounds the configuration grain remembers.</summary>
     public int HistoryLength { get; set; } = DefaultHistoryLength;
 }
@@ -41,6 +61,16 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
         if (options.AbortTimeout <= TimeSpan.Zero)
         {
             failures.Add($"{nameof(ResyncOptions.AbortTimeout)} must be positive.");
+        }
+
+        if (options.NoticeTimeout <= TimeSpan.Zero || options.MaxRetryPause <= TimeSpan.Zero || options.MembershipSettle < TimeSpan.Zero)
+        {
+            failures.Add($"{nameof(ResyncOptions.NoticeTimeout)} and {nameof(ResyncOptions.MaxRetryPause)} must be positive, {nameof(ResyncOptions.MembershipSettle)} not negative.");
+        }
+
+        if (options.ActivityInterval <= TimeSpan.Zero || options.StallTimeout <= options.ActivityInterval * 2)
+        {
+            failures.Add($"{nameof(ResyncOptions.StallTimeout)} must be more than twice {nameof(ResyncOptions.ActivityInterval)}, which must be positive.");
         }
 
         if (options.AbortGrace < TimeSpan.Zero)

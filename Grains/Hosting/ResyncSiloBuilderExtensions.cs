@@ -22,6 +22,12 @@ public static class ResyncSiloBuilderExtensions
             return builder;
         }
 
+        // Replicas live in activation memory. The default directory loses the registrations that a dead
+        // silo owned and then deactivates the live activations behind them, which would wipe replicas on
+        // surviving silos; the distributed directory rebuilds those registrations from the survivors.
+#pragma warning disable ORLEANSEXP003 // Experimental in Orleans 10; it is the directory whose view-change behaviour replicas need.
+        builder.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         services.AddOptions<ResyncOptions>().BindConfiguration(ResyncOptions.SectionName).ValidateOnStart();
         if (configure is not null)
         {

@@ -50,7 +50,9 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
     public Task<StepReport> Run(RoundStep step)
     {
-        if (!IsCurrent(step.Epoch) || step.Step != _step)
+        // Follow the step even without its notice: an activation that replaced this one has no memory of
+        // it, and the replica's own lifecycle refuses a step whose gate it never saw.
+        if (!Follow(step))
         {
             LogStaleNotice(logger, "run", step.Epoch, step.Step, Id, _epoch);
             return Task.FromResult(new StepReport(Id, false, 0));
@@ -61,7 +63,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
     public async Task Complete(RoundStep lastStep)
     {
-        if (!IsCurrent(lastStep.Epoch) || lastStep.Step != _step)
+        if (!Follow(lastStep))
         {
             LogStaleNotice(logger, "complete", lastStep.Epoch, lastStep.Step, Id, _epoch);
             return;
@@ -96,9 +98,11 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         DeactivateOnIdle();
     }
 
+    // A repeated notice of the current step is followed again: the sequencer retries notices that failed,
+    // and every action of a notice (activate, gate, barrier request) is harmless when repeated.
     private bool Follow(RoundStep step)
     {
-        if (step.Epoch < _epoch || step.Epoch <= _abortedThrough || (step.Epoch == _epoch && step.Step <= _step))
+        if (step.Epoch < _epoch || step.Epoch <= _abortedThrough || (step.Epoch == _epoch && step.Step < _step))
         {
             return false;
         }

@@ -37,6 +37,7 @@ internal sealed class Round
     private readonly List<StepTiming> _steps = [];
     private readonly long _startedAt;
     private long _phaseStartedAt;
+    private long _lastActivity;
     private long _processCalls;
 
     public Round(Configuration configuration, ImmutableArray<string> services, TimeProvider time)
@@ -44,7 +45,7 @@ internal sealed class Round
         Configuration = configuration;
         Services = services;
         _time = time;
-        _startedAt = _phaseStartedAt = time.GetTimestamp();
+        _startedAt = _phaseStartedAt = _lastActivity = time.GetTimestamp();
         StartedAt = time.GetUtcNow();
     }
 
@@ -64,6 +65,9 @@ internal sealed class Round
     public DateTimeOffset StartedAt { get; }
 
     public string? AbortReason { get; private set; }
+
+    /// <summary>True when the round was aborted because it failed, not because a newer configuration superseded it.</summary>
+    public bool Failed { get; private set; }
 
     public bool IsOver => Phase is RoundPhase.Completed or RoundPhase.Aborted;
 
@@ -122,6 +126,7 @@ internal sealed class Round
         }
 
         _processCalls += processCalls;
+        Touch();
         if (_pending.Count > 0)
         {
             return false;
@@ -154,7 +159,16 @@ internal sealed class Round
         return true;
     }
 
-    public bool ProcessorActivated(string processor) => Phase == RoundPhase.Activating && _pending.Remove(processor);
+    public bool ProcessorActivated(string processor)
+    {
+        if (Phase != RoundPhase.Activating || !_pending.Remove(processor))
+        {
+            return false;
+        }
+
+        Touch();
+        return true;
+    }
 
     /// <summary>Every member activated the last service: the round is complete.</summary>
     public bool Complete()
@@ -169,7 +183,7 @@ internal sealed class Round
     }
 
     /// <summary>Aborts the round from any phase; false if it was already over.</summary>
-    public bool Abort(string reason)
+    public bool Abort(string reason, bool failed = false)
     {
         if (IsOver)
         {
@@ -177,9 +191,16 @@ internal sealed class Round
         }
 
         AbortReason = reason;
+        Failed = failed;
         Enter(RoundPhase.Aborted);
         return true;
     }
+
+    /// <summary>Notes a sign of life of the round: a barrier arrival, a member's progress report.</summary>
+    public void Touch() => _lastActivity = _time.GetTimestamp();
+
+    /// <summary>How long since the round last moved: a transition, or a <see cref="Touch"/>.</summary>
+    public TimeSpan SinceActivity => Elapsed(_lastActivity);
 
     public RoundProgress Progress(ImmutableArray<string> barrierMissing) => new(
         Epoch,
@@ -190,10 +211,11 @@ internal sealed class Round
         [.. _steps],
         StartedAt,
         Elapsed(_startedAt),
-        AbortReason);
+        AbortReason,
+        SinceActivity);
 
     public RoundSummary Summary() =>
-        new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason);
+        new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed);
 
     private void FinishStep()
     {
@@ -204,7 +226,7 @@ internal sealed class Round
     private void Enter(RoundPhase phase)
     {
         Phase = phase;
-        _phaseStartedAt = _time.GetTimestamp();
+        _phaseStartedAt = _lastActivity = _time.GetTimestamp();
         _pending.Clear();
     }
 

@@ -12,7 +12,7 @@ namespace Resync.Engine;
 /// abort, a barrier completion or a progress query gets in while the loop awaits; the loop checks the
 /// round's phase after every await, so nothing of an aborted round is sent after its abort.
 /// </summary>
-[Reentrant]
+[Reentrant, Orleans.Placement.PreferLocalPlacement]
 internal sealed partial class SequencerGrain(
     SyncServiceRegistry services,
     IOptions<ResyncOptions> options,
@@ -75,6 +75,16 @@ internal sealed partial class SequencerGrain(
         return Task.CompletedTask;
     }
 
+    public Task OnActivity(long epoch)
+    {
+        if (epoch == Epoch)
+        {
+            _round?.Touch();
+        }
+
+        return Task.CompletedTask;
+    }
+
     public async Task<RoundProgress?> GetProgress()
     {
         if (_round is null)
@@ -98,7 +108,7 @@ internal sealed partial class SequencerGrain(
         var members = configuration.Members;
         try
         {
-            await Barrier.Open(configuration, round.Services.Length);
+            await Barrier.Open(configuration, round.Services.Length).WaitAsync(options.Value.NoticeTimeout, time);
             for (var step = 0; step < round.Services.Length; step++)
             {
                 var barrierCompleted = _barrierCompleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -116,17 +126,23 @@ internal sealed partial class SequencerGrain(
 
                 foreach (var member in members)
                 {
-                    ObserveNotice(Processor(member).Prepare(notice), member, step);
+                    _ = WithRetriesAsync(round, () => Processor(member).Prepare(notice), member, step);
                 }
 
                 await barrierCompleted.Task.WaitAsync(_aborted.Token);
                 ResyncInstruments.BarrierWait.Record(round.LastBarrierWait.TotalMilliseconds);
 
                 await Task.WhenAll(members.Select(member => RunOnAsync(round, notice, member)));
+                if (round.IsOver)
+                {
+                    return;
+                }
+
                 if (!round.IsStepDone)
                 {
-                    // The round is over, or a replica stopped without answering done, which only an abort does.
-                    return;
+                    // A member answered without finishing: it lost the round's state (its activation was
+                    // replaced), or it saw an abort that this round has not. The configuration retries.
+                    throw new InvalidOperationException($"{string.Join(", ", round.Pending)} did not finish {notice.Service}");
                 }
 
                 var timing = round.Steps[^1];
@@ -144,7 +160,7 @@ internal sealed partial class SequencerGrain(
                 var last = new RoundStep(configuration, round.Services.Length - 1, round.Services[^1]);
                 await Task.WhenAll(members.Select(async member =>
                 {
-                    await Processor(member).Complete(last);
+                    await WithRetriesAsync(round, () => Processor(member).Complete(last), member, last.Step);
                     round.ProcessorActivated(member);
                 }));
             }
@@ -168,7 +184,7 @@ internal sealed partial class SequencerGrain(
         catch (Exception exception)
         {
             LogRoundFailed(logger, exception, Epoch, round.Step, round.Service);
-            if (round.Abort($"step {round.Step} ({round.Service}) failed: {exception.Message}"))
+            if (round.Abort($"step {round.Step} ({round.Service}) failed: {exception.Message}", failed: true))
             {
                 await _aborted.CancelAsync();
                 await EndAsync(round);
@@ -193,12 +209,46 @@ internal sealed partial class SequencerGrain(
         }
     }
 
-    private void ObserveNotice(Task notice, string member, int step) =>
-        notice.ContinueWith(
-            t => LogNoticeFailed(logger, t.Exception!.GetBaseException(), Epoch, step, member),
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Current);
+    /// <summary>
+    /// Sends a notice, and again after a growing pause if it fails (the 2005 lesson: control messages need
+    /// retry too), for as long as the round lives. A member that cannot be reached for good (its silo died)
+    /// is removed by the next configuration, which aborts the round and ends the retries.
+    /// </summary>
+    private async Task WithRetriesAsync(Round round, Func<Task> notice, string member, int step)
+    {
+        var pause = RetryPause;
+        while (true)
+        {
+            try
+            {
+                // Bounded: a message lost with a dead silo would otherwise hold the attempt for the whole response timeout.
+                await notice().WaitAsync(options.Value.NoticeTimeout, time);
+                return;
+            }
+            catch (Exception exception) when (!round.IsOver)
+            {
+                LogNoticeFailed(logger, exception, Epoch, step, member);
+            }
+            catch (Exception) when (round.IsOver)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(pause, time, _aborted.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
+        }
+    }
+
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(1);
 
     /// <summary>Closes the barrier, tells every member of an aborted round, and reports the outcome.</summary>
     private async Task EndAsync(Round round)

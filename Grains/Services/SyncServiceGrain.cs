@@ -183,10 +183,19 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         await FlushIfCurrentAsync(round);
 
         var calls = 0;
+        var clock = ServiceProvider.GetRequiredService<TimeProvider>();
+        var lastSign = clock.GetTimestamp();
         // The epoch is checked before every call of process (contract item 4): an abort interleaves at the awaits.
         while (_lifecycle.CanProcess(epoch))
         {
             calls++;
+            if (clock.GetElapsedTime(lastSign) >= Options.ActivityInterval)
+            {
+                // A long process is alive: tell the sequencer, whose watchdog looks for rounds that stopped moving.
+                lastSign = clock.GetTimestamp();
+                await GrainFactory.GetGrain<ISequencerGrain>(epoch).OnActivity(epoch);
+            }
+
             var result = ProcessResult.More;
             await RunCallbackAsync(async () => result = await SyncProcessAsync(round, _roundCancellation.Token));
             await FlushIfCurrentAsync(round);

@@ -1,3 +1,4 @@
+using Orleans.Runtime;
 using Resync.Tests.Conformance;
 
 namespace Resync.Tests.Infrastructure;
@@ -40,22 +41,43 @@ public sealed class ResyncDriver(IClusterClient client)
     public async Task<ResyncStatus> WaitForStatus(Func<ResyncStatus, bool> condition, string phase)
     {
         var deadline = DateTime.UtcNow + RoundTimeout;
+        ResyncStatus? status = null;
         while (true)
         {
-            var status = await Status();
-            if (condition(status))
+            status = await Retrying(Status) ?? status;
+            if (status is not null && condition(status))
             {
                 return status;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                var round = status.Round;
-                Assert.Fail($"{phase}: status never matched within {RoundTimeout.TotalSeconds} s; last: epoch {status.Configuration.Epoch}, " +
+                var round = status?.Round;
+                Assert.Fail($"{phase}: status never matched within {RoundTimeout.TotalSeconds} s; last: epoch {status?.Configuration.Epoch}, " +
                     $"phase {round?.Phase}, step {round?.Step} ({round?.Service}), pending [{string.Join(",", round?.Pending ?? [])}].");
             }
 
             await Task.Delay(5);
+        }
+    }
+
+    /// <summary>
+    /// Runs a client call, again after a short pause while it fails the way calls fail right after a silo
+    /// crashed (a connection to the dead silo, a message rejected, a timeout); the last failure escapes.
+    /// </summary>
+    public static async Task<T> Retrying<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception exception) when (attempt < 20 && exception is OrleansMessageRejectionException or Orleans.Runtime.SiloUnavailableException
+                or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException)
+            {
+                await Task.Delay(250);
+            }
         }
     }
 

@@ -1,0 +1,127 @@
+using Resync.Client;
+using Resync.Hosting;
+using Resync.Hosting.Postgres;
+using Resync.Tests.Infrastructure;
+
+namespace Resync.Tests.Processes;
+
+/// <summary>PostgreSQL clustering and storage (issue 4): silo processes and a client against a real server.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Two_silos_and_a_client_complete_rounds_and_a_restart_of_the_whole_cluster_keeps_the_epoch_growing_without_reusing_a_number()
+    {
+        var database = await postgres.NewDatabaseAsync();
+        var settings = new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = database };
+
+        long before;
+        await using (var first = await ClusterOf(database, 2))
+        {
+            var driver = new ResyncDriver(first.Connection.Client);
+            await Settled(driver, first.Silos, "first incarnation");
+            var joined = (await driver.Join("logical-a", "logical-b")).Configuration;
+            await driver.WaitForRound(joined.Epoch);
+            before = joined.Epoch;
+            await first.StopAllAsync();
+        }
+
+        await using var second = await ClusterOf(database, 2);
+        var again = new ResyncDriver(second.Connection.Client);
+        var resumed = await Settled(again, second.Silos, "after the restart");
+        Assert.True(resumed.Configuration.Epoch > before, $"epoch {resumed.Configuration.Epoch} after the restart, {before} before");
+        Assert.Contains("logical-a", resumed.Configuration.Members);
+        Assert.Contains("logical-b", resumed.Configuration.Members);
+        Assert.All(await again.Configuration.GetHistory(), round => Assert.True(round.Epoch > before, $"epoch {round.Epoch} reused after the restart"));
+
+        var left = (await again.Leave("logical-a")).Configuration;
+        Assert.Equal(resumed.Configuration.Epoch + 1, left.Epoch);
+        await again.WaitForRound(left.Epoch);
+        output.WriteLine($"epoch {before} before the restart; {resumed.Configuration.Epoch} once the new silos settled; {left.Epoch} after a leave");
+    }
+
+    [Theory]
+    [InlineData("Host=127.0.0.1;Port=1;Username=postgres;Database=resync", "cannot use PostgreSQL at 127.0.0.1:1/resync")]
+    [InlineData("Host=127.0.0.1;Port=notaport", "bad PostgreSQL connection string")]
+    public async Task A_silo_without_a_usable_database_exits_with_one_clear_line(string connectionString, string message)
+    {
+        await using var silo = SiloProcess.StartPostgres(connectionString);
+
+        var exit = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exit);
+        var line = Assert.Single(silo.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line);
+        Assert.Contains(message, line);
+    }
+
+    [Fact]
+    public async Task The_schema_applies_idempotently_and_holds_every_query_the_providers_read()
+    {
+        var database = await postgres.NewDatabaseAsync();
+
+        await PostgresSchema.ApplyAsync(database);
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => PostgresSchema.ApplyAsync(database)));
+
+        await using var connection = new Npgsql.NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT QueryKey FROM OrleansQuery ORDER BY QueryKey", connection);
+        var keys = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                keys.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Equal(
+            ["CleanupDefunctSiloEntriesKey", "CleanupDefunctSiloEntryKey", "ClearStorageKey", "DeleteMembershipTableEntriesKey", "DeleteStorageKey",
+             "GatewaysQueryKey", "InsertMembershipKey", "InsertMembershipVersionKey", "MembershipReadAllKey", "MembershipReadRowKey",
+             "ReadFromStorageKey", "UpdateIAmAlivetimeKey", "UpdateMembershipKey", "WriteToStorageKey"],
+            keys);
+    }
+
+    private static Task<ResyncStatus> Settled(ResyncDriver driver, IReadOnlyCollection<SiloProcess> silos, string phase) =>
+        driver.WaitForStatus(
+            s =>
+            {
+                var processors = s.Configuration.Members.Where(ProcessorId.IsSilo).ToList();
+                return processors.Count == silos.Count && silos.All(silo => processors.Any(p => p.StartsWith(silo.ProcessorPrefix, StringComparison.Ordinal)))
+                    && s.Round is { Phase: RoundPhase.Completed } r && r.Epoch == s.Configuration.Epoch;
+            },
+            $"{phase}; silo output:\n{string.Join("\n", silos.Select(x => x.Output))}");
+
+    private static async Task<ProcessCluster> ClusterOf(string database, int silos)
+    {
+        var processes = Enumerable.Range(0, silos).Select(_ => SiloProcess.StartPostgres(database)).ToList();
+        var connection = await CrashTests.ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = database });
+        return new ProcessCluster(processes, connection);
+    }
+
+    private sealed class ProcessCluster(List<SiloProcess> silos, ClusterConnection connection) : IAsyncDisposable
+    {
+        public List<SiloProcess> Silos { get; } = silos;
+
+        public ClusterConnection Connection { get; } = connection;
+
+        public Task StopAllAsync() => Task.WhenAll(Silos.Select(s => s.StopAsync(TimeSpan.FromSeconds(30))));
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await Connection.DisposeAsync();
+            }
+            catch (Exception)
+            {
+                // The silos may be gone already.
+            }
+
+            foreach (var silo in Silos)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+}
