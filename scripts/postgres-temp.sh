@@ -8,6 +8,11 @@
 # As root, the server runs as the "postgres" user (PostgreSQL refuses to run as root).
 set -euo pipefail
 
+# Debian keeps the server programs out of PATH.
+for bin in /usr/lib/postgresql/*/bin; do
+  [ -d "$bin" ] && PATH="$PATH:$bin"
+done
+
 as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
