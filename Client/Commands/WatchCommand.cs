@@ -11,9 +11,11 @@ internal static class WatchCommand
     {
         var rounds = new Option<int>("--rounds") { Description = "Stop after this many rounds have ended (0: until interrupted).", DefaultValueFactory = _ => 0 };
         var interval = new Option<int>("--interval") { Description = "Refresh interval in milliseconds.", DefaultValueFactory = _ => 100 };
+        var since = new Option<long?>("--since") { Description = "Show the rounds of epochs after this one, also those that already ended (default: from now on)." };
         var command = new Command("watch", "A live view of rounds: per service and per processor progress, and every round's outcome as it ends.");
         command.Options.Add(rounds);
         command.Options.Add(interval);
+        command.Options.Add(since);
         command.SetAction((parse, cancellationToken) => cli.WithClusterAsync(parse, cancellationToken, async client =>
         {
             var limit = parse.GetValue(rounds);
@@ -25,7 +27,7 @@ internal static class WatchCommand
 
             var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
             var rich = cli.IsRich(parse);
-            var shownThrough = (await configuration.GetHistory()).Select(r => r.Epoch).DefaultIfEmpty(0).Max();
+            var shownThrough = parse.GetValue(since) ?? (await configuration.GetHistory()).Select(r => r.Epoch).DefaultIfEmpty(0).Max();
             var ended = 0;
             string? lastLine = null;
             cli.Output.WriteLine("watching rounds; press Ctrl+C to stop");

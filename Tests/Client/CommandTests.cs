@@ -85,7 +85,8 @@ public sealed class CommandTests(CliFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task Watch_shows_rounds_as_they_end()
     {
-        var watch = fixture.Run("watch", "--rounds", "1", "--interval", "20");
+        var before = (await fixture.Configuration.GetConfiguration()).Epoch;
+        var watch = fixture.Run("watch", "--since", before.ToString(), "--rounds", "1", "--interval", "20");
         (await fixture.Run("processor", "join", "w1", "w2")).Succeeded();
 
         var result = (await watch.WaitAsync(TimeSpan.FromSeconds(30))).Succeeded();

@@ -5,30 +5,19 @@ namespace Resync.Tests.Cluster;
 
 /// <summary>Stale-epoch, duplicate and non-member traffic is refused or ignored, counted, and changes nothing (items 3 and 7).</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class InjectionTests(ResyncClusterFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+public sealed class InjectionTests(ResyncClusterFixture fixture, ITestOutputHelper output) : ClusterTest(fixture)
 {
-    private readonly ResyncDriver _driver = new(fixture.Cluster.Client);
-    private IGrainFactory Grains => fixture.Cluster.Client;
-
-    public Task InitializeAsync() => _driver.Reset();
-
-    public Task DisposeAsync()
-    {
-        ConformanceControl.Reset();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task Injected_stale_duplicate_and_non_member_barrier_requests_are_dropped_counted_and_change_nothing()
     {
-        var old = (await _driver.Join("p1", "p2", "p3")).Configuration;
-        await _driver.WaitForRound(old.Epoch);
+        var old = (await Driver.Join("p1", "p2", "p3")).Configuration;
+        await Driver.WaitForRound(old.Epoch);
         var hold = ConformanceControl.HoldAt("activate", "conf-a", "p1");
         var roundStart = ConformanceJournal.Mark();
-        var current = (await _driver.Join("p4")).Configuration;
+        var current = (await Driver.Join("p4")).Configuration;
         var epoch = current.Epoch;
-        await _driver.WaitForStatus(s => s.Round is { Phase: RoundPhase.Barrier, Step: 1 } r && r.Epoch == epoch && r.Pending.SequenceEqual(["p1"]), "barrier 1 waits for p1");
-        var before = (await _driver.Status()).Dropped;
+        await Driver.WaitForStatus(s => s.Round is { Phase: RoundPhase.Barrier, Step: 1 } r && r.Epoch == epoch && r.Pending.SequenceEqual(["p1"]), "barrier 1 waits for p1");
+        var before = (await Driver.Status()).Dropped;
         var mark = ConformanceJournal.Mark();
 
         var barrier = Grains.GetGrain<IBarrierGrain>(epoch);
@@ -47,15 +36,15 @@ public sealed class InjectionTests(ResyncClusterFixture fixture, ITestOutputHelp
         Assert.Equal(["p1"], (await barrier.GetMissing(1)).ToArray());
         // Drops are reported to the configuration grain one-way; wait until the report has arrived.
         var expected = new DropCounts(before.Stale + 3, before.Refused + 2, before.Duplicate + 2);
-        await _driver.WaitForStatus(s => s.Dropped.Stale >= expected.Stale && s.Dropped.Refused >= expected.Refused && s.Dropped.Duplicate >= expected.Duplicate, "drop reports");
-        Assert.Equal(expected, (await _driver.Status()).Dropped);
+        await Driver.WaitForStatus(s => s.Dropped.Stale >= expected.Stale && s.Dropped.Refused >= expected.Refused && s.Dropped.Duplicate >= expected.Duplicate, "drop reports");
+        Assert.Equal(expected, (await Driver.Status()).Dropped);
         Assert.Empty(ConformanceJournal.Since(mark));
 
         hold.Release();
-        await _driver.WaitForRound(epoch);
+        await Driver.WaitForRound(epoch);
         CallbackLog.AssertLegal(ConformanceJournal.Since(roundStart), current, ResyncTestSilo.Services, output);
-        await _driver.AssertConverged(current);
-        var history = await _driver.Configuration.GetHistory();
+        await Driver.AssertConverged(current);
+        var history = await Driver.Configuration.GetHistory();
         Assert.Equal(RoundPhase.Completed, history.Single(r => r.Epoch == epoch).Outcome);
     }
 }

@@ -9,9 +9,8 @@ namespace Resync.Tests.Cluster;
 /// replicas end equal.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class PhaseFaultTests(ResyncClusterFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+public sealed class PhaseFaultTests(ResyncClusterFixture fixture, ITestOutputHelper output) : ClusterTest(fixture)
 {
-    private readonly ResyncDriver _driver = new(fixture.Cluster.Client);
 
     public enum Phase { BeforeFirstBarrier, AtBarrier, Processing, DoneAndWaiting, BetweenServices }
 
@@ -31,20 +30,12 @@ public sealed class PhaseFaultTests(ResyncClusterFixture fixture, ITestOutputHel
         return cases;
     }
 
-    public Task InitializeAsync() => _driver.Reset();
-
-    public Task DisposeAsync()
-    {
-        ConformanceControl.Reset();
-        return Task.CompletedTask;
-    }
-
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task A_membership_change_in_any_phase_aborts_the_round_and_the_next_round_completes(Phase phase, Change change)
     {
-        var settled = await _driver.Join("p1", "p2", "p3", "p4");
-        await _driver.WaitForRound(settled.Configuration.Epoch);
+        var settled = await Driver.Join("p1", "p2", "p3", "p4");
+        await Driver.WaitForRound(settled.Configuration.Epoch);
         var mark = ConformanceJournal.Mark();
 
         Task<long>? heldWrite = null;
@@ -60,37 +51,37 @@ public sealed class PhaseFaultTests(ResyncClusterFixture fixture, ITestOutputHel
         if (phase == Phase.BeforeFirstBarrier)
         {
             // A write in flight keeps p1's gate from draining, so p1 cannot send its first barrier request.
-            heldWrite = _driver.Replica("conf-a", "p1").Write();
+            heldWrite = Driver.Replica("conf-a", "p1").Write();
             await ResyncDriver.Reached(hold, "write in flight");
         }
 
-        var interrupted = (await _driver.Join("p5")).Configuration;
+        var interrupted = (await Driver.Join("p5")).Configuration;
         var waitingFor = phase switch
         {
-            Phase.BeforeFirstBarrier => await _driver.WaitForStatus(s => IsAt(s, interrupted.Epoch, RoundPhase.Barrier, 0, "p1"), $"{phase}"),
-            Phase.AtBarrier => await _driver.WaitForStatus(s => IsAt(s, interrupted.Epoch, RoundPhase.Barrier, 1, "p1"), $"{phase}"),
-            Phase.DoneAndWaiting => await _driver.WaitForStatus(s => IsAt(s, interrupted.Epoch, RoundPhase.Processing, 1, "p1"), $"{phase}"),
+            Phase.BeforeFirstBarrier => await Driver.WaitForStatus(s => IsAt(s, interrupted.Epoch, RoundPhase.Barrier, 0, "p1"), $"{phase}"),
+            Phase.AtBarrier => await Driver.WaitForStatus(s => IsAt(s, interrupted.Epoch, RoundPhase.Barrier, 1, "p1"), $"{phase}"),
+            Phase.DoneAndWaiting => await Driver.WaitForStatus(s => IsAt(s, interrupted.Epoch, RoundPhase.Processing, 1, "p1"), $"{phase}"),
             _ => null,
         };
         await ResyncDriver.Reached(hold, phase.ToString());
 
         var final = (change switch
         {
-            Change.Join => await _driver.Join("p6"),
-            Change.Leave => await _driver.Leave("p2"),
-            Change.Fail => await _driver.Fail("p3"),
+            Change.Join => await Driver.Join("p6"),
+            Change.Leave => await Driver.Leave("p2"),
+            Change.Fail => await Driver.Fail("p3"),
             _ => throw new ArgumentOutOfRangeException(nameof(change)),
         }).Configuration;
         hold.Release();
 
-        var summary = await _driver.WaitForRound(final.Epoch);
+        var summary = await Driver.WaitForRound(final.Epoch);
         Assert.Equal(final.Epoch, summary.Epoch);
         if (heldWrite is not null)
         {
             Assert.Equal(settled.Configuration.Epoch, await heldWrite);
         }
 
-        var history = await _driver.Configuration.GetHistory();
+        var history = await Driver.Configuration.GetHistory();
         var aborted = Assert.Single(history, r => r.Epoch == interrupted.Epoch);
         Assert.Equal(RoundPhase.Aborted, aborted.Outcome);
         Assert.Contains($"superseded by epoch {final.Epoch}", aborted.AbortReason);
@@ -104,7 +95,7 @@ public sealed class PhaseFaultTests(ResyncClusterFixture fixture, ITestOutputHel
         Assert.DoesNotContain(log, e => e.Epoch == interrupted.Epoch && e.Callback == "activate" && e.Service != "conf-a");
         CallbackLog.AssertLegal(log, final, ResyncTestSilo.Services, output);
         Assert.Empty(CallbackLog.CheckAbortsReachedBeforeNextRound(log, interrupted.Epoch, final.Epoch));
-        await _driver.AssertConverged(final);
+        await Driver.AssertConverged(final);
         output.WriteLine($"{phase}/{change}: waited at {waitingFor?.Round?.Phase} {waitingFor?.Round?.Step}; final epoch {final.Epoch} in {summary.Duration.TotalMilliseconds:F1} ms");
     }
 

@@ -5,35 +5,26 @@ namespace Resync.Tests.Cluster;
 
 /// <summary>What happens to replicas: leave keeps them, fail drops them, abort lets writes through, process repeats until done.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class ReplicaFateTests(ResyncClusterFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+public sealed class ReplicaFateTests(ResyncClusterFixture fixture, ITestOutputHelper output) : ClusterTest(fixture)
 {
-    private readonly ResyncDriver _driver = new(fixture.Cluster.Client);
-
-    public Task InitializeAsync() => _driver.Reset();
-
-    public Task DisposeAsync()
-    {
-        ConformanceControl.Reset();
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task A_processor_that_leaves_keeps_its_replicas_and_one_that_fails_loses_them()
     {
-        var settled = (await _driver.Join("p1", "p2", "p3")).Configuration;
-        await _driver.WaitForRound(settled.Epoch);
+        var settled = (await Driver.Join("p1", "p2", "p3")).Configuration;
+        await Driver.WaitForRound(settled.Epoch);
 
-        await _driver.WaitForRound((await _driver.Leave("p2")).Configuration.Epoch);
-        var final = (await _driver.Fail("p3")).Configuration;
-        await _driver.WaitForRound(final.Epoch);
+        await Driver.WaitForRound((await Driver.Leave("p2")).Configuration.Epoch);
+        var final = (await Driver.Fail("p3")).Configuration;
+        await Driver.WaitForRound(final.Epoch);
 
-        var kept = await _driver.Replica("conf-a", "p2").GetState();
+        var kept = await Driver.Replica("conf-a", "p2").GetState();
         Assert.Equal(settled.Epoch, kept.Epoch);
         Assert.Equal(settled.Members.ToArray(), kept.Members.ToArray());
-        var lost = await _driver.Replica("conf-a", "p3").GetState();
+        var lost = await Driver.Replica("conf-a", "p3").GetState();
         Assert.Equal(0, lost.Epoch);
         Assert.Empty(lost.Members);
-        await _driver.AssertConverged(final);
+        await Driver.AssertConverged(final);
     }
 
     [Fact]
@@ -41,8 +32,8 @@ public sealed class ReplicaFateTests(ResyncClusterFixture fixture, ITestOutputHe
     {
         ConformanceControl.Behaviour = new ConformanceBehaviour(MoreCount: 3);
         var mark = ConformanceJournal.Mark();
-        var configuration = (await _driver.Join("p1", "p2")).Configuration;
-        await _driver.WaitForRound(configuration.Epoch);
+        var configuration = (await Driver.Join("p1", "p2")).Configuration;
+        await Driver.WaitForRound(configuration.Epoch);
 
         var log = ConformanceJournal.Since(mark);
         foreach (var service in ResyncTestSilo.Services)
@@ -54,42 +45,42 @@ public sealed class ReplicaFateTests(ResyncClusterFixture fixture, ITestOutputHe
         }
 
         CallbackLog.AssertLegal(log, configuration, ResyncTestSilo.Services, output);
-        await _driver.AssertConverged(configuration);
+        await Driver.AssertConverged(configuration);
     }
 
     [Fact]
     public async Task An_abort_lets_writes_through_again()
     {
-        var settled = (await _driver.Join("p1", "p2")).Configuration;
-        await _driver.WaitForRound(settled.Epoch);
+        var settled = (await Driver.Join("p1", "p2")).Configuration;
+        await Driver.WaitForRound(settled.Epoch);
         var atConfB = ConformanceControl.HoldAt("process", "conf-b");
-        await _driver.Join("p3");
+        await Driver.Join("p3");
         await ResyncDriver.Reached(atConfB, "conf-b processing");
-        await Assert.ThrowsAsync<RecoveryInProgressException>(() => _driver.Replica("conf-b", "p1").Write());
+        await Assert.ThrowsAsync<RecoveryInProgressException>(() => Driver.Replica("conf-b", "p1").Write());
 
         // The next round stops at conf-a, so nothing gates conf-b again before the write.
         var atConfA = ConformanceControl.HoldAt("process", "conf-a");
-        var final = (await _driver.Join("p4")).Configuration;
+        var final = (await Driver.Join("p4")).Configuration;
         await ResyncDriver.Reached(atConfA, "conf-a processing in the next round");
 
-        Assert.Equal(settled.Epoch, await _driver.Replica("conf-b", "p1").Write());
+        Assert.Equal(settled.Epoch, await Driver.Replica("conf-b", "p1").Write());
         atConfB.Release();
         atConfA.Release();
-        await _driver.WaitForRound(final.Epoch);
+        await Driver.WaitForRound(final.Epoch);
     }
 
     [Fact]
     public async Task A_processor_that_left_refuses_client_writes_until_it_rejoins()
     {
-        await _driver.WaitForRound((await _driver.Join("p1", "p2")).Configuration.Epoch);
-        var left = (await _driver.Leave("p2")).Configuration;
-        await _driver.WaitForRound(left.Epoch);
+        await Driver.WaitForRound((await Driver.Join("p1", "p2")).Configuration.Epoch);
+        var left = (await Driver.Leave("p2")).Configuration;
+        await Driver.WaitForRound(left.Epoch);
 
-        var refused = await Assert.ThrowsAsync<NotAMemberException>(() => _driver.Replica("conf-a", "p2").Write());
+        var refused = await Assert.ThrowsAsync<NotAMemberException>(() => Driver.Replica("conf-a", "p2").Write());
         Assert.Contains($"left the configuration in epoch {left.Epoch}", refused.Message);
 
-        var back = (await _driver.Join("p2")).Configuration;
-        await _driver.WaitForRound(back.Epoch);
-        Assert.Equal(back.Epoch, await _driver.Replica("conf-a", "p2").Write());
+        var back = (await Driver.Join("p2")).Configuration;
+        await Driver.WaitForRound(back.Epoch);
+        Assert.Equal(back.Epoch, await Driver.Replica("conf-a", "p2").Write());
     }
 }

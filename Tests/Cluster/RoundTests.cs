@@ -4,35 +4,28 @@ using Resync.Tests.Infrastructure;
 namespace Resync.Tests.Cluster;
 
 [Collection(ClusterCollection.Name)]
-public sealed class RoundTests(ResyncClusterFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+public sealed class RoundTests(ResyncClusterFixture fixture, ITestOutputHelper output) : ClusterTest(fixture)
 {
-    private readonly ResyncDriver _driver = new(fixture.Cluster.Client);
     private long _mark;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        await _driver.Reset();
+        await base.InitializeAsync();
         _mark = ConformanceJournal.Mark();
-    }
-
-    public Task DisposeAsync()
-    {
-        ConformanceControl.Reset();
-        return Task.CompletedTask;
     }
 
     [Fact]
     public async Task A_join_starts_a_round_that_synchronizes_every_service_on_every_member()
     {
-        var change = await _driver.Join("p1", "p2", "p3", "p4");
+        var change = await Driver.Join("p1", "p2", "p3", "p4");
         Assert.True(change.Changed);
 
-        var summary = await _driver.WaitForRound(change.Configuration.Epoch);
+        var summary = await Driver.WaitForRound(change.Configuration.Epoch);
 
         Assert.Equal(change.Configuration.Epoch, summary.Epoch);
         Assert.Equal(RoundPhase.Completed, summary.Outcome);
         Assert.Equal(ResyncTestSilo.Services, summary.Steps.Select(s => s.Service));
-        await _driver.AssertConverged(change.Configuration);
+        await Driver.AssertConverged(change.Configuration);
         CallbackLog.AssertLegal(ConformanceJournal.Since(_mark), change.Configuration, ResyncTestSilo.Services, output);
     }
 }

@@ -7,27 +7,18 @@ namespace Resync.Tests.Cluster;
 
 /// <summary>At any moment one can ask which epoch, step and service, who is pending, how long each step took (item 10).</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class StatusTests(ResyncClusterFixture fixture) : IAsyncLifetime
+public sealed class StatusTests(ResyncClusterFixture fixture) : ClusterTest(fixture)
 {
-    private readonly ResyncDriver _driver = new(fixture.Cluster.Client);
-
-    public Task InitializeAsync() => _driver.Reset();
-
-    public Task DisposeAsync()
-    {
-        ConformanceControl.Reset();
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task Status_shows_the_epoch_members_phase_step_service_pending_processors_and_step_durations()
     {
-        var settled = (await _driver.Join("p1", "p2", "p3")).Configuration;
-        await _driver.WaitForRound(settled.Epoch);
+        var settled = (await Driver.Join("p1", "p2", "p3")).Configuration;
+        await Driver.WaitForRound(settled.Epoch);
         var hold = ConformanceControl.HoldAt("process", "conf-b", "p2");
-        var current = (await _driver.Join("p4")).Configuration;
+        var current = (await Driver.Join("p4")).Configuration;
 
-        var status = await _driver.WaitForStatus(
+        var status = await Driver.WaitForStatus(
             s => s.Round is { Phase: RoundPhase.Processing, Step: 1 } r && r.Epoch == current.Epoch && r.Pending.SequenceEqual(["p2"]),
             "conf-b waits for p2");
 
@@ -40,8 +31,8 @@ public sealed class StatusTests(ResyncClusterFixture fixture) : IAsyncLifetime
         Assert.True(first.BarrierWait > TimeSpan.Zero && first.Processing > TimeSpan.Zero);
 
         hold.Release();
-        await _driver.WaitForRound(current.Epoch);
-        var done = (await _driver.Status()).Round!;
+        await Driver.WaitForRound(current.Epoch);
+        var done = (await Driver.Status()).Round!;
         Assert.Equal(RoundPhase.Completed, done.Phase);
         Assert.Equal(ResyncTestSilo.Services.ToArray(), done.Steps.Select(s => s.Service).ToArray());
         Assert.Empty(done.Pending);
@@ -64,11 +55,11 @@ public sealed class StatusTests(ResyncClusterFixture fixture) : IAsyncLifetime
         listener.Start();
 
         var hold = ConformanceControl.HoldAt("process", "conf-a");
-        await _driver.Join("m1", "m2");
+        await Driver.Join("m1", "m2");
         await ResyncDriver.Reached(hold, "conf-a processing");
-        var final = (await _driver.Join("m3")).Configuration;
+        var final = (await Driver.Join("m3")).Configuration;
         hold.Release();
-        await _driver.WaitForRound(final.Epoch);
+        await Driver.WaitForRound(final.Epoch);
 
         Assert.Equal(2, seen.GetValueOrDefault("resync.rounds.started"));
         Assert.Equal(1, seen.GetValueOrDefault("resync.rounds.aborted"));

@@ -4,25 +4,14 @@ using Resync.Tests.Infrastructure;
 namespace Resync.Tests.Cluster;
 
 [Collection(ClusterCollection.Name)]
-public sealed class StormTests(ResyncClusterFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+public sealed class StormTests(ResyncClusterFixture fixture, ITestOutputHelper output) : ClusterTest(fixture)
 {
-    private readonly ResyncDriver _driver = new(fixture.Cluster.Client);
-
-    public Task InitializeAsync() => _driver.Reset();
-
-    public Task DisposeAsync()
-    {
-        ConformanceControl.Reset();
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task Fifty_changes_as_fast_as_the_client_can_end_in_a_completed_round_and_no_earlier_epoch_activates_after_a_later_one_began()
     {
-        var seed = Environment.GetEnvironmentVariable("RESYNC_SEED") is { } s ? int.Parse(s) : Random.Shared.Next();
-        output.WriteLine($"seed {seed} (replay with RESYNC_SEED={seed})");
-        var random = new Random(seed);
-        await _driver.Join("s0", "s1", "s2", "s3");
+        var random = new Random(TestSeed.Next(output));
+        await Driver.Join("s0", "s1", "s2", "s3");
         ConformanceControl.Behaviour = new ConformanceBehaviour(MoreCount: 2, ProcessDelay: TimeSpan.FromMilliseconds(2));
         var mark = ConformanceJournal.Mark();
 
@@ -33,8 +22,8 @@ public sealed class StormTests(ResyncClusterFixture fixture, ITestOutputHelper o
         {
             var processor = $"s{random.Next(8)}";
             var change = members.Contains(processor)
-                ? (random.Next(2) == 0 ? _driver.Leave(processor) : _driver.Fail(processor))
-                : _driver.Join(processor);
+                ? (random.Next(2) == 0 ? Driver.Leave(processor) : Driver.Fail(processor))
+                : Driver.Join(processor);
             results.Add(await change);
             if (!members.Remove(processor))
             {
@@ -46,16 +35,16 @@ public sealed class StormTests(ResyncClusterFixture fixture, ITestOutputHelper o
         var accepted = results.Select(r => r.Configuration.Epoch).ToList();
         Assert.Equal(accepted.Order(), accepted);
         Assert.Equal(accepted.Count, accepted.Distinct().Count());
-        var final = await _driver.Configuration.GetConfiguration();
+        var final = await Driver.Configuration.GetConfiguration();
         Assert.Equal(results.Max(r => r.Configuration.Epoch), final.Epoch);
-        var summary = await _driver.WaitForRound(final.Epoch);
+        var summary = await Driver.WaitForRound(final.Epoch);
         Assert.Equal(final.Epoch, summary.Epoch);
 
         var log = ConformanceJournal.Since(mark);
         Assert.Empty(CallbackLog.CheckNoActivateAfterNewerEpoch(log));
         CallbackLog.AssertLegal(log, final, ResyncTestSilo.Services, output);
-        await _driver.AssertConverged(final);
-        var history = await _driver.Configuration.GetHistory();
+        await Driver.AssertConverged(final);
+        var history = await Driver.Configuration.GetHistory();
         output.WriteLine($"{accepted.Count} accepted changes, final epoch {final.Epoch} with {final.Members.Length} members; " +
             $"{history.Count(r => r.Outcome == RoundPhase.Aborted)} rounds aborted; last round {summary.Duration.TotalMilliseconds:F1} ms");
     }

@@ -31,7 +31,7 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
         }
 
         _connection = await ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = database });
-        await Settled(_silos, "three silo processes started");
+        await SiloProcess.Settled(Driver.Engine, _silos, "three silo processes started");
     }
 
     public async Task DisposeAsync()
@@ -98,23 +98,12 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
         var clock = Stopwatch.StartNew();
         victim.Kill();
         _silos.Remove(victim);
-        await Settled(_silos, $"after killing a silo ({phase})");
+        await SiloProcess.Settled(Driver.Engine, _silos, $"after killing a silo ({phase})");
         return clock.Elapsed;
     }
 
     private async Task<string> ProcessorOf(SiloProcess silo) =>
         (await ResyncDriver.Retrying(() => Driver.Engine.Configuration.GetConfiguration())).Members.Single(m => m.StartsWith(silo.ProcessorPrefix, StringComparison.Ordinal));
-
-    /// <summary>Waits until the silo processors are exactly those of <paramref name="silos"/> and the round completed.</summary>
-    private Task<ResyncStatus> Settled(IReadOnlyCollection<SiloProcess> silos, string phase) =>
-        Driver.Engine.WaitForStatus(
-            s =>
-            {
-                var processors = s.Configuration.Members.Where(ProcessorId.IsSilo).ToList();
-                return processors.Count == silos.Count && silos.All(silo => processors.Any(p => p.StartsWith(silo.ProcessorPrefix, StringComparison.Ordinal)))
-                    && s.Round is { Phase: RoundPhase.Completed } r && r.Epoch == s.Configuration.Epoch;
-            },
-            $"{phase}; silo output:\n{string.Join("\n", silos.Select(x => x.Output))}");
 
     public static async Task<ClusterConnection> ConnectAsync(ClusteringSettings settings)
     {

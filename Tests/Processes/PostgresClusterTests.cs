@@ -19,7 +19,7 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
         await using (var first = await ClusterOf(database, 2))
         {
             var driver = new ResyncDriver(first.Connection.Client);
-            await Settled(driver, first.Silos, "first incarnation");
+            await SiloProcess.Settled(driver, first.Silos, "first incarnation");
             var joined = (await driver.Join("logical-a", "logical-b")).Configuration;
             await driver.WaitForRound(joined.Epoch);
             before = joined.Epoch;
@@ -28,7 +28,7 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
 
         await using var second = await ClusterOf(database, 2);
         var again = new ResyncDriver(second.Connection.Client);
-        var resumed = await Settled(again, second.Silos, "after the restart");
+        var resumed = await SiloProcess.Settled(again, second.Silos, "after the restart");
         Assert.True(resumed.Configuration.Epoch > before, $"epoch {resumed.Configuration.Epoch} after the restart, {before} before");
         Assert.Contains("logical-a", resumed.Configuration.Members);
         Assert.Contains("logical-b", resumed.Configuration.Members);
@@ -81,16 +81,6 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
              "ReadFromStorageKey", "UpdateIAmAlivetimeKey", "UpdateMembershipKey", "WriteToStorageKey"],
             keys);
     }
-
-    private static Task<ResyncStatus> Settled(ResyncDriver driver, IReadOnlyCollection<SiloProcess> silos, string phase) =>
-        driver.WaitForStatus(
-            s =>
-            {
-                var processors = s.Configuration.Members.Where(ProcessorId.IsSilo).ToList();
-                return processors.Count == silos.Count && silos.All(silo => processors.Any(p => p.StartsWith(silo.ProcessorPrefix, StringComparison.Ordinal)))
-                    && s.Round is { Phase: RoundPhase.Completed } r && r.Epoch == s.Configuration.Epoch;
-            },
-            $"{phase}; silo output:\n{string.Join("\n", silos.Select(x => x.Output))}");
 
     private static async Task<ProcessCluster> ClusterOf(string database, int silos)
     {

@@ -67,6 +67,17 @@ public sealed class SiloProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Waits until the silo processors are exactly those of <paramref name="silos"/> and their round completed.</summary>
+    public static Task<ResyncStatus> Settled(Infrastructure.ResyncDriver driver, IReadOnlyCollection<SiloProcess> silos, string phase) =>
+        driver.WaitForStatus(
+            s =>
+            {
+                var processors = s.Configuration.Members.Where(ProcessorId.IsSilo).ToList();
+                return processors.Count == silos.Count && silos.All(silo => processors.Any(p => p.StartsWith(silo.ProcessorPrefix, StringComparison.Ordinal)))
+                    && s.Round is { Phase: RoundPhase.Completed } r && r.Epoch == s.Configuration.Epoch;
+            },
+            $"{phase}; silo output:\n{string.Join("\n", silos.Select(x => x.Output))}");
+
     /// <summary>SIGTERM: the silo shuts down cleanly, leaving the cluster.</summary>
     public async Task StopAsync(TimeSpan timeout)
     {

@@ -1,3 +1,4 @@
+using Resync.Tests.Infrastructure;
 using Resync.Protocol;
 
 namespace Resync.Tests.Protocol;
@@ -63,9 +64,7 @@ public sealed class ExchangeMailboxTests(ITestOutputHelper output)
     [Fact]
     public void Collection_order_does_not_depend_on_arrival_order()
     {
-        var seed = Environment.GetEnvironmentVariable("RESYNC_SEED") is { } s ? int.Parse(s) : Random.Shared.Next();
-        output.WriteLine($"seed {seed} (replay with RESYNC_SEED={seed})");
-        var random = new Random(seed);
+        var random = new Random(TestSeed.Next(output));
         var contributions = Enumerable.Range(0, 12).SelectMany(p => Enumerable.Range(0, 4).Select(i => From($"p{p:D2}", i))).ToArray();
 
         ImmutableArray<object>? first = null;

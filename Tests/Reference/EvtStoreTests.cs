@@ -1,3 +1,4 @@
+using Resync.Tests.Infrastructure;
 using Resync.Reference;
 
 namespace Resync.Tests.Reference;
@@ -65,9 +66,7 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
     [Fact]
     public void The_merge_depends_neither_on_the_order_of_contributions_nor_on_how_they_were_split()
     {
-        var seed = Environment.GetEnvironmentVariable("RESYNC_SEED") is { } s ? int.Parse(s) : Random.Shared.Next();
-        output.WriteLine($"seed {seed} (replay with RESYNC_SEED={seed})");
-        var random = new Random(seed);
+        var random = new Random(TestSeed.Next(output));
         var replicas = Enumerable.Range(0, 4).Select(_ => new EvtStore()).ToList();
         for (var i = 0; i < 200; i++)
         {

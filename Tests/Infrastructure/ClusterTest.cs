@@ -1,0 +1,33 @@
+using Resync.Tests.Conformance;
+
+namespace Resync.Tests.Infrastructure;
+
+/// <summary>
+/// A test against the shared three-silo cluster: each test starts from an empty configuration with the
+/// conformance controls reset, and leaves no hold armed behind it.
+/// </summary>
+public abstract class ClusterTest(ResyncClusterFixture fixture) : IAsyncLifetime
+{
+    protected ResyncDriver Driver { get; } = new(fixture.Cluster.Client);
+
+    protected IGrainFactory Grains => fixture.Cluster.Client;
+
+    public virtual Task InitializeAsync() => Driver.Reset();
+
+    public Task DisposeAsync()
+    {
+        ConformanceControl.Reset();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Seeds of randomized tests: printed, and replayed from RESYNC_SEED.</summary>
+public static class TestSeed
+{
+    public static int Next(ITestOutputHelper output)
+    {
+        var seed = Environment.GetEnvironmentVariable("RESYNC_SEED") is { } given ? int.Parse(given) : Random.Shared.Next();
+        output.WriteLine($"seed {seed} (replay with RESYNC_SEED={seed})");
+        return seed;
+    }
+}
