@@ -83,4 +83,38 @@ public sealed class ReplicaFateTests(ResyncClusterFixture fixture, ITestOutputHe
         await Driver.WaitForRound(back.Epoch);
         Assert.Equal(back.Epoch, await Driver.Replica("conf-a", "p2").Write());
     }
+
+    [Fact]
+    public async Task A_service_that_throws_fails_its_round_which_is_retried_under_a_new_epoch_until_it_completes()
+    {
+        ConformanceControl.Behaviour = new ConformanceBehaviour(ThrowIn: "process");
+        var failing = (await Driver.Join("p1", "p2")).Configuration;
+        var failed = await WaitForFailure(failing.Epoch);
+
+        Assert.True(failed.Failed);
+        Assert.Contains("conformance service told to throw in process", failed.AbortReason);
+        ConformanceControl.Behaviour = ConformanceBehaviour.Default;
+
+        var completed = await Driver.WaitForRound(failing.Epoch + 1);
+        var final = await Driver.Configuration.GetConfiguration();
+        Assert.Equal(failing.Members.ToArray(), final.Members.ToArray());
+        Assert.True(completed.Epoch > failing.Epoch);
+        await Driver.AssertConverged(final);
+    }
+
+    /// <summary>Waits, bounded, for the round of <paramref name="epoch"/> to be in the history (it ends, then is reported one-way).</summary>
+    private async Task<RoundSummary> WaitForFailure(long epoch)
+    {
+        var deadline = DateTime.UtcNow + ResyncDriver.RoundTimeout;
+        while (true)
+        {
+            if ((await Driver.Configuration.GetHistory()).FirstOrDefault(r => r.Epoch == epoch) is { } ended)
+            {
+                return ended;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the round of epoch {epoch} never ended within {ResyncDriver.RoundTimeout.TotalSeconds} s");
+            await Task.Delay(10);
+        }
+    }
 }
