@@ -27,7 +27,7 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
         var database = await postgres.NewDatabaseAsync();
         for (var i = 0; i < 3; i++)
         {
-            _silos.Add(SiloProcess.StartPostgres(database, "--Resync:Ckpt:ChunkBytes", "1024", "--Resync:StallTimeout", "00:00:03", "--Resync:ActivityInterval", "00:00:00.500"));
+            _silos.Add(SiloProcess.StartPostgres(database, "--Resync:Ckpt:ChunkBytes", "1024", "--Resync:StallTimeout", "00:00:03", "--Resync:ActivityInterval", "00:00:00.500", "--Logging:LogLevel:Resync", "Information"));
         }
 
         _connection = await ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = database });
@@ -48,8 +48,9 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
     }
 
     private const string Unstable =
-        "Unstable (issue 4 stays open): after a SIGKILL the surviving silos sometimes leave the next round at 'Starting' " +
-        "for longer than the test waits; about half the runs pass, in 0.8-6 s from kill to completed round.";
+        "Unstable (issue 4 stays open). With Orleans' distributed grain directory (needed so that a silo's death does not " +
+        "deactivate replicas on the survivors) the survivors often see the killed silo declared dead only after ~30 s; with " +
+        "the default directory it is seen in 0.8-1.3 s but survivors' replicas are sometimes wiped.";
 
     [Fact(Skip = Unstable)]
     public async Task Killing_an_idle_silo_leads_to_a_completed_round_among_the_survivors_with_nothing_lost()
