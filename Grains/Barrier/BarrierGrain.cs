@@ -22,6 +22,11 @@ internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain
             throw new ArgumentException($"Barrier of epoch {Epoch} cannot open for epoch {configuration.Epoch}.", nameof(configuration));
         }
 
+        if (steps is < 0 or > 1024)
+        {
+            throw new ArgumentException($"Barrier of epoch {Epoch}: {steps} is not a number of steps (0 to 1024).", nameof(steps));
+        }
+
         _barrier ??= new RoundBarrier(configuration, steps);
         return Task.CompletedTask;
     }

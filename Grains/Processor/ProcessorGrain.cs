@@ -21,6 +21,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
     public async Task Prepare(RoundStep step)
     {
+        Validate(step);
         var epoch = step.Epoch;
         if (!Follow(step))
         {
@@ -50,6 +51,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
     public Task<StepReport> Run(RoundStep step)
     {
+        Validate(step);
         // Follow the step even without its notice: an activation that replaced this one has no memory of
         // it, and the replica's own lifecycle refuses a step whose gate it never saw.
         if (!Follow(step))
@@ -63,6 +65,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
     public async Task Complete(RoundStep lastStep)
     {
+        Validate(lastStep);
         if (!Follow(lastStep))
         {
             LogStaleNotice(logger, "complete", lastStep.Epoch, lastStep.Step, Id, _epoch);
@@ -110,6 +113,20 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         _epoch = step.Epoch;
         _step = step.Step;
         return true;
+    }
+
+    /// <summary>Refuses a step that names no registered service, or a configuration this processor is not in.</summary>
+    private void Validate(RoundStep step)
+    {
+        if (step.Step < 0 || step.Step >= services.Count || services.Names[step.Step] != step.Service)
+        {
+            throw new ArgumentException($"Epoch {step.Epoch}: step {step.Step} ({step.Service}) is not a step of this cluster's services [{string.Join(", ", services.Names)}].", nameof(step));
+        }
+
+        if (!step.Configuration.IsMember(Id))
+        {
+            throw new ArgumentException($"Epoch {step.Epoch}: processor {Id} is not a member of that configuration.", nameof(step));
+        }
     }
 
     private bool IsCurrent(long epoch) => epoch == _epoch && epoch > _abortedThrough;

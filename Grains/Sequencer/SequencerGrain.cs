@@ -33,6 +33,12 @@ internal sealed partial class SequencerGrain(
             throw new ArgumentException($"The sequencer of epoch {Epoch} cannot run epoch {configuration.Epoch}.", nameof(configuration));
         }
 
+        if (configuration.Members.IsDefault || configuration.Members.Any(m => !ProcessorId.IsValid(m)) ||
+            !configuration.Members.SequenceEqual(configuration.Members.Distinct().Order(StringComparer.Ordinal)))
+        {
+            throw new ArgumentException($"Epoch {Epoch}: members must be valid processor ids, sorted ordinally, without duplicates.", nameof(configuration));
+        }
+
         if (_round is not null || _abortedBeforeStart is not null)
         {
             return Task.CompletedTask;

@@ -1,0 +1,39 @@
+using Resync.Tests.Infrastructure;
+
+namespace Resync.Tests.Cluster;
+
+/// <summary>Bad input to grain methods that take outside data is refused with a clear error and changes nothing.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(fixture)
+{
+    [Fact]
+    public async Task Engine_grains_refuse_ids_steps_epochs_and_configurations_that_do_not_fit()
+    {
+        var settled = (await Driver.Join("g1", "g2")).Configuration;
+        await Driver.WaitForRound(settled.Epoch);
+        var future = settled with { Epoch = settled.Epoch + 100 };
+
+        await Refused(() => Driver.Join("bad id"), "not a valid processor id");
+        await Refused(() => Driver.Join(new string('x', 200)), "not a valid processor id");
+        await Refused(() => Driver.Configuration.Join([]), "at least one processor");
+        await Refused(() => Driver.Leave("silo:127.0.0.1:1@1"), "silo processor");
+        await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Prepare(new RoundStep(future, 7, "conf-a")), "is not a step");
+        await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Prepare(new RoundStep(future, 0, "conf-z")), "is not a step");
+        await Refused(() => Grains.GetGrain<IProcessorGrain>("g9").Run(new RoundStep(future, 0, "conf-a")), "not a member");
+        await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch + 1).Start(future), "cannot run epoch");
+        await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch).Start(future with { Members = ["b", "a"] }), "sorted");
+        await Refused(() => Grains.GetGrain<IBarrierGrain>(future.Epoch).Open(future, -1), "not a number of steps");
+        await Refused(() => Grains.GetGrain<IBarrierGrain>(future.Epoch).Open(settled, 3), "cannot open");
+
+        Assert.Equal(settled, await Driver.Configuration.GetConfiguration());
+        var status = await Driver.Status();
+        Assert.Equal(RoundPhase.Completed, status.Round!.Phase);
+        await Driver.AssertConverged(settled);
+    }
+
+    private static async Task Refused(Func<Task> call, string message)
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(call);
+        Assert.Contains(message, error.Message);
+    }
+}
