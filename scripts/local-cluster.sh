@@ -17,7 +17,14 @@ cleanup() {
   trap - INT TERM EXIT
   echo "stopping silos and PostgreSQL"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait "${pids[@]}" 2>/dev/null || true
+  # A clean stop; a silo that is still shutting down after 15 s is killed.
+  for _ in $(seq 1 30); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   bash scripts/postgres-temp.sh stop "$folder"
 }
 trap cleanup INT TERM EXIT
