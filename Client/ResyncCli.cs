@@ -91,12 +91,21 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
     /// <summary>The processor named by --processor, which must be a member of the current configuration.</summary>
     public static async Task<string> MemberAsync(IClusterClient client, ParseResult parse)
     {
-        var processor = parse.GetValue(Processor);
-        ProcessorId.Validate(processor);
+        var processor = ProcessorId.Validate(parse.GetValue(Processor));
+        await RequireMembersAsync(client, [processor]);
+        return processor;
+    }
+
+    /// <summary>Refuses, in one line, processors that are not members of the current configuration.</summary>
+    public static async Task RequireMembersAsync(IClusterClient client, IReadOnlyCollection<string> processors)
+    {
         var configuration = await client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).GetConfiguration();
-        return configuration.IsMember(processor!)
-            ? processor!
-            : throw new UserErrorException($"unknown processor '{processor}': not a member of epoch {configuration.Epoch} (members: {TextOutput.Members(configuration.Members)})");
+        var unknown = processors.Where(p => !configuration.IsMember(p)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new UserErrorException(
+                $"unknown processor {string.Join(" ", unknown.Select(p => $"'{p}'"))}: not a member of epoch {configuration.Epoch} (members: {TextOutput.Members(configuration.Members)})");
+        }
     }
 
     /// <summary>Connects to the cluster, runs <paramref name="action"/>, and turns errors into one line and an exit code.</summary>

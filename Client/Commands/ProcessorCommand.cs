@@ -31,16 +31,12 @@ internal static class ProcessorCommand
                 ProcessorId.Validate(id);
             }
 
-            var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
             if (mustBeMembers)
             {
-                var current = await configuration.GetConfiguration();
-                var unknown = ids.Where(id => !current.IsMember(id)).ToList();
-                if (unknown.Count > 0)
-                {
-                    throw new UserErrorException($"not a member of epoch {current.Epoch}: {string.Join(" ", unknown)}");
-                }
+                await ResyncCli.RequireMembersAsync(client, ids);
             }
+
+            var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
 
             var result = await change(configuration, ids);
             cli.Write(parse, result, () => cli.Output.WriteLine(result.Changed

@@ -45,9 +45,7 @@ internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain
                 break;
             case BarrierVerdict.Stale or BarrierVerdict.Refused or BarrierVerdict.Duplicate:
                 LogDropped(logger, verdict, request.Epoch, request.Step, request.Processor, Epoch);
-                var dropped = DropCounts.None.Add(verdict);
-                ResyncInstruments.RecordDropped(dropped);
-                await GrainFactory.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).OnDropped(dropped);
+                await ResyncInstruments.ReportDroppedAsync(GrainFactory, DropCounts.None.Add(verdict));
                 break;
         }
 

@@ -35,7 +35,7 @@ internal sealed partial class ConfigurationGrain(
         if (current.Epoch > state.State.CompletedEpoch)
         {
             LogResuming(logger, current.Epoch, state.State.CompletedEpoch);
-            await AdvanceAsync(current with { Epoch = current.Epoch + 1, Survivors = current.Members }, $"round of epoch {current.Epoch} never completed");
+            await AdvanceAsync(_ledger.Renewed(), $"round of epoch {current.Epoch} never completed");
         }
     }
 
@@ -246,7 +246,7 @@ internal sealed partial class ConfigurationGrain(
         {
             LogStalled(logger, current.Epoch, progress?.Phase.ToString() ?? "unreachable", progress?.Step ?? -1, progress?.Service, string.Join(" ", progress?.Pending ?? []));
             _unanswered = 0;
-            await AdvanceAsync(current with { Epoch = current.Epoch + 1, Survivors = current.Members }, $"the round of epoch {current.Epoch} stalled");
+            await AdvanceAsync(_ledger.Renewed(), $"the round of epoch {current.Epoch} stalled");
         }
     }
 
@@ -264,10 +264,9 @@ internal sealed partial class ConfigurationGrain(
         {
             _retry?.Dispose();
             _retry = null;
-            var current = _ledger.Current;
-            if (current.Epoch == failed.Epoch)
+            if (_ledger.Current.Epoch == failed.Epoch)
             {
-                await AdvanceAsync(current with { Epoch = current.Epoch + 1, Survivors = current.Members }, $"retry after the round of epoch {failed.Epoch} failed");
+                await AdvanceAsync(_ledger.Renewed(), $"retry after the round of epoch {failed.Epoch} failed");
             }
         }, new GrainTimerCreationOptions(pause, Timeout.InfiniteTimeSpan) { Interleave = false });
     }

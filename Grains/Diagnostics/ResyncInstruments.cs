@@ -30,7 +30,19 @@ internal static class ResyncInstruments
     public static readonly Counter<long> Dropped =
         Meter.CreateCounter<long>("resync.traffic.dropped", description: "Barrier requests and round traffic dropped: stale, refused or duplicate (tag 'kind').");
 
-    public static void RecordDropped(DropCounts counts)
+    /// <summary>Counts dropped traffic here and reports it, one-way, to the configuration grain's status.</summary>
+    public static Task ReportDroppedAsync(IGrainFactory grains, DropCounts counts)
+    {
+        if (counts == DropCounts.None)
+        {
+            return Task.CompletedTask;
+        }
+
+        RecordDropped(counts);
+        return grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).OnDropped(counts);
+    }
+
+    private static void RecordDropped(DropCounts counts)
     {
         if (counts.Stale > 0) Dropped.Add(counts.Stale, new KeyValuePair<string, object?>("kind", "stale"));
         if (counts.Refused > 0) Dropped.Add(counts.Refused, new KeyValuePair<string, object?>("kind", "refused"));

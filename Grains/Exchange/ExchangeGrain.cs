@@ -34,12 +34,7 @@ internal sealed class ExchangeGrain : Grain, IExchangeGrain
             Mailbox.Post(contribution);
         }
 
-        var dropped = new DropCounts(Mailbox.Stale - stale, 0, Mailbox.Duplicate - duplicate);
-        if (dropped != DropCounts.None)
-        {
-            ResyncInstruments.RecordDropped(dropped);
-            await GrainFactory.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).OnDropped(dropped);
-        }
+        await ResyncInstruments.ReportDroppedAsync(GrainFactory, new DropCounts(Mailbox.Stale - stale, 0, Mailbox.Duplicate - duplicate));
     }
 
     public Task<ImmutableArray<Contribution>> Collect(string recipient) => Task.FromResult(Mailbox.Collect(recipient));

@@ -33,6 +33,12 @@ internal sealed class ConfigurationLedger(Configuration current)
         Current = next;
     }
 
+    /// <summary>
+    /// The next epoch with the same members, every one a survivor: how a round that cannot finish (it failed,
+    /// stalled, or was interrupted by a restart) is started over.
+    /// </summary>
+    public Configuration Renewed() => Current with { Epoch = Current.Epoch + 1, Survivors = Current.Members };
+
     public Configuration? Join(IEnumerable<string> processors) => Propose(Current.Members.Concat(processors));
 
     /// <summary>The configuration with exactly <paramref name="siloProcessors"/> as its silo processors, logical ones kept.</summary>

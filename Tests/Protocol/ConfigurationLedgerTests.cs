@@ -33,6 +33,18 @@ public sealed class ConfigurationLedgerTests
     }
 
     [Fact]
+    public void A_renewed_configuration_keeps_the_members_as_survivors_under_the_next_epoch()
+    {
+        var ledger = new ConfigurationLedger(new Configuration(8, ["a", "b"], ["a"]));
+
+        var renewed = ledger.Renewed();
+
+        Assert.Equal(9, renewed.Epoch);
+        Assert.Equal(["a", "b"], renewed.Members.ToArray());
+        Assert.Equal(["a", "b"], renewed.Survivors.ToArray());
+    }
+
+    [Fact]
     public void Epochs_only_grow()
     {
         var ledger = new ConfigurationLedger(new Configuration(10, ["a"], []));
