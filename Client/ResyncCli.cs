@@ -70,6 +70,7 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
         root.Subcommands.Add(ClmCommand.Create(this));
         root.Subcommands.Add(EvtCommand.Create(this));
         root.Subcommands.Add(CkptCommand.Create(this));
+        root.Subcommands.Add(BenchCommand.Create(this));
         return root;
     }
 

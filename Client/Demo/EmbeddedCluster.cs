@@ -22,14 +22,15 @@ public sealed class EmbeddedCluster : IAsyncDisposable
 
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<EmbeddedCluster> StartAsync(CancellationToken cancellationToken)
+    /// <summary>Starts the silo with the sync services that <paramref name="services"/> registers (the reference services when null).</summary>
+    public static async Task<EmbeddedCluster> StartAsync(CancellationToken cancellationToken, Func<ISiloBuilder, ISiloBuilder>? services = null)
     {
         var siloPort = FreePort();
         var endpoint = new SiloEndpointOptions { SiloPort = siloPort, PrimarySiloPort = siloPort, GatewayPort = FreePort() };
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
-        builder.UseOrleans(silo => silo.UseResyncEmbedded(endpoint));
+        builder.UseOrleans(silo => silo.UseResyncEmbedded(endpoint, services));
 
         // One process simulates a cluster of logical processors; a silo processor would only add a member that never changes.
         builder.Services.Configure<ResyncOptions>(options => options.SiloProcessors = false);

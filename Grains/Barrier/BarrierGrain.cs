@@ -36,9 +36,6 @@ internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain
         var verdict = _barrier?.Arrive(request) ?? BarrierVerdict.Stale;
         switch (verdict)
         {
-            case BarrierVerdict.Accepted:
-                await GrainFactory.GetGrain<ISequencerGrain>(Epoch).OnActivity(Epoch);
-                break;
             case BarrierVerdict.Completed:
                 LogCompleted(logger, Epoch, request.Step);
                 await GrainFactory.GetGrain<ISequencerGrain>(Epoch).OnBarrierCompleted(Epoch, request.Step);

@@ -188,7 +188,8 @@ internal sealed partial class ConfigurationGrain(
         _ledger.Commit(next);
         LogAdvanced(logger, next.Epoch, reason, next.Members.Length, next.Survivors.Length);
 
-        if (previous.Epoch > 0)
+        // A round that already ended needs no abort, and its sequencer is not woken up for one.
+        if (previous.Epoch > _history.LastEndedEpoch)
         {
             try
             {

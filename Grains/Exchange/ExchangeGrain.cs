@@ -3,42 +3,42 @@ using Resync.Protocol;
 
 namespace Resync.Engine;
 
-/// <summary>
-/// One per epoch and service: the mailbox through which replicas exchange their contributions.
-/// Collected after a few idle minutes, well after its round has activated.
-/// </summary>
-[CollectionAgeLimit(Minutes = 10)]
+/// <summary>One per service: holds the <see cref="ServiceExchange"/> through which replicas exchange their contributions.</summary>
 internal sealed class ExchangeGrain : Grain, IExchangeGrain
 {
-    private ExchangeMailbox? _mailbox;
+    private ServiceExchange? _exchange;
 
-    private ExchangeMailbox Mailbox
+    private ServiceExchange Exchange => _exchange ??= new ServiceExchange(this.GetPrimaryKeyString());
+
+    public Task Open(long epoch, ImmutableArray<string> members)
     {
-        get
+        if (epoch <= 0 || members.IsDefault || members.Any(m => !ProcessorId.IsValid(m)))
         {
-            if (_mailbox is null)
-            {
-                var epoch = this.GetPrimaryKeyLong(out var service);
-                _mailbox = new ExchangeMailbox(epoch, service ?? "");
-            }
-
-            return _mailbox;
+            throw new ArgumentException($"Exchange of {Exchange.Service}: epoch {epoch} with members [{string.Join(", ", members.IsDefault ? [] : members)}] is not a round to open.");
         }
+
+        Exchange.Open(epoch, members);
+        return Task.CompletedTask;
     }
 
     public async Task Post(ImmutableArray<Contribution> contributions)
     {
-        var (stale, duplicate) = (Mailbox.Stale, Mailbox.Duplicate);
+        var (stale, duplicate) = (Exchange.Stale, Exchange.Duplicate);
         foreach (var contribution in contributions)
         {
-            Mailbox.Post(contribution);
+            Exchange.Post(contribution);
         }
 
-        await ResyncInstruments.ReportDroppedAsync(GrainFactory, new DropCounts(Mailbox.Stale - stale, 0, Mailbox.Duplicate - duplicate));
+        await ResyncInstruments.ReportDroppedAsync(GrainFactory, new DropCounts(Exchange.Stale - stale, 0, Exchange.Duplicate - duplicate));
     }
 
-    public Task<ImmutableArray<Contribution>> Collect(string recipient) => Task.FromResult(Mailbox.Collect(recipient));
+    public Task<ImmutableArray<Contribution>> Collect(long epoch, string recipient) => Task.FromResult(Exchange.Collect(epoch, recipient));
 
-    public Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution, ImmutableArray<string> members) =>
-        Mailbox.Gather(phase, contribution, members);
+    public async Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution, ImmutableArray<string> members)
+    {
+        var stale = Exchange.Stale;
+        var gathered = Exchange.Gather(phase, contribution, members);
+        await ResyncInstruments.ReportDroppedAsync(GrainFactory, new DropCounts(Exchange.Stale - stale, 0, 0));
+        return await gathered;
+    }
 }

@@ -28,14 +28,17 @@ public static class ResyncSiloHost
         ["--primary-port"] = "Silo:PrimarySiloPort",
     };
 
-    /// <summary>A silo of the embedded mode: localhost clustering, in-memory storage, the reference services.</summary>
-    public static ISiloBuilder UseResyncEmbedded(this ISiloBuilder silo, SiloEndpointOptions endpoint) =>
-        silo.UseLocalhostClustering(
-                endpoint.SiloPort,
-                endpoint.GatewayPort,
-                new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, endpoint.PrimarySiloPort))
-            .AddResync()
-            .AddReferenceServices();
+    /// <summary>
+    /// A silo of the embedded mode: localhost clustering, in-memory storage, and the sync services that
+    /// <paramref name="services"/> registers (the reference services when it is null).
+    /// </summary>
+    public static ISiloBuilder UseResyncEmbedded(this ISiloBuilder silo, SiloEndpointOptions endpoint, Func<ISiloBuilder, ISiloBuilder>? services = null) =>
+        (services ?? (s => s.AddReferenceServices()))(
+            silo.UseLocalhostClustering(
+                    endpoint.SiloPort,
+                    endpoint.GatewayPort,
+                    new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, endpoint.PrimarySiloPort))
+                .AddResync());
 
     public static SiloEndpointOptions ReadEndpoint(IConfiguration configuration)
     {

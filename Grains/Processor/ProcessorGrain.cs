@@ -16,6 +16,8 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
     private long _epoch;
     private long _abortedThrough;
     private int _step = -1;
+    private IBarrierGrain? _barrier;
+    private readonly ISyncReplica?[] _replicas = new ISyncReplica?[services.Count];
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -29,23 +31,20 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
             return;
         }
 
+        // Activating the previous service and gating this one touch different replicas: both at once.
+        var gated = Replica(step.Step).Gate(epoch);
         if (step.Step > 0)
         {
             await Replica(step.Step - 1).Activate(epoch);
         }
 
+        await gated;
         if (!IsCurrent(epoch))
         {
             return;
         }
 
-        await Replica(step.Step).Gate(epoch);
-        if (!IsCurrent(epoch))
-        {
-            return;
-        }
-
-        var verdict = await GrainFactory.GetGrain<IBarrierGrain>(epoch).Arrive(new BarrierRequest(epoch, step.Step, Id));
+        var verdict = await Barrier(epoch).Arrive(new BarrierRequest(epoch, step.Step, Id));
         LogArrived(logger, epoch, step.Step, step.Service, Id, verdict);
     }
 
@@ -131,5 +130,16 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
     private bool IsCurrent(long epoch) => epoch == _epoch && epoch > _abortedThrough;
 
-    private ISyncReplica Replica(int step) => services.Replica(GrainFactory, step, Id);
+    // Kept, because GetGrain resolves the interface type through reflection on every call.
+    private IBarrierGrain Barrier(long epoch)
+    {
+        if (_barrier?.GetPrimaryKeyLong() != epoch)
+        {
+            _barrier = GrainFactory.GetGrain<IBarrierGrain>(epoch);
+        }
+
+        return _barrier;
+    }
+
+    private ISyncReplica Replica(int step) => _replicas[step] ??= services.Replica(GrainFactory, step, Id);
 }

@@ -10,6 +10,10 @@ internal sealed class ExchangeMailbox(long epoch, string service)
     private readonly List<Contribution> _contributions = [];
     private readonly HashSet<(string Sender, int Sequence)> _seen = [];
     private readonly Dictionary<string, Gathering> _gatherings = new(StringComparer.Ordinal);
+    private ImmutableArray<Contribution>? _sorted;
+    private int _addressed;
+
+    public long Epoch => epoch;
 
     public long Stale { get; private set; }
 
@@ -33,9 +37,31 @@ internal sealed class ExchangeMailbox(long epoch, string service)
         }
 
         _contributions.Add(contribution);
+        _sorted = null;
+        if (!contribution.Recipients.IsEmpty)
+        {
+            _addressed++;
+        }
     }
 
-    public ImmutableArray<Contribution> Collect(string recipient) => Sorted(_contributions.Where(c => c.IsFor(recipient)));
+    /// <remarks>
+    /// Every member collects once per round: the sorted list is built once, and shared as it is when
+    /// nothing was addressed to some members only (the common case), so a round costs O(N) and not O(N^2).
+    /// </remarks>
+    public ImmutableArray<Contribution> Collect(string recipient)
+    {
+        var sorted = _sorted ??= Sorted(_contributions);
+        return _addressed == 0 ? sorted : [.. sorted.Where(c => c.IsFor(recipient))];
+    }
+
+    /// <summary>Fails the gatherings still waiting: a newer epoch's traffic replaced this mailbox.</summary>
+    public void Abandon(long newer)
+    {
+        foreach (var gathering in _gatherings.Values)
+        {
+            gathering.Completed.TrySetException(new InvalidOperationException($"Epoch {epoch} ({service}) was superseded by epoch {newer}."));
+        }
+    }
 
     /// <summary>
     /// Adds a member's contribution to the gathering of <paramref name="phase"/>; the task completes with

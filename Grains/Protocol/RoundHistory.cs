@@ -15,8 +15,12 @@ internal sealed class RoundHistory(int capacity)
 
     public int Waiters => _waiters.Count;
 
+    /// <summary>The newest epoch whose round ended, completed or aborted.</summary>
+    public long LastEndedEpoch { get; private set; }
+
     public void Add(RoundSummary summary)
     {
+        LastEndedEpoch = Math.Max(LastEndedEpoch, summary.Epoch);
         _rounds.Enqueue(summary);
         while (_rounds.Count > capacity)
         {

@@ -75,7 +75,7 @@ public sealed class SyncRound
     /// </summary>
     public async Task<ImmutableArray<Contribution>> ReceiveAsync()
     {
-        var received = await _exchange.Collect(Processor);
+        var received = await _exchange.Collect(Epoch, Processor);
         var current = received.RemoveAll(c => c.Epoch != Epoch || c.Service != Service);
         DroppedStale += received.Length - current.Length;
         return current;

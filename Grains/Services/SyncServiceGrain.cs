@@ -32,6 +32,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     private ResyncOptions? _options;
     private ILogger? _logger;
     private string? _serviceName;
+    private IExchangeGrain? _exchange;
 
     /// <summary>The processor whose replica this is.</summary>
     protected string Processor => this.GetPrimaryKeyString();
@@ -178,7 +179,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         }
 
         _roundCancellation = new CancellationTokenSource();
-        var round = _round = new SyncRound(step, Processor, GrainFactory.GetGrain<IExchangeGrain>(epoch, ServiceName));
+        var round = _round = new SyncRound(step, Processor, _exchange ??= GrainFactory.GetGrain<IExchangeGrain>(ServiceName));
         await RunCallbackAsync(() => SyncInitAsync(round, _roundCancellation.Token).AsTask());
         await FlushIfCurrentAsync(round);
 

@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Resync.Client.Demo;
+using Resync.Hosting;
+using Resync.Reference;
+
+namespace Resync.Client.Benchmarks;
+
+/// <summary>
+/// The scenarios that run on one embedded silo of logical processors: round latency against its lower
+/// bound, churn, bulk transfer and memory. Every figure is measured here, in this process.
+/// </summary>
+internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progress)
+{
+    private static readonly TimeSpan RoundTimeout = TimeSpan.FromMinutes(2);
+    private const string Extra = "bench-extra";
+
+    public async Task<List<BenchmarkResult>> RunAsync(CancellationToken cancellationToken)
+    {
+        var results = new List<BenchmarkResult>();
+        var memory = new Dictionary<int, double>();
+        foreach (var services in settings.ServiceCounts)
+        {
+            var register = services == 3
+                ? (Func<ISiloBuilder, ISiloBuilder>)(s => s.AddReferenceServices())
+                : s => ProbeService.Register(s, services);
+            await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken, register);
+            var client = cluster.Client;
+            var members = 0;
+            double? bytesBefore = null;
+            foreach (var processors in settings.ProcessorCounts)
+            {
+                var memoryStep = processors == settings.ProcessorCounts[^1] && settings.ProcessorCounts.Length > 1;
+                if (memoryStep)
+                {
+                    bytesBefore = SettledHeapBytes();
+                }
+
+                var joined = await JoinUpToAsync(client, members, processors);
+                if (memoryStep)
+                {
+                    memory[services] = (SettledHeapBytes() - bytesBefore!.Value) / (processors - members);
+                }
+
+                members = processors;
+                results.Add(await RoundLatencyAsync(client, processors, services, joined, cancellationToken));
+                if (services == 3 && processors == settings.ChurnProcessors)
+                {
+                    results.Add(await ChurnAsync(client, processors, services, results[^1].P50Ms));
+                }
+            }
+        }
+
+        if (memory.TryGetValue(1, out var perProcessorOneService) && memory.TryGetValue(10, out var perProcessorTenServices))
+        {
+            var perReplica = (perProcessorTenServices - perProcessorOneService) / 9;
+            results.Add(new BenchmarkResult("memory", 1, settings.ProcessorCounts[^1], 10, 1, double.NaN, double.NaN, null, null,
+                new Dictionary<string, double>
+                {
+                    ["bytes_per_processor"] = Math.Round(perProcessorOneService - perReplica),
+                    ["bytes_per_replica"] = Math.Round(perReplica),
+                    ["bytes_per_processor_with_10_replicas"] = Math.Round(perProcessorTenServices),
+                }));
+        }
+
+        if (settings.BulkMiB > 0)
+        {
+            results.Add(await BulkAsync(cancellationToken));
+        }
+
+        return results;
+    }
+
+    /// <summary>Joins processors p{members}..p{processors-1} in one change and waits for the round.</summary>
+    private static async Task<Configuration> JoinUpToAsync(IClusterClient client, int members, int processors)
+    {
+        var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
+        var change = await configuration.Join([.. Enumerable.Range(members, processors - members).Select(Processor)]);
+        await configuration.WaitForCompletedRound(change.Configuration.Epoch, RoundTimeout);
+        return change.Configuration;
+    }
+
+    private static string Processor(int index) => $"p{index:D4}";
+
+    /// <summary>
+    /// Scenario 1 and 2: one more processor joins and leaves in turn (N+1 and N members); each run is
+    /// timed from the change's call to the completed round's answer. The lower bound is measured just before.
+    /// </summary>
+    private async Task<BenchmarkResult> RoundLatencyAsync(IClusterClient client, int processors, int services, Configuration joined, CancellationToken cancellationToken)
+    {
+        var baseline = await Baseline.MeasureAsync(client, processors);
+        var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
+        var runs = settings.RunsFor(processors);
+        var wall = new List<double>();
+        var engine = new List<double>();
+        for (var run = -settings.WarmupRuns; run < runs; run++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var start = Stopwatch.GetTimestamp();
+            var change = run % 2 == 0 ? await configuration.Join([Extra]) : await configuration.Leave([Extra]);
+            var round = await configuration.WaitForCompletedRound(change.Configuration.Epoch, RoundTimeout);
+            var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (run >= 0)
+            {
+                wall.Add(elapsed);
+                engine.Add(round.Duration.TotalMilliseconds);
+            }
+        }
+
+        await VerifyAsync(client, services);
+        var result = BenchmarkResult.FromSamples("round-latency", 1, processors, services, wall, baseline.LowerBoundMs(services),
+            new Dictionary<string, double>
+            {
+                ["engine_round_p50_ms"] = Stats.Percentile(engine, 50),
+                ["round_trip_ms"] = baseline.RoundTripMs,
+                ["per_call_us"] = baseline.PerCallMs * 1000,
+            });
+        progress.WriteLine($"  round latency N={processors} S={services}: p50 {result.P50Ms:F3} ms, lower bound {result.LowerBoundMs:F3} ms");
+        return result;
+    }
+
+    /// <summary>Every member's replicas agree: the reference services' state check, or every probe replica installed every member's record.</summary>
+    private static async Task VerifyAsync(IClusterClient client, int services)
+    {
+        if (services == 3)
+        {
+            var (identical, lines) = await StateCheck.RunAsync(client);
+            if (!identical)
+            {
+                throw new InvalidOperationException("replicas differ after the benchmark: " + string.Join("; ", lines));
+            }
+
+            return;
+        }
+
+        var members = (await client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).GetConfiguration()).Members;
+        var records = await Task.WhenAll(Enumerable.Range(0, services)
+            .SelectMany(s => members.Select(m => ProbeService.Replica(client, s, m).GetActivatedRecords())));
+        if (records.Any(r => r != members.Length))
+        {
+            throw new InvalidOperationException($"probe replicas installed {string.Join(",", records.Distinct())} records, not {members.Length}");
+        }
+    }
+
+    /// <summary>Scenario 4: 100 changes back to back, then the time until the last one's round completes.</summary>
+    private async Task<BenchmarkResult> ChurnAsync(IClusterClient client, int processors, int services, double oneRoundMs)
+    {
+        var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
+        using var rounds = new RoundCounter();
+        var start = Stopwatch.GetTimestamp();
+        Configuration last = null!;
+        for (var change = 0; change < settings.ChurnChanges; change++)
+        {
+            var name = $"churn-{change / 2}";
+            last = (change % 2 == 0 ? await configuration.Join([name]) : await configuration.Leave([name])).Configuration;
+        }
+
+        var lastChange = Stopwatch.GetTimestamp();
+        await configuration.WaitForCompletedRound(last.Epoch, RoundTimeout);
+        var total = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        var afterLast = Stopwatch.GetElapsedTime(lastChange).TotalMilliseconds;
+        await VerifyAsync(client, services);
+        progress.WriteLine($"  churn: {settings.ChurnChanges} changes, last round {afterLast:F3} ms after the last change, {rounds.Started} rounds started");
+        return new BenchmarkResult("churn", 1, processors, services, 1, Math.Round(total, 3), Math.Round(total, 3), null, null,
+            new Dictionary<string, double>
+            {
+                ["changes"] = settings.ChurnChanges,
+                ["last_change_to_completed_ms"] = Math.Round(afterLast, 3),
+                ["one_round_p50_ms"] = oneRoundMs,
+                ["rounds_started"] = rounds.Started,
+                ["rounds_aborted"] = rounds.Aborted,
+                ["rounds_completed"] = rounds.Completed,
+            });
+    }
+
+    /// <summary>Scenario 5: a processor joins three members that hold the checkpoints; the ckpt step's throughput.</summary>
+    private async Task<BenchmarkResult> BulkAsync(CancellationToken cancellationToken)
+    {
+        await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken);
+        var client = cluster.Client;
+        var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
+        await JoinUpToAsync(client, 0, 3);
+        var ckpt = client.GetGrain<ICkptService>(Processor(0));
+        const int SectionBytes = 4 * 1024 * 1024;
+        var sections = settings.BulkMiB * 1024 * 1024 / SectionBytes;
+        var data = new byte[SectionBytes];
+        for (var section = 0; section < sections; section++)
+        {
+            // Two checkpoints: one may hold at most 64 MiB, sections included.
+            var name = $"bulk-{section % 2}";
+            if (section < 2)
+            {
+                await ckpt.Create(name);
+            }
+
+            Random.Shared.NextBytes(data);
+            await ckpt.Write(name, $"s{section:D3}", data);
+        }
+
+        var bytes = (long)sections * SectionBytes;
+        var raw = await Baseline.MeasureByteThroughputAsync(client, CkptOptions.DefaultChunkBytes, bytes);
+        var wall = new List<double>();
+        var throughput = new List<double>();
+        var joiner = Processor(3);
+        for (var run = 0; run < settings.BulkRuns; run++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var change = await configuration.Join([joiner]);
+            var round = await configuration.WaitForCompletedRound(change.Configuration.Epoch, RoundTimeout);
+            wall.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            var step = round.Steps.Single(s => s.Service == CkptGrain.Name);
+            throughput.Add(bytes / (step.BarrierWait + step.Processing).TotalSeconds);
+            await VerifyAsync(client, 3);
+            var failed = await configuration.Fail([joiner]);
+            await configuration.WaitForCompletedRound(failed.Configuration.Epoch, RoundTimeout);
+        }
+
+        const double MiB = 1024 * 1024;
+        var transfer = Stats.Percentile(throughput, 50);
+        progress.WriteLine($"  bulk: {bytes / MiB:F0} MiB at {transfer / MiB:F1} MiB/s; raw grain calls {raw / MiB:F1} MiB/s");
+        return BenchmarkResult.FromSamples("bulk-transfer", 1, 4, 3, wall, null, new Dictionary<string, double>
+        {
+            ["mib"] = bytes / MiB,
+            ["transfer_mib_per_s"] = transfer / MiB,
+            ["raw_grain_call_mib_per_s"] = raw / MiB,
+            ["fraction_of_raw"] = transfer / raw,
+        });
+    }
+
+    private static double SettledHeapBytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    /// <summary>Counts the engine's round instruments in this process while it lives.</summary>
+    private sealed class RoundCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _started;
+        private long _aborted;
+        private long _completed;
+
+        public RoundCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "Resync" && instrument.Name.StartsWith("resync.rounds.", StringComparison.Ordinal))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+            {
+                switch (instrument.Name)
+                {
+                    case "resync.rounds.started": Interlocked.Add(ref _started, value); break;
+                    case "resync.rounds.aborted": Interlocked.Add(ref _aborted, value); break;
+                    case "resync.rounds.completed": Interlocked.Add(ref _completed, value); break;
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Started => Interlocked.Read(ref _started);
+
+        public long Aborted => Interlocked.Read(ref _aborted);
+
+        public long Completed => Interlocked.Read(ref _completed);
+
+        public void Dispose() => _listener.Dispose();
+    }
+}

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Resync.Client.Benchmarks;
+using Resync.Client.Output;
+
+namespace Resync.Client.Commands;
+
+internal static class BenchCommand
+{
+    public static Command Create(ResyncCli cli)
+    {
+        var json = new Option<FileInfo>("--json") { Description = "Also write the results as a JSON array to this file." };
+        var quick = new Option<bool>("--quick") { Description = "A short run of every scenario (N up to 64, fewer runs): a smoke test, not a measurement." };
+        var command = new Command("bench", "Measure round latency against its lower bound, churn, bulk transfer, memory and three silo processes; build with -c Release.")
+        {
+            json, quick,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                var settings = parse.GetValue(quick) ? BenchSettings.Quick : BenchSettings.Full;
+                cli.Output.WriteLine($"Resync benchmark ({(parse.GetValue(quick) ? "quick" : "full")}): {Environment.ProcessorCount} cores, .NET {Environment.Version}, {BuildConfiguration}");
+                var results = await new SingleSiloBench(settings, cli.Output).RunAsync(cancellationToken);
+                Write(cli.Output, results, cli.IsRich(parse));
+                if (parse.GetValue(json) is { } file)
+                {
+                    await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(results, JsonOptions), cancellationToken);
+                    cli.Output.WriteLine($"wrote {file.FullName}");
+                }
+
+                return ExitCodes.Success;
+            }
+            catch (Exception exception)
+            {
+                return cli.Fail(exception);
+            }
+        });
+        return command;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private static string BuildConfiguration =>
+#if DEBUG
+        "Debug build (figures are not representative: use -c Release)";
+#else
+        "Release build";
+#endif
+
+    private static void Write(TextWriter output, IReadOnlyList<BenchmarkResult> results, bool rich)
+    {
+        static string F(double? value) => value is { } v && !double.IsNaN(v) ? v.ToString("0.###", CultureInfo.InvariantCulture) : "-";
+        output.WriteLine();
+        Terminal.Table(output, rich, ["scenario", "silos", "N", "S", "runs", "p50 ms", "p95 ms", "lower bound ms", "ratio", "extra"],
+            results.Select(r => new[]
+            {
+                r.Scenario, r.Silos.ToString(CultureInfo.InvariantCulture), r.Processors.ToString(CultureInfo.InvariantCulture),
+                r.Services.ToString(CultureInfo.InvariantCulture), r.Runs.ToString(CultureInfo.InvariantCulture),
+                F(r.P50Ms), F(r.P95Ms), F(r.LowerBoundMs), F(r.Ratio),
+                string.Join(" ", r.Extra.Select(e => $"{e.Key}={F(e.Value)}")),
+            }));
+    }
+}
