@@ -24,6 +24,13 @@ public interface IConfigurationGrain : IGrainWithStringKey
     /// </summary>
     [Alias("ProposeSilos")] Task<ConfigurationChange> ProposeSilos(long membershipVersion, ImmutableArray<string> siloProcessors);
 
+    /// <summary>
+    /// The sequencer of <paramref name="epoch"/> evicts processors that missed a step deadline: a new
+    /// configuration without them, if <paramref name="epoch"/> is still current. They keep their replicas
+    /// and may join again.
+    /// </summary>
+    [Alias("Evict")] Task<ConfigurationChange> Evict(long epoch, ImmutableArray<string> processors, string reason);
+
     [Alias("GetConfiguration")] Task<Configuration> GetConfiguration();
 
     [Alias("GetStatus")] Task<ResyncStatus> GetStatus();

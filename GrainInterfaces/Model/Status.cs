@@ -70,7 +70,16 @@ public sealed record ResyncStatus(
     [property: Id(0)] Configuration Configuration,
     [property: Id(1)] RoundProgress? Round,
     [property: Id(2)] DropCounts Dropped,
-    [property: Id(3)] ImmutableArray<string> Services);
+    [property: Id(3)] ImmutableArray<string> Services,
+    [property: Id(4)] ImmutableArray<ServiceHealth> ServiceFailures);
+
+/// <summary>A service whose rounds failed since the last completed round: how often in a row, the last error, and whether that makes it failing.</summary>
+[GenerateSerializer, Immutable, Alias("resync.service-health")]
+public sealed record ServiceHealth(
+    [property: Id(0)] string Service,
+    [property: Id(1)] int Failures,
+    [property: Id(2)] string LastError,
+    [property: Id(3)] bool Failing);
 
 /// <summary>The outcome of an accepted or ignored membership command.</summary>
 [GenerateSerializer, Immutable, Alias("resync.configuration-change")]
@@ -87,4 +96,5 @@ public sealed record RoundSummary(
     [property: Id(3)] ImmutableArray<StepTiming> Steps,
     [property: Id(4)] TimeSpan Duration,
     [property: Id(5)] string? AbortReason,
-    [property: Id(6)] bool Failed = false);
+    [property: Id(6)] bool Failed = false,
+    [property: Id(7)] string? FailedService = null);

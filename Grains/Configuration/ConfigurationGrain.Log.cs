@@ -25,4 +25,19 @@ internal sealed partial class ConfigurationGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The sequencer of epoch {Epoch} did not confirm its abort.")]
     private static partial void LogAbortFailed(ILogger logger, Exception exception, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Evicted [{Processors}] from epoch {Epoch} ({Reason}); epoch {Next} goes on without them.")]
+    private static partial void LogEvicted(ILogger logger, long epoch, string processors, string reason, long next);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored an eviction of [{Processors}] for epoch {Epoch}; the configuration is at epoch {Current}.")]
+    private static partial void LogStaleEviction(ILogger logger, long epoch, long current, string processors);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Service {Service} is failing: {Threshold} rounds in a row failed in it, the last in epoch {Epoch}: {Reason}. The other services keep serving their last activated state.")]
+    private static partial void LogServiceFailing(ILogger logger, string service, int threshold, long epoch, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service} recovered: the round of epoch {Epoch} completed.")]
+    private static partial void LogServiceRecovered(ILogger logger, string service, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A burst of changes settled; starting the round of epoch {Epoch}.")]
+    private static partial void LogBurstSettled(ILogger logger, long epoch);
 }

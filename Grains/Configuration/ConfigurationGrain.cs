@@ -20,11 +20,20 @@ internal sealed partial class ConfigurationGrain(
     ILogger<ConfigurationGrain> logger) : Grain, IConfigurationGrain
 {
     private readonly RoundHistory _history = new(options.Value.HistoryLength);
+    private readonly ServiceFailures _serviceFailures = new(options.Value.ServiceFailureThreshold);
     private ConfigurationLedger _ledger = new(Configuration.Initial);
     private DropCounts _dropped = DropCounts.None;
     private int _failedAttempts;
     private int _unanswered;
     private IGrainTimer? _retry;
+
+    // Coalescing: the newest epoch whose round was started (and may be in flight), when the last change
+    // came, and the timer of a start deferred until a burst of changes settles.
+    private long _startedEpoch;
+    private long _abortedEpoch;
+    private long _lastChangeAt;
+    private long? _deferredSince;
+    private IGrainTimer? _deferredStart;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -32,6 +41,8 @@ internal sealed partial class ConfigurationGrain(
         this.RegisterGrainTimer(WatchRoundAsync, new GrainTimerCreationOptions(check, check) { Interleave = false });
         _ledger = new ConfigurationLedger(state.State.Configuration);
         var current = _ledger.Current;
+        // Its round may still be in flight somewhere: the next change aborts it.
+        _startedEpoch = current.Epoch;
         if (current.Epoch > state.State.CompletedEpoch)
         {
             LogResuming(logger, current.Epoch, state.State.CompletedEpoch);
@@ -93,6 +104,30 @@ internal sealed partial class ConfigurationGrain(
         return new ConfigurationChange(true, next);
     }
 
+    public async Task<ConfigurationChange> Evict(long epoch, ImmutableArray<string> processors, string reason)
+    {
+        if (processors.IsDefaultOrEmpty || processors.Any(p => !ProcessorId.IsValid(p)))
+        {
+            throw new ArgumentException("Name at least one valid processor to evict.", nameof(processors));
+        }
+
+        if (epoch != _ledger.Current.Epoch)
+        {
+            LogStaleEviction(logger, epoch, _ledger.Current.Epoch, string.Join(" ", processors));
+            return new ConfigurationChange(false, _ledger.Current);
+        }
+
+        var change = await ChangeAsync(_ledger.Remove(processors), $"evicted {string.Join(" ", processors)}: {reason}");
+        if (change.Changed)
+        {
+            ResyncInstruments.ProcessorsEvicted.Add(processors.Length);
+            LogEvicted(logger, epoch, string.Join(" ", processors), reason, change.Configuration.Epoch);
+            await Task.WhenAll(processors.Select(p => GrainFactory.GetGrain<IProcessorGrain>(p).Leave(change.Configuration.Epoch)));
+        }
+
+        return change;
+    }
+
     public Task<Configuration> GetConfiguration() => Task.FromResult(_ledger.Current);
 
     public async Task<ResyncStatus> GetStatus()
@@ -108,7 +143,7 @@ internal sealed partial class ConfigurationGrain(
             round = await Sequencer(current.Epoch).GetProgress();
         }
 
-        return new ResyncStatus(current, round, _dropped, services.Names);
+        return new ResyncStatus(current, round, _dropped, services.Names, _serviceFailures.Current);
     }
 
     public Task<ImmutableArray<RoundSummary>> GetHistory() => Task.FromResult(_history.Rounds);
@@ -136,6 +171,11 @@ internal sealed partial class ConfigurationGrain(
     public async Task OnRoundEnded(RoundSummary summary)
     {
         _history.Add(summary);
+        if (summary.Failed)
+        {
+            RecordServiceFailure(summary);
+        }
+
         if (summary.Failed && summary.Epoch == _ledger.Current.Epoch)
         {
             ScheduleRetry(summary);
@@ -143,6 +183,13 @@ internal sealed partial class ConfigurationGrain(
         else if (summary.Outcome == RoundPhase.Completed)
         {
             _failedAttempts = 0;
+            foreach (var recovered in _serviceFailures.Current.Where(f => f.Failing))
+            {
+                ResyncInstruments.FailingServices.Add(-1);
+                LogServiceRecovered(logger, recovered.Service, summary.Epoch);
+            }
+
+            _serviceFailures.RoundCompleted();
         }
 
         if (summary.Outcome == RoundPhase.Completed && summary.Epoch == _ledger.Current.Epoch && summary.Epoch > state.State.CompletedEpoch)
@@ -170,7 +217,21 @@ internal sealed partial class ConfigurationGrain(
         return new ConfigurationChange(true, next);
     }
 
-    /// <summary>Persists <paramref name="next"/>, then aborts the round in flight and starts the new one.</summary>
+    private void RecordServiceFailure(RoundSummary summary)
+    {
+        var service = summary.FailedService ?? "(none)";
+        ResyncInstruments.ServiceFailures.Add(1, new KeyValuePair<string, object?>("service", service));
+        if (_serviceFailures.Record(service, summary.AbortReason ?? "failed"))
+        {
+            ResyncInstruments.FailingServices.Add(1);
+            LogServiceFailing(logger, service, options.Value.ServiceFailureThreshold, summary.Epoch, summary.AbortReason);
+        }
+    }
+
+    /// <summary>
+    /// Persists <paramref name="next"/>, aborts the round in flight and starts the new one, at once, or,
+    /// inside a burst of changes, once the burst settles (<see cref="ResyncOptions.ChangeSettle"/>).
+    /// </summary>
     private async Task AdvanceAsync(Configuration next, string reason)
     {
         var previous = _ledger.Current;
@@ -188,21 +249,45 @@ internal sealed partial class ConfigurationGrain(
         _ledger.Commit(next);
         LogAdvanced(logger, next.Epoch, reason, next.Members.Length, next.Survivors.Length);
 
-        // A round that already ended needs no abort, and its sequencer is not woken up for one.
-        if (previous.Epoch > _history.LastEndedEpoch)
+        var settle = options.Value.ChangeSettle;
+        var inFlight = _startedEpoch > _history.LastEndedEpoch;
+        var burst = inFlight && _lastChangeAt != 0 && time.GetElapsedTime(_lastChangeAt) < settle;
+        _lastChangeAt = time.GetTimestamp();
+        await AbortInFlightAsync(next, reason);
+        if (_deferredStart is not null || burst)
         {
-            try
-            {
-                await Sequencer(previous.Epoch).Abort($"superseded by epoch {next.Epoch} ({reason})").WaitAsync(options.Value.AbortTimeout, time);
-            }
-            catch (Exception exception)
-            {
-                // A sequencer that cannot be reached cannot activate anything either: replicas refuse an
-                // older epoch once they see the new one.
-                LogAbortFailed(logger, exception, previous.Epoch);
-            }
+            DeferStart(settle);
+            return;
         }
 
+        await StartAsync(next);
+    }
+
+    /// <summary>Aborts the newest started round unless it ended or was aborted already (its sequencer is not woken up for nothing).</summary>
+    private async Task AbortInFlightAsync(Configuration next, string reason)
+    {
+        var epoch = _startedEpoch;
+        if (epoch <= _history.LastEndedEpoch || epoch <= _abortedEpoch)
+        {
+            return;
+        }
+
+        _abortedEpoch = epoch;
+        try
+        {
+            await Sequencer(epoch).Abort($"superseded by epoch {next.Epoch} ({reason})").WaitAsync(options.Value.AbortTimeout, time);
+        }
+        catch (Exception exception)
+        {
+            // A sequencer that cannot be reached cannot activate anything either: replicas refuse an
+            // older epoch once they see the new one.
+            LogAbortFailed(logger, exception, epoch);
+        }
+    }
+
+    private async Task StartAsync(Configuration next)
+    {
+        _startedEpoch = next.Epoch;
         try
         {
             await Sequencer(next.Epoch).Start(next).WaitAsync(options.Value.NoticeTimeout, time);
@@ -214,6 +299,22 @@ internal sealed partial class ConfigurationGrain(
         }
     }
 
+    /// <summary>(Re)arms the deferred start: it fires once no change came for <paramref name="settle"/>, at the latest <see cref="ResyncOptions.MaxChangeDelay"/> after the burst began.</summary>
+    private void DeferStart(TimeSpan settle)
+    {
+        _deferredSince ??= time.GetTimestamp();
+        var left = options.Value.MaxChangeDelay - time.GetElapsedTime(_deferredSince.Value);
+        var due = TimeSpan.FromTicks(Math.Clamp(left.Ticks, 0, settle.Ticks));
+        _deferredStart?.Dispose();
+        _deferredStart = this.RegisterGrainTimer(async () =>
+        {
+            _deferredStart?.Dispose();
+            (_deferredStart, _deferredSince) = (null, null);
+            LogBurstSettled(logger, _ledger.Current.Epoch);
+            await StartAsync(_ledger.Current);
+        }, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { Interleave = false });
+    }
+
     /// <summary>
     /// The watchdog: a round in flight that showed no sign of life for <see cref="ResyncOptions.StallTimeout"/>
     /// (or whose sequencer cannot even be asked) is abandoned for a new epoch with the same members. This is
@@ -222,7 +323,7 @@ internal sealed partial class ConfigurationGrain(
     private async Task WatchRoundAsync()
     {
         var current = _ledger.Current;
-        if (current.Epoch == 0 || _history.LastCompleted?.Epoch == current.Epoch || _retry is not null)
+        if (current.Epoch == 0 || _history.LastCompleted?.Epoch == current.Epoch || _retry is not null || _deferredStart is not null)
         {
             _unanswered = 0;
             return;

@@ -27,6 +27,18 @@ internal static class ResyncInstruments
     public static readonly Histogram<double> BarrierWait =
         Meter.CreateHistogram<double>("resync.barrier.wait", unit: "ms", description: "From a step's notice to its barrier's completion.");
 
+    public static readonly Counter<long> StepsOverdue =
+        Meter.CreateCounter<long>("resync.steps.overdue", description: "Phases of a step that ran past the step deadline (tag 'service').");
+
+    public static readonly Counter<long> ProcessorsEvicted =
+        Meter.CreateCounter<long>("resync.processors.evicted", description: "Processors removed from the configuration for missing a step deadline.");
+
+    public static readonly Counter<long> ServiceFailures =
+        Meter.CreateCounter<long>("resync.service.failures", description: "Rounds that failed in a service (tag 'service').");
+
+    public static readonly UpDownCounter<long> FailingServices =
+        Meter.CreateUpDownCounter<long>("resync.services.failing", description: "Services that failed ServiceFailureThreshold rounds in a row.");
+
     public static readonly Counter<long> Dropped =
         Meter.CreateCounter<long>("resync.traffic.dropped", description: "Barrier requests and round traffic dropped: stale, refused or duplicate (tag 'kind').");
 

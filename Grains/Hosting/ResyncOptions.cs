@@ -17,6 +17,11 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultNoticeTimeout = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultActivityInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultChangeSettle = TimeSpan.FromMilliseconds(2);
+    public static readonly TimeSpan DefaultMaxChangeDelay = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan DefaultStepDeadline = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultRoundDeadline = TimeSpan.FromSeconds(60);
+    public const int DefaultServiceFailureThreshold = 3;
 
     /// <summary>How long a configuration change waits for the members of the superseded round to confirm its abort.</summary>
     public TimeSpan AbortTimeout { get; set; } = DefaultAbortTimeout;
@@ -49,8 +54,40 @@ public sealed class ResyncOptions
     /// <summary>The longest pause before a failed round is retried under a new epoch (the pause doubles from 50 ms).</summary>
     public TimeSpan MaxRetryPause { get; set; } = DefaultMaxRetryPause;
 
+    /// <summary>
+    /// Coalescing of bursts: a change that comes less than this after the previous one, while that one's
+    /// round is still in flight, aborts it but defers the next round until the changes stop for this long
+    /// (at most <see cref="MaxChangeDelay"/>). A change after a quiet spell starts its round at once.
+    /// </summary>
+    public TimeSpan ChangeSettle { get; set; } = DefaultChangeSettle;
+
+    /// <summary>The longest a burst of changes may defer the next round.</summary>
+    public TimeSpan MaxChangeDelay { get; set; } = DefaultMaxChangeDelay;
+
+    /// <summary>How long one phase of a step (barrier, processing, the final activation) may take before the processors it waits for are reported, and evicted under <see cref="SlowProcessorPolicy.Evict"/>.</summary>
+    public TimeSpan StepDeadline { get; set; } = DefaultStepDeadline;
+
+    /// <summary>How long a whole round may take before it is aborted as failed and retried under a new epoch.</summary>
+    public TimeSpan RoundDeadline { get; set; } = DefaultRoundDeadline;
+
+    /// <summary>What happens to the processors a step still waits for at its deadline.</summary>
+    public SlowProcessorPolicy SlowProcessors { get; set; } = SlowProcessorPolicy.Evict;
+
+    /// <summary>After this many consecutive failed rounds of the same service, status, log and metric report the service as failing.</summary>
+    public int ServiceFailureThreshold { get; set; } = DefaultServiceFailureThreshold;
+
     /// <summary>How many finished rounds the configuration grain remembers.</summary>
     public int HistoryLength { get; set; } = DefaultHistoryLength;
+}
+
+/// <summary>What a round does with processors that miss a step's deadline.</summary>
+public enum SlowProcessorPolicy
+{
+    /// <summary>The configuration grain makes a new configuration without them; they may join again later.</summary>
+    Evict,
+
+    /// <summary>Keep waiting and keep reporting them, once per deadline; the round deadline still applies.</summary>
+    Wait,
 }
 
 internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
@@ -81,6 +118,21 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
         if (options.WriteWait < TimeSpan.Zero)
         {
             failures.Add($"{nameof(ResyncOptions.WriteWait)} must not be negative.");
+        }
+
+        if (options.ChangeSettle < TimeSpan.Zero || options.MaxChangeDelay < options.ChangeSettle)
+        {
+            failures.Add($"{nameof(ResyncOptions.ChangeSettle)} must not be negative, nor more than {nameof(ResyncOptions.MaxChangeDelay)}.");
+        }
+
+        if (options.StepDeadline <= TimeSpan.Zero || options.RoundDeadline <= options.StepDeadline)
+        {
+            failures.Add($"{nameof(ResyncOptions.StepDeadline)} must be positive and shorter than {nameof(ResyncOptions.RoundDeadline)}.");
+        }
+
+        if (options.ServiceFailureThreshold < 1)
+        {
+            failures.Add($"{nameof(ResyncOptions.ServiceFailureThreshold)} must be at least 1.");
         }
 
         if (options.HistoryLength is < 1 or > 100_000)

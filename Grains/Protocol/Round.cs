@@ -199,6 +199,12 @@ internal sealed class Round
     /// <summary>Notes a sign of life of the round: a barrier arrival, a member's progress report.</summary>
     public void Touch() => _lastActivity = _time.GetTimestamp();
 
+    /// <summary>How long the current phase has been running.</summary>
+    public TimeSpan PhaseElapsed => Elapsed(_phaseStartedAt);
+
+    /// <summary>How long since the round started.</summary>
+    public TimeSpan Age => Elapsed(_startedAt);
+
     /// <summary>How long since the round last moved: a transition, or a <see cref="Touch"/>.</summary>
     public TimeSpan SinceActivity => Elapsed(_lastActivity);
 
@@ -215,7 +221,7 @@ internal sealed class Round
         SinceActivity);
 
     public RoundSummary Summary() =>
-        new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed);
+        new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed, Failed ? Service : null);
 
     private void FinishStep()
     {

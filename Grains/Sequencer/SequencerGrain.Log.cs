@@ -1,3 +1,5 @@
+using Resync.Hosting;
+
 namespace Resync.Engine;
 
 internal sealed partial class SequencerGrain
@@ -28,4 +30,13 @@ internal sealed partial class SequencerGrain
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped a stale barrier completion for epoch {Epoch} step {Step} at the sequencer of epoch {Current}.")]
     private static partial void LogStaleBarrierCompletion(ILogger logger, long epoch, int step, long current);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch} step {Step} ({Service}) passed its deadline in {Phase} after {ElapsedMs:F0} ms, waiting for [{Waiting}]; policy {Policy}.")]
+    private static partial void LogStepOverdue(ILogger logger, long epoch, int step, string? service, RoundPhase phase, double elapsedMs, string waiting, SlowProcessorPolicy policy);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Round of epoch {Epoch} passed its deadline of {DeadlineSeconds} s at step {Step} ({Service}); it fails and is retried.")]
+    private static partial void LogRoundOverdue(ILogger logger, long epoch, int step, string? service, double deadlineSeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch} step {Step}: at the step deadline, could not {Action}.")]
+    private static partial void LogDeadlineActionFailed(ILogger logger, Exception exception, long epoch, int step, string action);
 }

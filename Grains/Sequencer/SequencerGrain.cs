@@ -19,7 +19,7 @@ internal sealed partial class SequencerGrain(
     TimeProvider time,
     ILogger<SequencerGrain> logger) : Grain, ISequencerGrain
 {
-    private readonly CancellationTokenSource _aborted = new();
+    private readonly CancellationTokenSource _roundOver = new();
     private Round? _round;
     private TaskCompletionSource? _barrierCompleted;
     private string? _abortedBeforeStart;
@@ -51,6 +51,7 @@ internal sealed partial class SequencerGrain(
         ResyncInstruments.RoundsStarted.Add(1);
         LogRoundStarted(logger, Epoch, configuration.Members.Length, services.Count);
         _ = RunAsync(_round);
+        _ = WatchDeadlinesAsync(_round);
         return Task.CompletedTask;
     }
 
@@ -68,7 +69,7 @@ internal sealed partial class SequencerGrain(
             return;
         }
 
-        await _aborted.CancelAsync();
+        await _roundOver.CancelAsync();
         await EndAsync(_round);
     }
 
@@ -163,7 +164,7 @@ internal sealed partial class SequencerGrain(
                     _ = WithRetriesAsync(round, () => Processor(member).Prepare(notice), member, step);
                 }
 
-                await barrierCompleted.Task.WaitAsync(_aborted.Token);
+                await barrierCompleted.Task.WaitAsync(_roundOver.Token);
                 ResyncInstruments.BarrierWait.Record(round.LastBarrierWait.TotalMilliseconds);
                 await exchangeOpened.WaitAsync(options.Value.NoticeTimeout, time);
 
@@ -212,27 +213,116 @@ internal sealed partial class SequencerGrain(
                 await EndAsync(round);
             }
         }
-        catch (OperationCanceledException) when (_aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (_roundOver.IsCancellationRequested)
         {
             // Abort ended the round and reported it.
         }
         catch (Exception exception)
         {
             LogRoundFailed(logger, exception, Epoch, round.Step, round.Service);
-            if (round.Abort($"step {round.Step} ({round.Service}) failed: {exception.Message}", failed: true))
-            {
-                await _aborted.CancelAsync();
-                await EndAsync(round);
-            }
+            await FailAsync(round, $"step {round.Step} ({round.Service}) failed: {exception.Message}");
+        }
+    }
+
+    private async Task FailAsync(Round round, string reason)
+    {
+        if (round.Abort(reason, failed: true))
+        {
+            await _roundOver.CancelAsync();
+            await EndAsync(round);
         }
     }
 
     private async Task RunOnAsync(Round round, RoundStep step, string member)
     {
-        var report = await Processor(member).Run(step);
+        StepReport report;
+        try
+        {
+            report = await Processor(member).Run(step);
+        }
+        catch (Exception exception) when (!round.IsOver)
+        {
+            throw new InvalidOperationException($"on processor {member}: {exception.GetBaseException().Message}", exception);
+        }
+
         if (report.Completed)
         {
             round.ProcessorDone(member, step.Step, report.ProcessCalls);
+        }
+    }
+
+    /// <summary>
+    /// Contract item 9: a phase of a step that runs past <see cref="ResyncOptions.StepDeadline"/> is reported
+    /// with the processors it waits for, which are evicted under <see cref="SlowProcessorPolicy.Evict"/>; a
+    /// round that runs past <see cref="ResyncOptions.RoundDeadline"/> fails and is retried under a new epoch.
+    /// A callback that never returns therefore cannot hold the engine.
+    /// </summary>
+    private async Task WatchDeadlinesAsync(Round round)
+    {
+        var settings = options.Value;
+        var deadlines = new RoundDeadlines(settings.StepDeadline, settings.RoundDeadline);
+        var check = TimeSpan.FromTicks(Math.Max(settings.StepDeadline.Ticks / 4, TimeSpan.TicksPerMillisecond));
+        while (!round.IsOver)
+        {
+            try
+            {
+                await Task.Delay(check, time, _roundOver.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            switch (deadlines.Check(round))
+            {
+                case DeadlineVerdict.StepOverdue:
+                    await OnStepOverdueAsync(round, settings);
+                    break;
+                case DeadlineVerdict.RoundOverdue:
+                    LogRoundOverdue(logger, Epoch, round.Step, round.Service, settings.RoundDeadline.TotalSeconds);
+                    await FailAsync(round, $"round deadline of {settings.RoundDeadline.TotalSeconds:0.###} s passed at step {round.Step} ({round.Service}), {round.Phase}");
+                    return;
+            }
+        }
+    }
+
+    private async Task OnStepOverdueAsync(Round round, ResyncOptions settings)
+    {
+        var (step, phase) = (round.Step, round.Phase);
+        ImmutableArray<string> waiting;
+        try
+        {
+            waiting = phase == RoundPhase.Barrier
+                ? await Barrier.GetMissing(step).WaitAsync(settings.NoticeTimeout, time)
+                : [.. round.Pending.Order(StringComparer.Ordinal)];
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogDeadlineActionFailed(logger, exception, Epoch, step, "ask the barrier who is missing");
+            return;
+        }
+
+        if (round.IsOver || round.Step != step || round.Phase != phase || waiting.IsEmpty)
+        {
+            return;
+        }
+
+        ResyncInstruments.StepsOverdue.Add(1, new KeyValuePair<string, object?>("service", round.Service));
+        LogStepOverdue(logger, Epoch, step, round.Service, phase, round.PhaseElapsed.TotalMilliseconds, string.Join(" ", waiting), settings.SlowProcessors);
+        var evictable = RoundDeadlines.Evictable(waiting, round.Configuration);
+        if (settings.SlowProcessors == SlowProcessorPolicy.Evict && !evictable.IsEmpty)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key)
+                    .Evict(Epoch, evictable, $"missed the deadline of step {step} ({round.Service}), {phase}")
+                    .WaitAsync(settings.NoticeTimeout, time);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // The next deadline reports them again.
+                LogDeadlineActionFailed(logger, exception, Epoch, step, "ask the configuration to evict");
+            }
         }
     }
 
@@ -271,7 +361,7 @@ internal sealed partial class SequencerGrain(
 
             try
             {
-                await Task.Delay(pause, time, _aborted.Token);
+                await Task.Delay(pause, time, _roundOver.Token);
             }
             catch (OperationCanceledException)
             {
@@ -305,6 +395,7 @@ internal sealed partial class SequencerGrain(
         }
         else
         {
+            await _roundOver.CancelAsync();
             ResyncInstruments.RoundsCompleted.Add(1);
             ResyncInstruments.RoundDuration.Record(summary.Duration.TotalMilliseconds);
             LogRoundCompleted(logger, Epoch, summary.Duration.TotalMilliseconds);

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Resync.Tests.Conformance;
 
 /// <summary>How conformance replicas behave: how many times process answers more, how slow it is, where it throws.</summary>
-public sealed record ConformanceBehaviour(int MoreCount = 0, TimeSpan ProcessDelay = default, string? ThrowIn = null)
+public sealed record ConformanceBehaviour(int MoreCount = 0, TimeSpan ProcessDelay = default, string? ThrowIn = null, string? ThrowService = null)
 {
     public static ConformanceBehaviour Default { get; } = new();
 }

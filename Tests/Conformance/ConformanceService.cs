@@ -75,7 +75,8 @@ public abstract class ConformanceService : SyncServiceGrain, IConformanceService
     private async Task ObserveAsync(string callback, SyncRound round, CancellationToken cancellationToken)
     {
         ConformanceJournal.Record(ServiceName, Processor, callback, round.Epoch, round.StepIndex);
-        if (ConformanceControl.Behaviour.ThrowIn == callback)
+        var behaviour = ConformanceControl.Behaviour;
+        if (behaviour.ThrowIn == callback && (behaviour.ThrowService is null || behaviour.ThrowService == ServiceName))
         {
             throw new InvalidOperationException($"conformance service told to throw in {callback}");
         }

@@ -11,6 +11,9 @@ public sealed class ResyncTestSilo : ISiloConfigurator
 {
     public static readonly ImmutableArray<string> Services = ["conf-a", "conf-b", "conf-c"];
 
+    /// <summary>The property that gives a cluster deadlines short enough for tests: 400 ms per step, 2 s per round.</summary>
+    public const string ShortDeadlines = "ShortDeadlines";
+
     public void Configure(ISiloBuilder siloBuilder)
     {
         siloBuilder
@@ -19,6 +22,12 @@ public sealed class ResyncTestSilo : ISiloConfigurator
                 options.SiloProcessors = false;
                 options.AbortGrace = TimeSpan.FromSeconds(1);
                 options.WriteWait = TimeSpan.FromMilliseconds(300);
+                if (siloBuilder.Configuration[ShortDeadlines] == "true")
+                {
+                    options.StepDeadline = TimeSpan.FromMilliseconds(400);
+                    options.RoundDeadline = TimeSpan.FromSeconds(2);
+                    options.MaxRetryPause = TimeSpan.FromMilliseconds(200);
+                }
             })
             .AddSyncService<ConformanceA>("conf-a")
             .AddSyncService<ConformanceB>("conf-b")
@@ -31,17 +40,21 @@ public sealed class ResyncTestSilo : ISiloConfigurator
 }
 
 /// <summary>A TestCluster of three silos running the engine; tests in one class share it.</summary>
-public sealed class ResyncClusterFixture : IAsyncLifetime
+public class ResyncClusterFixture : IAsyncLifetime
 {
     public TestCluster Cluster { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Cluster = await StartAsync(silos: 3, sharedStorage: false);
+    public async Task InitializeAsync() => Cluster = await StartAsync(silos: 3, sharedStorage: false, ShortDeadlines);
+
+    /// <summary>Whether this cluster runs with <see cref="ResyncTestSilo.ShortDeadlines"/>.</summary>
+    protected virtual bool ShortDeadlines => false;
 
     /// <summary>Starts a cluster; with <paramref name="sharedStorage"/> its state outlives it (see <see cref="SharedStorage"/>).</summary>
-    public static async Task<TestCluster> StartAsync(short silos, bool sharedStorage)
+    public static async Task<TestCluster> StartAsync(short silos, bool sharedStorage, bool shortDeadlines = false)
     {
         var builder = new TestClusterBuilder(silos);
         builder.Properties[SharedStorage.PropertyName] = sharedStorage ? "true" : "false";
+        builder.Properties[ResyncTestSilo.ShortDeadlines] = shortDeadlines ? "true" : "false";
         builder.AddSiloBuilderConfigurator<ResyncTestSilo>();
         var cluster = builder.Build();
         await cluster.DeployAsync();
@@ -54,4 +67,10 @@ public sealed class ResyncClusterFixture : IAsyncLifetime
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
     }
+}
+
+/// <summary>The three-silo cluster with deadlines short enough for tests of slow processors and stuck services.</summary>
+public sealed class ShortDeadlineClusterFixture : ResyncClusterFixture
+{
+    protected override bool ShortDeadlines => true;
 }
