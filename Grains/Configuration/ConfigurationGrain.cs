@@ -32,6 +32,8 @@ internal sealed partial class ConfigurationGrain(
     private long _startedEpoch;
     private long _abortedEpoch;
     private long _lastChangeAt;
+    private long _startedAt;
+    private int _burstLevel;
     private long? _deferredSince;
     private IGrainTimer? _deferredStart;
 
@@ -183,6 +185,7 @@ internal sealed partial class ConfigurationGrain(
         else if (summary.Outcome == RoundPhase.Completed)
         {
             _failedAttempts = 0;
+            _burstLevel = 0;
             foreach (var recovered in _serviceFailures.Current.Where(f => f.Failing))
             {
                 ResyncInstruments.FailingServices.Add(-1);
@@ -249,18 +252,32 @@ internal sealed partial class ConfigurationGrain(
         _ledger.Commit(next);
         LogAdvanced(logger, next.Epoch, reason, next.Members.Length, next.Survivors.Length);
 
-        var settle = options.Value.ChangeSettle;
+        // A change within the settle time of the previous one, or one that aborts a round that had barely
+        // started, is part of a burst; every round a burst wastes that way doubles the settle time (up to
+        // MaxChangeDelay), so a flapping membership converges on few rounds whatever its rhythm.
+        var settle = Settle;
         var inFlight = _startedEpoch > _history.LastEndedEpoch;
-        var burst = inFlight && _lastChangeAt != 0 && time.GetElapsedTime(_lastChangeAt) < settle;
-        _lastChangeAt = time.GetTimestamp();
+        var quick = _lastChangeAt != 0 && time.GetElapsedTime(_lastChangeAt) < settle;
+        var young = _startedAt != 0 && time.GetElapsedTime(_startedAt) < settle * 2;
+        var burst = inFlight && (quick || young);
+        if (inFlight && young && _deferredStart is null && Settle < options.Value.MaxChangeDelay)
+        {
+            _burstLevel++;
+            settle = Settle;
+        }
+
         await AbortInFlightAsync(next, reason);
         if (_deferredStart is not null || burst)
         {
             DeferStart(settle);
-            return;
+        }
+        else
+        {
+            await StartAsync(next);
         }
 
-        await StartAsync(next);
+        // From the end of a change to the next one: the time a caller takes to come back, not this grain's own work.
+        _lastChangeAt = time.GetTimestamp();
     }
 
     /// <summary>Aborts the newest started round unless it ended or was aborted already (its sequencer is not woken up for nothing).</summary>
@@ -285,9 +302,13 @@ internal sealed partial class ConfigurationGrain(
         }
     }
 
+    private TimeSpan Settle => TimeSpan.FromTicks(Math.Min(
+        options.Value.ChangeSettle.Ticks << Math.Min(_burstLevel, 20), options.Value.MaxChangeDelay.Ticks));
+
     private async Task StartAsync(Configuration next)
     {
         _startedEpoch = next.Epoch;
+        _startedAt = time.GetTimestamp();
         try
         {
             await Sequencer(next.Epoch).Start(next).WaitAsync(options.Value.NoticeTimeout, time);
@@ -331,9 +352,11 @@ internal sealed partial class ConfigurationGrain(
 
         var stall = options.Value.StallTimeout;
         RoundProgress? progress;
+        var answered = false;
         try
         {
             progress = await Sequencer(current.Epoch).GetProgress().WaitAsync(stall / 4, time);
+            answered = true;
             _unanswered = 0;
         }
         catch (Exception)
@@ -342,8 +365,9 @@ internal sealed partial class ConfigurationGrain(
             _unanswered++;
         }
 
+        // A sequencer that answers without a round lost its activation (its round was started, not deferred).
         var stalled = progress is { Phase: not (RoundPhase.Completed or RoundPhase.Aborted) } && progress.SinceActivity > stall;
-        var lost = progress is null && _unanswered * (stall / 4) > stall;
+        var lost = progress is null && (answered || _unanswered * (stall / 4) > stall);
         if ((stalled || lost) && _ledger.Current.Epoch == current.Epoch)
         {
             LogStalled(logger, current.Epoch, progress?.Phase.ToString() ?? "unreachable", progress?.Step ?? -1, progress?.Service, string.Join(" ", progress?.Pending ?? []));

@@ -17,7 +17,7 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultNoticeTimeout = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultActivityInterval = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan DefaultChangeSettle = TimeSpan.FromMilliseconds(2);
+    public static readonly TimeSpan DefaultChangeSettle = TimeSpan.FromMilliseconds(5);
     public static readonly TimeSpan DefaultMaxChangeDelay = TimeSpan.FromMilliseconds(100);
     public static readonly TimeSpan DefaultStepDeadline = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan DefaultRoundDeadline = TimeSpan.FromSeconds(60);
@@ -55,7 +55,7 @@ public sealed class ResyncOptions
     public TimeSpan MaxRetryPause { get; set; } = DefaultMaxRetryPause;
 
     /// <summary>
-    /// Coalescing of bursts: a change that comes less than this after the previous one, while that one's
+    /// Coalescing of bursts: a change that comes less than this after the previous one was handled, while that one's
     /// round is still in flight, aborts it but defers the next round until the changes stop for this long
     /// (at most <see cref="MaxChangeDelay"/>). A change after a quiet spell starts its round at once.
     /// </summary>

@@ -89,7 +89,7 @@ public sealed class ReplicaFateTests(ResyncClusterFixture fixture, ITestOutputHe
     {
         ConformanceControl.Behaviour = new ConformanceBehaviour(ThrowIn: "process");
         var failing = (await Driver.Join("p1", "p2")).Configuration;
-        var failed = await WaitForFailure(failing.Epoch);
+        var failed = await Driver.WaitForEnded(failing.Epoch);
 
         Assert.True(failed.Failed);
         Assert.Contains("conformance service told to throw in process", failed.AbortReason);
@@ -100,21 +100,5 @@ public sealed class ReplicaFateTests(ResyncClusterFixture fixture, ITestOutputHe
         Assert.Equal(failing.Members.ToArray(), final.Members.ToArray());
         Assert.True(completed.Epoch > failing.Epoch);
         await Driver.AssertConverged(final);
-    }
-
-    /// <summary>Waits, bounded, for the round of <paramref name="epoch"/> to be in the history (it ends, then is reported one-way).</summary>
-    private async Task<RoundSummary> WaitForFailure(long epoch)
-    {
-        var deadline = DateTime.UtcNow + ResyncDriver.RoundTimeout;
-        while (true)
-        {
-            if ((await Driver.Configuration.GetHistory()).FirstOrDefault(r => r.Epoch == epoch) is { } ended)
-            {
-                return ended;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"the round of epoch {epoch} never ended within {ResyncDriver.RoundTimeout.TotalSeconds} s");
-            await Task.Delay(10);
-        }
     }
 }

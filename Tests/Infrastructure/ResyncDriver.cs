@@ -61,6 +61,22 @@ public sealed class ResyncDriver(IClusterClient client)
         }
     }
 
+    /// <summary>Waits, bounded, for the round of <paramref name="epoch"/> to be in the history (it ends, then is reported one-way).</summary>
+    public async Task<RoundSummary> WaitForEnded(long epoch)
+    {
+        var deadline = DateTime.UtcNow + RoundTimeout;
+        while (true)
+        {
+            if ((await Configuration.GetHistory()).FirstOrDefault(r => r.Epoch == epoch) is { } ended)
+            {
+                return ended;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the round of epoch {epoch} never ended within {RoundTimeout.TotalSeconds} s");
+            await Task.Delay(10);
+        }
+    }
+
     /// <summary>
     /// Runs a client call, again after a short pause while it fails the way calls fail right after a silo
     /// crashed (a connection to the dead silo, a message rejected, a timeout); the last failure escapes.

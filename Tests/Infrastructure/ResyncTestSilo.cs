@@ -11,7 +11,7 @@ public sealed class ResyncTestSilo : ISiloConfigurator
 {
     public static readonly ImmutableArray<string> Services = ["conf-a", "conf-b", "conf-c"];
 
-    /// <summary>The property that gives a cluster deadlines short enough for tests: 400 ms per step, 2 s per round.</summary>
+    /// <summary>The property that gives a cluster deadlines short enough for tests: 400 ms per step, 2 s per round, 2.5 s without a sign of life.</summary>
     public const string ShortDeadlines = "ShortDeadlines";
 
     public void Configure(ISiloBuilder siloBuilder)
@@ -27,6 +27,8 @@ public sealed class ResyncTestSilo : ISiloConfigurator
                     options.StepDeadline = TimeSpan.FromMilliseconds(400);
                     options.RoundDeadline = TimeSpan.FromSeconds(2);
                     options.MaxRetryPause = TimeSpan.FromMilliseconds(200);
+                    options.StallTimeout = TimeSpan.FromSeconds(2.5);
+                    options.ActivityInterval = TimeSpan.FromMilliseconds(300);
                 }
             })
             .AddSyncService<ConformanceA>("conf-a")

@@ -1,0 +1,121 @@
+using Orleans.Core.Internal;
+using Resync.Tests.Conformance;
+using Resync.Tests.Infrastructure;
+
+namespace Resync.Tests.Cluster;
+
+[CollectionDefinition(Name)]
+public sealed class ShortDeadlineCollection : ICollectionFixture<ShortDeadlineClusterFixture>
+{
+    public const string Name = "short deadlines";
+}
+
+/// <summary>
+/// Faults that must not wedge the engine (issue 6), on a cluster with short deadlines: 400 ms per step,
+/// 2 s per round, a 2.5 s stall watchdog, eviction of slow processors.
+/// </summary>
+[Collection(ShortDeadlineCollection.Name)]
+public sealed class FaultTests(ShortDeadlineClusterFixture fixture, ITestOutputHelper output) : ClusterTest(fixture)
+{
+    [Fact]
+    public async Task A_processor_that_misses_a_step_deadline_is_evicted_the_round_completes_without_it_and_it_may_rejoin()
+    {
+        var hold = ConformanceControl.HoldAt("process", "conf-b", "p2");
+        var slow = (await Driver.Join("p1", "p2", "p3")).Configuration;
+        await ResyncDriver.Reached(hold, "p2 processing conf-b");
+
+        var without = await Driver.WaitForStatus(s => s.Configuration.Epoch > slow.Epoch && !s.Configuration.IsMember("p2"), "eviction of p2");
+        await Driver.WaitForRound(without.Configuration.Epoch);
+        Assert.Equal(["p1", "p3"], without.Configuration.Members.ToArray());
+        var history = await Driver.Configuration.GetHistory();
+        Assert.Contains(history, r => r.Epoch == slow.Epoch && r.Outcome == RoundPhase.Aborted && r.AbortReason!.Contains("evicted p2"));
+
+        // The evicted processor finishes late: its answer is for a superseded epoch and changes nothing.
+        hold.Release();
+        var back = (await Driver.Join("p2")).Configuration;
+        await Driver.WaitForRound(back.Epoch);
+        await Driver.AssertConverged(back);
+    }
+
+    [Fact]
+    public async Task A_callback_that_never_returns_on_every_member_fails_the_round_at_its_deadline_and_the_retry_completes()
+    {
+        var hold = ConformanceControl.HoldAt("process", "conf-c");
+        var stuck = (await Driver.Join("p1", "p2")).Configuration;
+        await ResyncDriver.Reached(hold, "conf-c processing everywhere");
+
+        var failed = await Driver.WaitForEnded(stuck.Epoch);
+        Assert.True(failed.Failed, $"epoch {stuck.Epoch} ended {failed.Outcome}: {failed.AbortReason}");
+        Assert.Equal("conf-c", failed.FailedService);
+        Assert.Contains("round deadline", failed.AbortReason);
+        Assert.Equal(stuck.Members.ToArray(), (await Driver.Configuration.GetConfiguration()).Members.ToArray());
+
+        hold.Release();
+        var completed = await Driver.WaitForRound(stuck.Epoch + 1);
+        await Driver.AssertConverged(await Driver.Configuration.GetConfiguration());
+        output.WriteLine($"stuck epoch {stuck.Epoch} failed after {failed.Duration.TotalMilliseconds:F0} ms; epoch {completed.Epoch} completed");
+    }
+
+    [Fact]
+    public async Task A_service_that_keeps_throwing_is_reported_failing_with_its_error_while_the_others_keep_their_state_until_it_recovers()
+    {
+        var healthy = (await Driver.Join("p1", "p2")).Configuration;
+        await Driver.WaitForRound(healthy.Epoch);
+
+        ConformanceControl.Behaviour = new ConformanceBehaviour(ThrowIn: "process", ThrowService: "conf-b");
+        var change = (await Driver.Join("p3")).Configuration;
+        var failing = await Driver.WaitForStatus(s => s.ServiceFailures.Any(f => f.Service == "conf-b" && f.Failing), "conf-b reported failing");
+        var health = failing.ServiceFailures.Single(f => f.Service == "conf-b");
+        Assert.True(health.Failures >= 3, $"{health.Failures} failures");
+        Assert.Contains("conformance service told to throw in process", health.LastError);
+        Assert.Contains("on processor p", health.LastError);
+        Assert.DoesNotContain(failing.ServiceFailures, f => f.Service != "conf-b");
+
+        // conf-c never synchronized in the failing rounds: p1 and p2 still serve the state of the last completed round.
+        Assert.Equal(healthy.Members.ToArray(), (await Driver.Replica("conf-c", "p1").GetState()).Members.ToArray());
+
+        ConformanceControl.Behaviour = ConformanceBehaviour.Default;
+        var recovered = await Driver.WaitForStatus(s => s.ServiceFailures.IsEmpty && s.Round?.Phase == RoundPhase.Completed, "conf-b recovered");
+        Assert.Equal(["p1", "p2", "p3"], recovered.Configuration.Members.ToArray());
+        Assert.True(recovered.Configuration.Epoch > change.Epoch);
+        await Driver.AssertConverged(recovered.Configuration);
+    }
+
+    [Fact]
+    public async Task A_round_whose_sequencer_activation_is_lost_is_renewed_under_a_new_epoch_with_the_same_members()
+    {
+        var hold = ConformanceControl.HoldAt("init", "conf-a", "p1");
+        var lost = (await Driver.Join("p1", "p2")).Configuration;
+        await ResyncDriver.Reached(hold, "p1 in init of conf-a");
+
+        await Grains.GetGrain<ISequencerGrain>(lost.Epoch).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        hold.Release();
+
+        var renewed = await Driver.WaitForStatus(s => s.Configuration.Epoch > lost.Epoch, "the watchdog renewing the lost round");
+        Assert.Equal(lost.Members.ToArray(), renewed.Configuration.Members.ToArray());
+        await Driver.WaitForRound(renewed.Configuration.Epoch);
+        await Driver.AssertConverged(await Driver.Configuration.GetConfiguration());
+    }
+
+    [Fact]
+    public async Task A_burst_of_100_changes_costs_a_few_rounds_and_ends_in_the_last_configuration()
+    {
+        var start = (await Driver.Join("p1")).Configuration;
+        await Driver.WaitForRound(start.Epoch);
+
+        Configuration last = start;
+        for (var change = 0; change < 100; change++)
+        {
+            var name = $"q{change / 2}";
+            last = (change % 2 == 0 ? await Driver.Join(name) : await Driver.Leave(name)).Configuration;
+        }
+
+        await Driver.WaitForRound(last.Epoch);
+        var rounds = (await Driver.Configuration.GetHistory()).Where(r => r.Epoch > start.Epoch).ToList();
+        output.WriteLine($"100 changes (epochs {start.Epoch + 1}..{last.Epoch}): {rounds.Count} rounds started, {rounds.Count(r => r.Outcome == RoundPhase.Aborted)} aborted");
+        Assert.Equal(100, last.Epoch - start.Epoch);
+        Assert.True(rounds.Count <= 10, $"{rounds.Count} rounds for a burst of 100 changes");
+        Assert.Contains(rounds, r => r.Epoch == last.Epoch && r.Outcome == RoundPhase.Completed);
+        await Driver.AssertConverged(last);
+    }
+}
