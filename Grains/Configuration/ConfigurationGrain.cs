@@ -224,7 +224,7 @@ internal sealed partial class ConfigurationGrain(
     {
         var service = summary.FailedService ?? "(none)";
         ResyncInstruments.ServiceFailures.Add(1, new KeyValuePair<string, object?>("service", service));
-        if (_serviceFailures.Record(service, summary.AbortReason ?? "failed"))
+        if (_serviceFailures.Record(service, $"epoch {summary.Epoch}: {summary.AbortReason ?? "failed"}"))
         {
             ResyncInstruments.FailingServices.Add(1);
             LogServiceFailing(logger, service, options.Value.ServiceFailureThreshold, summary.Epoch, summary.AbortReason);

@@ -69,6 +69,7 @@ public sealed class FaultTests(ShortDeadlineClusterFixture fixture, ITestOutputH
         Assert.True(health.Failures >= 3, $"{health.Failures} failures");
         Assert.Contains("conformance service told to throw in process", health.LastError);
         Assert.Contains("on processor p", health.LastError);
+        Assert.Matches(@"^epoch \d+: step 1 \(conf-b\) failed", health.LastError);
         Assert.DoesNotContain(failing.ServiceFailures, f => f.Service != "conf-b");
 
         // conf-c never synchronized in the failing rounds: p1 and p2 still serve the state of the last completed round.

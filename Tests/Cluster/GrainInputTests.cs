@@ -24,6 +24,11 @@ public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(
         await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch).Start(future with { Members = ["b", "a"] }), "sorted");
         await Refused(() => Grains.GetGrain<IBarrierGrain>(future.Epoch).Open(future, -1), "not a number of steps");
         await Refused(() => Grains.GetGrain<IBarrierGrain>(future.Epoch).Open(settled, 3), "cannot open");
+        await Refused(() => Grains.GetGrain<IExchangeGrain>("conf-a").Open(0, ["g1"]), "not a round to open");
+        await Refused(() => Grains.GetGrain<IExchangeGrain>("conf-a").Open(future.Epoch, ["bad id"]), "not a round to open");
+        await Refused(() => Driver.Configuration.Evict(settled.Epoch, [], "test"), "at least one valid processor");
+        await Refused(() => Driver.Configuration.Evict(settled.Epoch, ["bad id"], "test"), "at least one valid processor");
+        Assert.False((await Driver.Configuration.Evict(settled.Epoch - 1, ["g1"], "a stale eviction")).Changed);
 
         Assert.Equal(settled, await Driver.Configuration.GetConfiguration());
         var status = await Driver.Status();
