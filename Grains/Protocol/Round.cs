@@ -39,6 +39,7 @@ internal sealed class Round
     private long _phaseStartedAt;
     private long _lastActivity;
     private long _processCalls;
+    private int _barrierMissing = int.MaxValue;
 
     public Round(Configuration configuration, ImmutableArray<string> services, TimeProvider time)
     {
@@ -199,6 +200,25 @@ internal sealed class Round
     /// <summary>Notes a sign of life of the round: a barrier arrival, a member's progress report.</summary>
     public void Touch() => _lastActivity = _time.GetTimestamp();
 
+    /// <summary>
+    /// What the barrier of the current step still misses, as seen by a progress query: fewer than at the
+    /// last look is a sign of life (arrivals are not reported one by one, which would cost a call each).
+    /// </summary>
+    public void ObserveBarrierMissing(int missing)
+    {
+        if (Phase != RoundPhase.Barrier)
+        {
+            return;
+        }
+
+        if (missing < _barrierMissing && _barrierMissing != int.MaxValue)
+        {
+            Touch();
+        }
+
+        _barrierMissing = Math.Min(_barrierMissing, missing);
+    }
+
     /// <summary>How long the current phase has been running.</summary>
     public TimeSpan PhaseElapsed => Elapsed(_phaseStartedAt);
 
@@ -234,6 +254,7 @@ internal sealed class Round
         Phase = phase;
         _phaseStartedAt = _lastActivity = _time.GetTimestamp();
         _pending.Clear();
+        _barrierMissing = int.MaxValue;
     }
 
     private TimeSpan Elapsed(long since) => _time.GetElapsedTime(since);

@@ -23,7 +23,6 @@ internal sealed partial class SequencerGrain(
     private Round? _round;
     private TaskCompletionSource? _barrierCompleted;
     private string? _abortedBeforeStart;
-    private int _barrierProgress = int.MaxValue;
     private readonly Dictionary<string, IProcessorGrain> _processors = new(StringComparer.Ordinal);
     private IBarrierGrain? _barrier;
 
@@ -106,16 +105,7 @@ internal sealed partial class SequencerGrain(
         if (_round.Phase == RoundPhase.Barrier)
         {
             missing = await Barrier.GetMissing(_round.Step);
-            // Arrivals since the last look are the barrier's sign of life (arrivals are not reported one by one).
-            if (missing.Length < _barrierProgress)
-            {
-                if (_barrierProgress != int.MaxValue)
-                {
-                    _round.Touch();
-                }
-
-                _barrierProgress = missing.Length;
-            }
+            _round.ObserveBarrierMissing(missing.Length);
         }
 
         return _round.Progress(missing);
@@ -152,7 +142,6 @@ internal sealed partial class SequencerGrain(
 
                 var notice = new RoundStep(configuration, step, round.Services[step]);
                 LogStepStarted(logger, Epoch, step, notice.Service);
-                _barrierProgress = int.MaxValue;
                 var exchangeOpened = GrainFactory.GetGrain<IExchangeGrain>(notice.Service).Open(Epoch, members);
                 if (members.IsEmpty)
                 {

@@ -24,6 +24,27 @@ public sealed class RoundTests
     }
 
     [Fact]
+    public void Arrivals_seen_at_the_barrier_are_a_sign_of_life_and_a_barrier_that_misses_as_many_as_before_is_not()
+    {
+        var round = NewRound();
+        round.EnterBarrier(0);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        round.ObserveBarrierMissing(3);
+        Assert.Equal(TimeSpan.FromSeconds(5), round.SinceActivity);
+        round.ObserveBarrierMissing(3);
+        Assert.Equal(TimeSpan.FromSeconds(5), round.SinceActivity);
+
+        round.ObserveBarrierMissing(1);
+        Assert.Equal(TimeSpan.Zero, round.SinceActivity);
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        round.CompleteBarrier(0);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        round.ObserveBarrierMissing(0);
+        Assert.Equal(TimeSpan.FromSeconds(5), round.SinceActivity);
+    }
+
+    [Fact]
     public void Services_are_synchronized_one_at_a_time_in_registration_order()
     {
         var round = NewRound();
