@@ -18,8 +18,8 @@ public interface IExchangeGrain : IGrainWithStringKey
 
     /// <summary>
     /// An all-to-all exchange inside process: stores <paramref name="contribution"/> under <paramref name="phase"/>
-    /// and completes, sorted by sender, once every one of the <paramref name="members"/> has gathered under it.
+    /// and completes, sorted by sender, once every member of the open epoch has gathered under it.
     /// </summary>
     [AlwaysInterleave, Alias("Gather")]
-    Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution, ImmutableArray<string> members);
+    Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution);
 }

@@ -34,10 +34,10 @@ internal sealed class ExchangeGrain : Grain, IExchangeGrain
 
     public Task<ImmutableArray<Contribution>> Collect(long epoch, string recipient) => Task.FromResult(Exchange.Collect(epoch, recipient));
 
-    public async Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution, ImmutableArray<string> members)
+    public async Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution)
     {
         var stale = Exchange.Stale;
-        var gathered = Exchange.Gather(phase, contribution, members);
+        var gathered = Exchange.Gather(phase, contribution);
         await ResyncInstruments.ReportDroppedAsync(GrainFactory, new DropCounts(Exchange.Stale - stale, 0, 0));
         return await gathered;
     }

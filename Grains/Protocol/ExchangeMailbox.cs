@@ -1,12 +1,14 @@
 namespace Resync.Protocol;
 
 /// <summary>
-/// The contributions of one epoch and one service (contract items 4 and 7). Contributions tagged
-/// with another epoch or service are dropped and counted. Collection sorts by sender, then sequence,
-/// so the merge at activation never depends on the order in which contributions arrived.
+/// The contributions of one epoch and one service, among that epoch's members (contract items 4 and 7).
+/// Contributions tagged with another epoch or service, or sent by a non-member, are dropped and counted.
+/// Collection sorts by sender, then sequence, so the merge at activation never depends on the order in
+/// which contributions arrived.
 /// </summary>
-internal sealed class ExchangeMailbox(long epoch, string service)
+internal sealed class ExchangeMailbox(long epoch, string service, ImmutableArray<string> members)
 {
+    private readonly HashSet<string> _members = new(members, StringComparer.Ordinal);
     private readonly List<Contribution> _contributions = [];
     private readonly HashSet<(string Sender, int Sequence)> _seen = [];
     private readonly Dictionary<string, Gathering> _gatherings = new(StringComparer.Ordinal);
@@ -65,12 +67,12 @@ internal sealed class ExchangeMailbox(long epoch, string service)
 
     /// <summary>
     /// Adds a member's contribution to the gathering of <paramref name="phase"/>; the task completes with
-    /// every member's contribution once all <paramref name="members"/> have gathered. A contribution of
-    /// another epoch or service, or from a non-member, is dropped as stale and never completes.
+    /// every member's contribution once all members have gathered. A contribution of another epoch or
+    /// service, or from a non-member, is dropped as stale and never completes.
     /// </summary>
-    public Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution, ImmutableArray<string> members)
+    public Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution)
     {
-        if (!IsCurrent(contribution) || !members.Contains(contribution.Sender))
+        if (!IsCurrent(contribution))
         {
             Stale++;
             return Task.FromException<ImmutableArray<Contribution>>(
@@ -79,7 +81,7 @@ internal sealed class ExchangeMailbox(long epoch, string service)
 
         if (!_gatherings.TryGetValue(phase, out var gathering))
         {
-            _gatherings[phase] = gathering = new Gathering(members.Length);
+            _gatherings[phase] = gathering = new Gathering(_members.Count);
         }
 
         gathering.Contributions.TryAdd(contribution.Sender, contribution);
@@ -92,7 +94,8 @@ internal sealed class ExchangeMailbox(long epoch, string service)
     }
 
     private bool IsCurrent(Contribution contribution) =>
-        contribution.Epoch == epoch && string.Equals(contribution.Service, service, StringComparison.Ordinal);
+        contribution.Epoch == epoch && string.Equals(contribution.Service, service, StringComparison.Ordinal) &&
+        _members.Contains(contribution.Sender);
 
     private static ImmutableArray<Contribution> Sorted(IEnumerable<Contribution> contributions) =>
         contributions.OrderBy(c => c.Sender, StringComparer.Ordinal).ThenBy(c => c.Sequence).ToImmutableArray();

@@ -3,7 +3,7 @@ namespace Resync.Protocol;
 /// <summary>
 /// One service's exchange: the <see cref="ExchangeMailbox"/> of the newest epoch opened for it. The
 /// sequencer opens the exchange of step k for its epoch and members at barrier k, before any member
-/// may process k; traffic of another epoch, or from a non-member, is stale. Opening a newer epoch drops
+/// may process k; traffic of another epoch is stale, and the mailbox drops what else does not belong. Opening a newer epoch drops
 /// the older mailbox and fails the gatherings still waiting in it. That is safe: barrier k of the newer
 /// epoch completes only after every member's replica of the service was gated in the newer epoch, and
 /// a replica gated in a newer epoch refuses to activate (and so to collect) an older one. It keeps a
@@ -13,7 +13,6 @@ namespace Resync.Protocol;
 internal sealed class ServiceExchange(string service)
 {
     private ExchangeMailbox? _current;
-    private HashSet<string> _members = [];
     private long _stale;
     private long _duplicate;
 
@@ -39,8 +38,7 @@ internal sealed class ServiceExchange(string service)
             (_stale, _duplicate) = (_stale + _current.Stale, _duplicate + _current.Duplicate);
         }
 
-        _current = new ExchangeMailbox(epoch, service);
-        _members = new HashSet<string>(members, StringComparer.Ordinal);
+        _current = new ExchangeMailbox(epoch, service, members);
         return true;
     }
 
@@ -56,16 +54,15 @@ internal sealed class ServiceExchange(string service)
     public ImmutableArray<Contribution> Collect(long epoch, string recipient) =>
         _current is { } mailbox && mailbox.Epoch == epoch ? mailbox.Collect(recipient) : [];
 
-    public Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution, ImmutableArray<string> members) =>
+    public Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution) =>
         MailboxFor(contribution) is { } mailbox
-            ? mailbox.Gather(phase, contribution, members)
+            ? mailbox.Gather(phase, contribution)
             : Task.FromException<ImmutableArray<Contribution>>(new ArgumentException(
                 $"Contribution of {contribution.Sender} for epoch {contribution.Epoch} ({contribution.Service}) is stale: {service} is open for epoch {Epoch}."));
 
     private ExchangeMailbox? MailboxFor(Contribution contribution)
     {
-        if (_current is null || contribution.Epoch != _current.Epoch || !_members.Contains(contribution.Sender) ||
-            !string.Equals(contribution.Service, service, StringComparison.Ordinal))
+        if (_current is null || contribution.Epoch != _current.Epoch)
         {
             _stale++;
             return null;

@@ -66,7 +66,7 @@ public sealed class SyncRound
     {
         ArgumentNullException.ThrowIfNull(payload);
         var mine = new Contribution(Epoch, Service, Processor, _sequence++, [], payload);
-        return await _exchange.Gather(phase, mine, Members).WaitAsync(cancellationToken);
+        return await _exchange.Gather(phase, mine).WaitAsync(cancellationToken);
     }
 
     /// <summary>

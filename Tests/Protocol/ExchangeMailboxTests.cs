@@ -11,7 +11,7 @@ public sealed class ExchangeMailboxTests(ITestOutputHelper output)
     [Fact]
     public void Contributions_of_another_epoch_or_service_are_dropped_counted_and_never_collected()
     {
-        var mailbox = new ExchangeMailbox(5, "clm");
+        var mailbox = new ExchangeMailbox(5, "clm", ["p1", "p2", "p3"]);
         mailbox.Post(From("p1", 0, epoch: 4));
         mailbox.Post(From("p1", 1, epoch: 6));
         mailbox.Post(From("p1", 2, service: "evt"));
@@ -22,9 +22,19 @@ public sealed class ExchangeMailboxTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_contribution_from_a_processor_that_is_not_a_member_of_the_epoch_is_stale()
+    {
+        var mailbox = new ExchangeMailbox(5, "clm", ["p1", "p2"]);
+        mailbox.Post(From("p9", 0));
+
+        Assert.Equal(1, mailbox.Stale);
+        Assert.Empty(mailbox.Collect("p1"));
+    }
+
+    [Fact]
     public void A_repeated_post_is_counted_once()
     {
-        var mailbox = new ExchangeMailbox(5, "clm");
+        var mailbox = new ExchangeMailbox(5, "clm", ["p1", "p2", "p3"]);
         mailbox.Post(From("p1", 0));
         mailbox.Post(From("p1", 0));
 
@@ -35,7 +45,7 @@ public sealed class ExchangeMailboxTests(ITestOutputHelper output)
     [Fact]
     public void A_recipient_collects_what_was_sent_to_it_or_to_all()
     {
-        var mailbox = new ExchangeMailbox(5, "clm");
+        var mailbox = new ExchangeMailbox(5, "clm", ["p1", "p2", "p3"]);
         mailbox.Post(From("p1", 0, to: "p2"));
         mailbox.Post(From("p1", 1, to: "p3"));
         mailbox.Post(From("p1", 2));
@@ -46,18 +56,18 @@ public sealed class ExchangeMailboxTests(ITestOutputHelper output)
     [Fact]
     public async Task A_gathering_completes_with_every_members_contribution_once_the_last_member_gathers()
     {
-        var mailbox = new ExchangeMailbox(5, "ckpt");
         ImmutableArray<string> members = ["p1", "p2", "p3"];
+        var mailbox = new ExchangeMailbox(5, "ckpt", members);
 
-        var first = mailbox.Gather("index", From("p3", 0, service: "ckpt"), members);
-        var second = mailbox.Gather("index", From("p1", 0, service: "ckpt"), members);
+        var first = mailbox.Gather("index", From("p3", 0, service: "ckpt"));
+        var second = mailbox.Gather("index", From("p1", 0, service: "ckpt"));
         Assert.False(first.IsCompleted || second.IsCompleted);
-        var last = mailbox.Gather("index", From("p2", 0, service: "ckpt"), members);
+        var last = mailbox.Gather("index", From("p2", 0, service: "ckpt"));
 
         Assert.Equal(["p1#0", "p2#0", "p3#0"], (await first).Select(c => c.Payload).ToArray());
         Assert.Equal((await first).ToArray(), (await last).ToArray());
-        await Assert.ThrowsAsync<ArgumentException>(() => mailbox.Gather("index", From("p9", 0, service: "ckpt"), members));
-        await Assert.ThrowsAsync<ArgumentException>(() => mailbox.Gather("index", From("p1", 1, epoch: 4, service: "ckpt"), members));
+        await Assert.ThrowsAsync<ArgumentException>(() => mailbox.Gather("index", From("p9", 0, service: "ckpt")));
+        await Assert.ThrowsAsync<ArgumentException>(() => mailbox.Gather("index", From("p1", 1, epoch: 4, service: "ckpt")));
         Assert.Equal(2, mailbox.Stale);
     }
 
@@ -70,7 +80,7 @@ public sealed class ExchangeMailboxTests(ITestOutputHelper output)
         ImmutableArray<object>? first = null;
         for (var trial = 0; trial < 20; trial++)
         {
-            var mailbox = new ExchangeMailbox(5, "clm");
+            var mailbox = new ExchangeMailbox(5, "clm", [.. contributions.Select(c => c.Sender).Distinct()]);
             foreach (var contribution in contributions.OrderBy(_ => random.Next()))
             {
                 mailbox.Post(contribution);

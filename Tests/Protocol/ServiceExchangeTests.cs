@@ -33,7 +33,7 @@ public sealed class ServiceExchangeTests
         var exchange = new ServiceExchange("ckpt");
         exchange.Open(5, ["p1", "p2"]);
         exchange.Post(From("p1", 5, service: "ckpt"));
-        var waiting = exchange.Gather("index", From("p1", 5, 1, service: "ckpt"), ["p1", "p2"]);
+        var waiting = exchange.Gather("index", From("p1", 5, 1, service: "ckpt"));
 
         Assert.True(exchange.Open(6, ["p2", "p3"]));
         Assert.False(exchange.Open(5, ["p1", "p2"]));
