@@ -2,15 +2,15 @@ using System.Text.Json.Serialization;
 
 namespace Resync.Client.Benchmarks;
 
-/// <summary>One scenario's figures, as the JSON file and the table show them.</summary>
+/// <summary>One scenario's figures, as the JSON file and the table show them; a figure a scenario does not measure is null.</summary>
 public sealed record BenchmarkResult(
     [property: JsonPropertyName("scenario")] string Scenario,
     [property: JsonPropertyName("silos")] int Silos,
     [property: JsonPropertyName("processors")] int Processors,
     [property: JsonPropertyName("services")] int Services,
     [property: JsonPropertyName("runs")] int Runs,
-    [property: JsonPropertyName("p50_ms")] double P50Ms,
-    [property: JsonPropertyName("p95_ms")] double P95Ms,
+    [property: JsonPropertyName("p50_ms")] double? P50Ms,
+    [property: JsonPropertyName("p95_ms")] double? P95Ms,
     [property: JsonPropertyName("lower_bound_ms")] double? LowerBoundMs,
     [property: JsonPropertyName("ratio")] double? Ratio,
     [property: JsonPropertyName("extra")] IReadOnlyDictionary<string, double> Extra)

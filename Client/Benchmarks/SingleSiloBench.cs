@@ -43,10 +43,11 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
                 }
 
                 members = processors;
-                results.Add(await RoundLatencyAsync(client, processors, services, joined, cancellationToken));
+                var latency = await RoundLatencyAsync(client, processors, services, joined, cancellationToken);
+                results.Add(latency);
                 if (services == 3 && processors == settings.ChurnProcessors)
                 {
-                    results.Add(await ChurnAsync(client, processors, services, results[^1].P50Ms));
+                    results.Add(await ChurnAsync(client, processors, services, latency.P50Ms!.Value));
                 }
             }
         }
@@ -54,7 +55,7 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
         if (memory.TryGetValue(1, out var perProcessorOneService) && memory.TryGetValue(10, out var perProcessorTenServices))
         {
             var perReplica = (perProcessorTenServices - perProcessorOneService) / 9;
-            results.Add(new BenchmarkResult("memory", 1, settings.ProcessorCounts[^1], 10, 1, double.NaN, double.NaN, null, null,
+            results.Add(new BenchmarkResult("memory", 1, settings.ProcessorCounts[^1], 10, 1, null, null, null, null,
                 new Dictionary<string, double>
                 {
                     ["bytes_per_processor"] = Math.Round(perProcessorOneService - perReplica),
@@ -161,11 +162,11 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
         var afterLast = Stopwatch.GetElapsedTime(lastChange).TotalMilliseconds;
         await VerifyAsync(client, services);
         progress.WriteLine($"  churn: {settings.ChurnChanges} changes, last round {afterLast:F3} ms after the last change, {rounds.Started} rounds started");
-        return new BenchmarkResult("churn", 1, processors, services, 1, Math.Round(total, 3), Math.Round(total, 3), null, null,
+        return BenchmarkResult.FromSamples("churn", 1, processors, services, [total], null,
             new Dictionary<string, double>
             {
                 ["changes"] = settings.ChurnChanges,
-                ["last_change_to_completed_ms"] = Math.Round(afterLast, 3),
+                ["last_change_to_completed_ms"] = afterLast,
                 ["one_round_p50_ms"] = oneRoundMs,
                 ["rounds_started"] = rounds.Started,
                 ["rounds_aborted"] = rounds.Aborted,

@@ -7,7 +7,7 @@ internal static class Stats
     {
         if (values.Count == 0)
         {
-            return double.NaN;
+            throw new ArgumentException("A percentile of no samples.", nameof(values));
         }
 
         var sorted = values.Order().ToArray();

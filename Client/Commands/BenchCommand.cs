@@ -40,11 +40,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     private static string BuildConfiguration =>
 #if DEBUG
@@ -55,7 +51,7 @@ internal static class BenchCommand
 
     private static void Write(TextWriter output, IReadOnlyList<BenchmarkResult> results, bool rich)
     {
-        static string F(double? value) => value is { } v && !double.IsNaN(v) ? v.ToString("0.###", CultureInfo.InvariantCulture) : "-";
+        static string F(double? value) => value is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "-";
         output.WriteLine();
         Terminal.Table(output, rich, ["scenario", "silos", "N", "S", "runs", "p50 ms", "p95 ms", "lower bound ms", "ratio", "extra"],
             results.Select(r => new[]
