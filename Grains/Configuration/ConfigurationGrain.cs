@@ -55,10 +55,12 @@ internal sealed partial class ConfigurationGrain(
     public Task<ConfigurationChange> Join(ImmutableArray<string> processors) =>
         ChangeAsync(_ledger.Join(Validate(processors)), "join");
 
-    public async Task<ConfigurationChange> Leave(ImmutableArray<string> processors)
+    public Task<ConfigurationChange> Leave(ImmutableArray<string> processors) => LeaveAsync(Validate(processors), "leave");
+
+    /// <summary>Removes <paramref name="leaving"/>, whose replicas stay but no longer take writes.</summary>
+    private async Task<ConfigurationChange> LeaveAsync(ImmutableArray<string> leaving, string reason)
     {
-        var leaving = Validate(processors);
-        var change = await ChangeAsync(_ledger.Remove(leaving), "leave");
+        var change = await ChangeAsync(_ledger.Remove(leaving), reason);
         if (change.Changed)
         {
             await Task.WhenAll(leaving.Select(p => GrainFactory.GetGrain<IProcessorGrain>(p).Leave(change.Configuration.Epoch)));
@@ -119,12 +121,11 @@ internal sealed partial class ConfigurationGrain(
             return new ConfigurationChange(false, _ledger.Current);
         }
 
-        var change = await ChangeAsync(_ledger.Remove(processors), $"evicted {string.Join(" ", processors)}: {reason}");
+        var change = await LeaveAsync(processors, $"evicted {string.Join(" ", processors)}: {reason}");
         if (change.Changed)
         {
             ResyncInstruments.ProcessorsEvicted.Add(processors.Length);
             LogEvicted(logger, epoch, string.Join(" ", processors), reason, change.Configuration.Epoch);
-            await Task.WhenAll(processors.Select(p => GrainFactory.GetGrain<IProcessorGrain>(p).Leave(change.Configuration.Epoch)));
         }
 
         return change;
