@@ -97,4 +97,5 @@ public sealed record RoundSummary(
     [property: Id(4)] TimeSpan Duration,
     [property: Id(5)] string? AbortReason,
     [property: Id(6)] bool Failed = false,
-    [property: Id(7)] string? FailedService = null);
+    [property: Id(7)] string? FailedService = null,
+    [property: Id(8)] DateTimeOffset EndedAt = default);

@@ -102,6 +102,14 @@ public static class ResyncClustering
             options.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
         });
         services.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
+
+        // After a silo crash the distributed directory refuses new registrations in the ranges the dead silo
+        // owned until this lease, less the failure-detection time, runs out: protection against a silo that
+        // is declared dead but still runs. Orleans' 30 s would stall every round that needs a new sequencer or
+        // barrier activation for ~27 s after a crash. Resync does not rely on the lease: a silo processor's
+        // replicas are never placed elsewhere, and a duplicate sequencer or barrier of an old epoch is inert.
+        services.Configure<GrainDirectoryOptions>(options => options.RangeLeaseDuration = TimeSpan.FromSeconds(3));
+        services.Configure<GrainDirectoryOptions>(configuration.GetSection("Orleans:GrainDirectory"));
     }
 
     /// <summary>A silo of either mode, with the engine and the reference services.</summary>

@@ -241,7 +241,7 @@ internal sealed class Round
         SinceActivity);
 
     public RoundSummary Summary() =>
-        new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed, Failed ? Service : null);
+        new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed, Failed ? Service : null, _time.GetUtcNow());
 
     private void FinishStep()
     {

@@ -16,7 +16,14 @@ public sealed class ResyncDriver(IClusterClient client)
 
     public Task<ConfigurationChange> Fail(params string[] processors) => Configuration.Fail([.. processors]);
 
-    public Task<ResyncStatus> Status() => Configuration.GetStatus();
+    /// <summary>
+    /// The status, or a <see cref="TimeoutException"/> after <see cref="StatusCallTimeout"/>: a request that a
+    /// gateway forwarded to a silo that then crashed is never answered, and Orleans would let the caller wait
+    /// for its whole response timeout (30 s) before it gives up.
+    /// </summary>
+    public Task<ResyncStatus> Status() => Configuration.GetStatus().WaitAsync(StatusCallTimeout);
+
+    public static readonly TimeSpan StatusCallTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Waits for the round of <paramref name="epoch"/> (or a later one) to complete.</summary>
     public Task<RoundSummary> WaitForRound(long epoch) => Configuration.WaitForCompletedRound(epoch, RoundTimeout);

@@ -51,7 +51,8 @@ public sealed class SiloProcess : IAsyncDisposable
         info.ArgumentList.Add(SiloAssembly());
         foreach (var arg in args.Concat([
             "--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString(),
-            "--primary-port", (primaryPort ?? siloPort).ToString(), "--Logging:LogLevel:Default", "Warning"]))
+            "--primary-port", (primaryPort ?? siloPort).ToString(), "--Logging:LogLevel:Default", "Warning",
+            "--Logging:Console:FormatterName", "simple", "--Logging:Console:FormatterOptions:TimestampFormat", "HH:mm:ss.fff "]))
         {
             info.ArgumentList.Add(arg);
         }

@@ -45,6 +45,20 @@ public sealed class RoundTests
     }
 
     [Fact]
+    public void A_summary_says_when_the_round_ended_and_how_long_it_took_by_the_round_clock()
+    {
+        var round = NewRound();
+        _time.Advance(TimeSpan.FromMilliseconds(40));
+        Assert.True(round.Abort("superseded"));
+
+        var summary = round.Summary();
+
+        Assert.Equal(_time.GetUtcNow(), summary.EndedAt);
+        Assert.Equal(TimeSpan.FromMilliseconds(40), summary.Duration);
+        Assert.Equal(summary.EndedAt - summary.Duration, round.StartedAt);
+    }
+
+    [Fact]
     public void Services_are_synchronized_one_at_a_time_in_registration_order()
     {
         var round = NewRound();
