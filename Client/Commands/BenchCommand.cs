@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Resync.Client.Benchmarks;
 using Resync.Client.Output;
+using Resync.Hosting;
 
 namespace Resync.Client.Commands;
 
@@ -12,9 +13,14 @@ internal static class BenchCommand
     {
         var json = new Option<FileInfo>("--json") { Description = "Also write the results as a JSON array to this file." };
         var quick = new Option<bool>("--quick") { Description = "A short run of every scenario (N up to 64, fewer runs): a smoke test, not a measurement." };
+        var only = new Option<string>("--only")
+        {
+            Description = "Run one group: one-silo (round latency, lower bound, churn, bulk, memory) or three-silos (silo processes on PostgreSQL).",
+        };
+        only.AcceptOnlyFromAmong(OneSilo, ThreeSilos);
         var command = new Command("bench", "Measure round latency against its lower bound, churn, bulk transfer, memory and three silo processes; build with -c Release.")
         {
-            json, quick,
+            json, quick, only,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -22,7 +28,18 @@ internal static class BenchCommand
             {
                 var settings = parse.GetValue(quick) ? BenchSettings.Quick : BenchSettings.Full;
                 cli.Output.WriteLine($"Resync benchmark ({(parse.GetValue(quick) ? "quick" : "full")}): {Environment.ProcessorCount} cores, .NET {Environment.Version}, {BuildConfiguration}");
-                var results = await new SingleSiloBench(settings, cli.Output).RunAsync(cancellationToken);
+                var group = parse.GetValue(only);
+                var results = new List<BenchmarkResult>();
+                if (group is null or OneSilo)
+                {
+                    results.AddRange(await new SingleSiloBench(settings, cli.Output).RunAsync(cancellationToken));
+                }
+
+                if (group is null or ThreeSilos)
+                {
+                    results.AddRange(await ThreeSilosAsync(cli, parse, settings, cancellationToken));
+                }
+
                 Write(cli.Output, results, cli.IsRich(parse));
                 if (parse.GetValue(json) is { } file)
                 {
@@ -38,6 +55,40 @@ internal static class BenchCommand
             }
         });
         return command;
+    }
+
+    private const string OneSilo = "one-silo";
+    private const string ThreeSilos = "three-silos";
+
+    /// <summary>Scenario 3 on the PostgreSQL that the command line names, else on a throwaway one; skipped, with the reason, when there is none.</summary>
+    private static async Task<List<BenchmarkResult>> ThreeSilosAsync(ResyncCli cli, ParseResult parse, BenchSettings settings, CancellationToken cancellationToken)
+    {
+        var clustering = ResyncCli.ClusteringFor(parse);
+        ThrowawayPostgres? server = null;
+        if (clustering.Mode != ClusteringMode.Postgres)
+        {
+            (server, var why) = await ThrowawayPostgres.TryStartAsync(cancellationToken);
+            if (server is null)
+            {
+                cli.Output.WriteLine($"three silos: skipped: {why}");
+                return [];
+            }
+
+            clustering = new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = server.ConnectionString };
+        }
+
+        try
+        {
+            cli.Output.WriteLine($"three silos: PostgreSQL at {Resync.Hosting.Postgres.PostgresSchema.Describe(clustering.ConnectionString!)}");
+            return await new ThreeSiloBench(settings, clustering, cli.Output).RunAsync(cancellationToken);
+        }
+        finally
+        {
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
+        }
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
