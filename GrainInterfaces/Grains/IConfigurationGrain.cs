@@ -20,9 +20,12 @@ public interface IConfigurationGrain : IGrainWithStringKey
 
     /// <summary>
     /// A membership watcher proposes the silo processors of the active silos, as of Orleans membership
-    /// version <paramref name="membershipVersion"/>. A proposal older than one already seen is ignored.
+    /// version <paramref name="membershipVersion"/>, and names (by their silo processors) the silos that left
+    /// the cluster since its previous proposal: the logical processors they hosted lost their replicas, so when the silo
+    /// processors alone change nothing, a new epoch with the same members rebuilds them. A proposal older
+    /// than one already seen is ignored.
     /// </summary>
-    [Alias("ProposeSilos")] Task<ConfigurationChange> ProposeSilos(long membershipVersion, ImmutableArray<string> siloProcessors);
+    [Alias("ProposeSilos")] Task<ConfigurationChange> ProposeSilos(long membershipVersion, ImmutableArray<string> siloProcessors, ImmutableArray<string> departedSilos);
 
     /// <summary>
     /// The sequencer of <paramref name="epoch"/> evicts processors that missed a step deadline: a new

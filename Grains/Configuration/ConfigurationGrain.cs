@@ -79,7 +79,7 @@ internal sealed partial class ConfigurationGrain(
         return change;
     }
 
-    public async Task<ConfigurationChange> ProposeSilos(long membershipVersion, ImmutableArray<string> siloProcessors)
+    public async Task<ConfigurationChange> ProposeSilos(long membershipVersion, ImmutableArray<string> siloProcessors, ImmutableArray<string> departedSilos)
     {
         if (membershipVersion <= state.State.SiloMembershipVersion)
         {
@@ -95,8 +95,19 @@ internal sealed partial class ConfigurationGrain(
             }
         }
 
+        if (departedSilos.IsDefault || departedSilos.Any(p => !ProcessorId.IsSilo(ProcessorId.Validate(p))))
+        {
+            throw new ArgumentException("Departed silos are named by their silo processors.", nameof(departedSilos));
+        }
+
         state.State.SiloMembershipVersion = membershipVersion;
         var next = _ledger.WithSilos(siloProcessors);
+        if (next is null && !departedSilos.IsEmpty && _ledger.Current.Members.Any(m => !ProcessorId.IsSilo(m)))
+        {
+            await AdvanceAsync(_ledger.Renewed(), $"silo {string.Join(" ", departedSilos)} left the cluster with the replicas of the logical processors it hosted");
+            return new ConfigurationChange(true, _ledger.Current);
+        }
+
         if (next is null)
         {
             await state.WriteStateAsync();

@@ -38,26 +38,13 @@ public static class ResyncSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SyncServiceRegistry>();
         services.AddPlacementDirector<ProcessorPlacement, ProcessorPlacementDirector>();
-        services.AddSingleton<SiloMembershipWatcher>();
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
-            sp.GetRequiredService<IOptions<ResyncOptions>>().Value.SiloProcessors
-                ? sp.GetRequiredService<SiloMembershipWatcher>()
-                : NoParticipant.Instance);
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloMembershipWatcher>();
         if (!services.Any(s => s.IsKeyedService && Equals(s.ServiceKey, ResyncOptions.StorageName)))
         {
             builder.AddMemoryGrainStorage(ResyncOptions.StorageName);
         }
 
         return builder;
-    }
-
-    private sealed class NoParticipant : ILifecycleParticipant<ISiloLifecycle>
-    {
-        public static NoParticipant Instance { get; } = new();
-
-        public void Participate(ISiloLifecycle lifecycle)
-        {
-        }
     }
 
     /// <summary>Registers a sync service: one replica grain of <typeparamref name="TGrain"/> per processor.</summary>

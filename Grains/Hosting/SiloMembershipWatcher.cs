@@ -3,8 +3,10 @@ using Orleans.Runtime;
 namespace Resync.Hosting;
 
 /// <summary>
-/// Proposes the silo processors of the active silos to the configuration grain on every Orleans
-/// membership change. Every silo runs one; the configuration grain keeps the newest membership version it
+/// Proposes the silo processors of the active silos (none when <see cref="ResyncOptions.SiloProcessors"/>
+/// is off) to the configuration grain on every Orleans membership change, with the silos that left since
+/// its previous proposal: the logical processors a departed silo hosted lost their replicas with it.
+/// Every silo runs one; the configuration grain keeps the newest membership version it
 /// applied and ignores older ones, so duplicates and late arrivals are harmless. Changes that come in a
 /// burst (a restarting silo leaves and joins) are coalesced: the watcher waits for the membership to be
 /// quiet for <see cref="ResyncOptions.MembershipSettle"/> and proposes only the latest snapshot.
@@ -38,6 +40,7 @@ internal sealed partial class SiloMembershipWatcher(
     {
         var latest = membership.CurrentSnapshot;
         var proposed = MembershipVersion.MinValue;
+        var active = ActiveSilos(latest);
         var changed = new SemaphoreSlim(0);
         _ = Task.Run(async () =>
         {
@@ -55,8 +58,10 @@ internal sealed partial class SiloMembershipWatcher(
                 var snapshot = Volatile.Read(ref latest);
                 if (snapshot.Version > proposed)
                 {
-                    await ProposeAsync(snapshot);
+                    var now = ActiveSilos(snapshot);
+                    await ProposeAsync(snapshot.Version, now, [.. active.Except(now)]);
                     proposed = snapshot.Version;
+                    active = now;
                 }
 
                 await changed.WaitAsync(_stopping.Token);
@@ -77,18 +82,21 @@ internal sealed partial class SiloMembershipWatcher(
         }
     }
 
-    private async Task ProposeAsync(ClusterMembershipSnapshot snapshot)
-    {
-        var silos = snapshot.Members.Values
+    private static ImmutableHashSet<string> ActiveSilos(ClusterMembershipSnapshot snapshot) =>
+        snapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active)
             .Select(m => Placement.ProcessorPlacement.SiloProcessor(m.SiloAddress))
-            .ToImmutableArray();
-        var change = await grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).ProposeSilos(snapshot.Version.Value, silos);
-        LogProposed(logger, snapshot.Version.Value, silos.Length, change.Changed, change.Configuration.Epoch);
+            .ToImmutableHashSet();
+
+    private async Task ProposeAsync(MembershipVersion version, ImmutableHashSet<string> active, ImmutableArray<string> departed)
+    {
+        ImmutableArray<string> silos = options.Value.SiloProcessors ? [.. active] : [];
+        var change = await grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).ProposeSilos(version.Value, silos, departed);
+        LogProposed(logger, version.Value, silos.Length, departed.Length, change.Changed, change.Configuration.Epoch);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Proposed {Silos} silo processors at membership version {Version}: changed {Changed}, epoch {Epoch}.")]
-    private static partial void LogProposed(ILogger logger, long version, int silos, bool changed, long epoch);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Proposed {Silos} silo processors at membership version {Version}, {Departed} silos departed: changed {Changed}, epoch {Epoch}.")]
+    private static partial void LogProposed(ILogger logger, long version, int silos, int departed, bool changed, long epoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A silo membership proposal failed; retrying.")]
     private static partial void LogProposalFailed(ILogger logger, Exception exception);

@@ -83,6 +83,27 @@ public sealed class FaultTests(ShortDeadlineClusterFixture fixture, ITestOutputH
     }
 
     [Fact]
+    public async Task A_silo_that_stops_takes_the_replicas_of_the_logical_processors_it_hosted_and_a_new_epoch_with_the_same_members_rebuilds_them()
+    {
+        var before = (await Driver.Join("h1", "h2", "h3", "h4", "h5", "h6")).Configuration;
+        await Driver.WaitForRound(before.Epoch);
+
+        await Cluster.StopSiloAsync(Cluster.SecondarySilos[^1]);
+        try
+        {
+            var renewed = await Driver.WaitForStatus(
+                s => s.Configuration.Epoch > before.Epoch && s.Round is { Phase: RoundPhase.Completed } round && round.Epoch == s.Configuration.Epoch,
+                "the round that rebuilds the replicas lost with the stopped silo");
+            Assert.Equal(before.Members.ToArray(), renewed.Configuration.Members.ToArray());
+            await Driver.AssertConverged(renewed.Configuration);
+        }
+        finally
+        {
+            await Cluster.StartAdditionalSiloAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_round_whose_sequencer_activation_is_lost_is_renewed_under_a_new_epoch_with_the_same_members()
     {
         var hold = ConformanceControl.HoldAt("init", "conf-a", "p1");

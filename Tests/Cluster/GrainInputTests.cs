@@ -29,6 +29,8 @@ public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(
         await Refused(() => Driver.Configuration.Evict(settled.Epoch, [], "test"), "at least one valid processor");
         await Refused(() => Driver.Configuration.Evict(settled.Epoch, ["bad id"], "test"), "at least one valid processor");
         Assert.False((await Driver.Configuration.Evict(settled.Epoch - 1, ["g1"], "a stale eviction")).Changed);
+        await Refused(() => Driver.Configuration.ProposeSilos(long.MaxValue, ["g1"], []), "is not a silo processor");
+        await Refused(() => Driver.Configuration.ProposeSilos(long.MaxValue, [], ["g1"]), "named by their silo processors");
 
         Assert.Equal(settled, await Driver.Configuration.GetConfiguration());
         var status = await Driver.Status();

@@ -80,7 +80,7 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             var driver = new ResyncDriver(cluster.Client);
             var settled = await Settled(driver, cluster.Silos, "one silo");
 
-            var stale = await driver.Configuration.ProposeSilos(0, []);
+            var stale = await driver.Configuration.ProposeSilos(0, [], []);
             Assert.False(stale.Changed);
             Assert.Equal(settled.Configuration, await driver.Configuration.GetConfiguration());
 

@@ -12,6 +12,8 @@ public abstract class ClusterTest(ResyncClusterFixture fixture) : IAsyncLifetime
 
     protected IGrainFactory Grains => fixture.Cluster.Client;
 
+    protected Orleans.TestingHost.TestCluster Cluster => fixture.Cluster;
+
     public virtual Task InitializeAsync() => Driver.Reset();
 
     public Task DisposeAsync()

@@ -46,10 +46,21 @@ public class ResyncClusterFixture : IAsyncLifetime
 {
     public TestCluster Cluster { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Cluster = await StartAsync(silos: 3, sharedStorage: false, ShortDeadlines);
+    public async Task InitializeAsync()
+    {
+        if (StateOutlivesSilos)
+        {
+            SharedStorage.Reset();
+        }
+
+        Cluster = await StartAsync(silos: 3, StateOutlivesSilos, ShortDeadlines);
+    }
 
     /// <summary>Whether this cluster runs with <see cref="ResyncTestSilo.ShortDeadlines"/>.</summary>
     protected virtual bool ShortDeadlines => false;
+
+    /// <summary>Whether the engine's state outlives a silo (<see cref="SharedStorage"/>), so that tests may stop and start silos.</summary>
+    protected virtual bool StateOutlivesSilos => false;
 
     /// <summary>Starts a cluster; with <paramref name="sharedStorage"/> its state outlives it (see <see cref="SharedStorage"/>).</summary>
     public static async Task<TestCluster> StartAsync(short silos, bool sharedStorage, bool shortDeadlines = false)
@@ -71,8 +82,13 @@ public class ResyncClusterFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The three-silo cluster with deadlines short enough for tests of slow processors and stuck services.</summary>
+/// <summary>
+/// The three-silo cluster with deadlines short enough for tests of slow processors and stuck services, and
+/// storage that outlives a silo, for tests that stop silos (they start as many again).
+/// </summary>
 public sealed class ShortDeadlineClusterFixture : ResyncClusterFixture
 {
     protected override bool ShortDeadlines => true;
+
+    protected override bool StateOutlivesSilos => true;
 }
