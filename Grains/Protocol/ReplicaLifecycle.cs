@@ -25,6 +25,11 @@ internal enum ReplicaVerdict
     Duplicate,
     /// <summary>For an epoch this replica has left behind or saw aborted: dropped and counted (item 7).</summary>
     Stale,
+    /// <summary>
+    /// For an epoch newer than any this replica initialized: the replica that went through the round was
+    /// lost (its silo stopped) and this fresh one has nothing of it to activate.
+    /// </summary>
+    Missed,
 }
 
 /// <summary>
@@ -116,6 +121,11 @@ internal sealed class ReplicaLifecycle
 
     public ReplicaVerdict Activate(long epoch)
     {
+        if (epoch > Epoch)
+        {
+            return ReplicaVerdict.Missed;
+        }
+
         if (epoch != Epoch || Phase is ReplicaPhase.Aborted)
         {
             return ReplicaVerdict.Stale;

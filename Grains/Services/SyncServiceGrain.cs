@@ -220,6 +220,10 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
                 return;
             case ReplicaVerdict.Duplicate:
                 return;
+            case ReplicaVerdict.Missed:
+                // Activating without the round would let the next step begin while this member serves nothing of it.
+                throw new InvalidOperationException(
+                    $"epoch {epoch}: the replica of {ServiceName} on {Processor} missed the round it is asked to activate (the replica that went through it was lost with its silo)");
         }
 
         var round = _round!;

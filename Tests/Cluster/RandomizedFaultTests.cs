@@ -5,7 +5,8 @@ namespace Resync.Tests.Cluster;
 
 /// <summary>
 /// A seeded schedule of faults against the short-deadline cluster: joins, leaves and fails, services that
-/// throw in init or process, slow services, stale barrier requests and exchange traffic, duplicated step
+/// throw in init or process, slow services, silo stops (a silo stops, taking the replicas of the logical
+/// processors it hosted, and another starts), stale barrier requests and exchange traffic, duplicated step
 /// notices. After it settles, the invariants hold: every replica's callback log is legal, barriers were
 /// respected, epochs only grew, the last round completed and every member's replicas agree. CI runs the
 /// seeds below; <c>RESYNC_SEED=n RESYNC_FAULT_STEPS=500 dotnet test --filter RandomizedFault</c> runs a
@@ -32,7 +33,7 @@ public sealed class RandomizedFaultTests(ShortDeadlineClusterFixture fixture, IT
         for (var step = 0; step < steps; step++)
         {
             var members = (await Driver.Configuration.GetConfiguration()).Members;
-            var action = random.Next(12);
+            var action = random.Next(13);
             var what = action switch
             {
                 <= 4 => await ChangeAsync(random, members, epochs),
@@ -41,6 +42,7 @@ public sealed class RandomizedFaultTests(ShortDeadlineClusterFixture fixture, IT
                 7 => Calm(),
                 8 => await InjectStaleAsync(random, members),
                 9 => await DuplicateNoticeAsync(random, members),
+                10 => await RestartSiloAsync(random),
                 _ => await SettleAsync(),
             };
             output.WriteLine($"step {step}: {what}");
@@ -99,6 +101,15 @@ public sealed class RandomizedFaultTests(ShortDeadlineClusterFixture fixture, IT
     {
         ConformanceControl.Behaviour = ConformanceBehaviour.Default;
         return "services behave";
+    }
+
+    /// <summary>A silo other than the primary stops cleanly, mid-round or not, and a new one starts in its place.</summary>
+    private async Task<string> RestartSiloAsync(Random random)
+    {
+        var silo = Cluster.SecondarySilos[random.Next(Cluster.SecondarySilos.Count)];
+        await Cluster.StopSiloAsync(silo);
+        var started = await Cluster.StartAdditionalSiloAsync();
+        return $"silo {silo.SiloAddress} stopped, {started.SiloAddress} started";
     }
 
     /// <summary>A barrier request and an exchange contribution of an epoch that is over.</summary>

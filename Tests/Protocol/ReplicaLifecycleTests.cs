@@ -31,6 +31,17 @@ public sealed class ReplicaLifecycleTests
     }
 
     [Fact]
+    public void A_replica_asked_to_activate_an_epoch_it_never_initialized_missed_that_round()
+    {
+        Assert.Equal(ReplicaVerdict.Missed, new ReplicaLifecycle().Activate(4));
+
+        var done = DoneAt(5);
+        Assert.Equal(ReplicaVerdict.Missed, done.Activate(6));
+        Assert.Equal(ReplicaVerdict.Stale, done.Activate(4));
+        Assert.Equal(ReplicaVerdict.Apply, done.Activate(5));
+    }
+
+    [Fact]
     public void Activate_never_runs_before_process_answered_done()
     {
         var replica = new ReplicaLifecycle();
