@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Hosting;
 using Resync.Protocol;
@@ -16,7 +17,7 @@ internal sealed partial class ConfigurationGrain(
     [PersistentState("configuration", ResyncOptions.StorageName)] IPersistentState<ConfigurationState> state,
     SyncServiceRegistry services,
     IOptions<ResyncOptions> options,
-    TimeProvider time,
+    [FromKeyedServices(ResyncOptions.ClockKey)] TimeProvider time,
     ILogger<ConfigurationGrain> logger) : Grain, IConfigurationGrain
 {
     private readonly RoundHistory _history = new(options.Value.HistoryLength);

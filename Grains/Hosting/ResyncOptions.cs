@@ -8,6 +8,13 @@ public sealed class ResyncOptions
     /// <summary>The grain storage that holds the configuration and its epoch counter.</summary>
     public const string StorageName = "resync";
 
+    /// <summary>
+    /// The key of the engine's clock: the <see cref="TimeProvider"/> that its deadlines, watchdog,
+    /// coalescing and bounded waits read. It is the silo's TimeProvider unless a test registers its own
+    /// under this key, which then controls the engine's time without touching Orleans'.
+    /// </summary>
+    public const string ClockKey = "resync.clock";
+
     public static readonly TimeSpan DefaultAbortTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan DefaultAbortGrace = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultWriteWait = TimeSpan.FromSeconds(2);

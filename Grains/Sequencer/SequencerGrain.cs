@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Hosting;
 using Resync.Protocol;
@@ -16,7 +17,7 @@ namespace Resync.Engine;
 internal sealed partial class SequencerGrain(
     SyncServiceRegistry services,
     IOptions<ResyncOptions> options,
-    TimeProvider time,
+    [FromKeyedServices(ResyncOptions.ClockKey)] TimeProvider time,
     ILogger<SequencerGrain> logger) : Grain, ISequencerGrain
 {
     private readonly CancellationTokenSource _roundOver = new();

@@ -53,7 +53,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
     private ILogger Logger => _logger ??= ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
 
-    private WriteGate Writes => _writes ??= new WriteGate(ServiceProvider.GetRequiredService<TimeProvider>());
+    private WriteGate Writes => _writes ??= new WriteGate(ServiceProvider.GetRequiredKeyedService<TimeProvider>(ResyncOptions.ClockKey));
 
     /// <summary>Starts this replica's part in a round: reset what a previous round staged and get ready to build.</summary>
     protected abstract ValueTask SyncInitAsync(SyncRound round, CancellationToken cancellationToken);
@@ -184,7 +184,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         await FlushIfCurrentAsync(round);
 
         var calls = 0;
-        var clock = ServiceProvider.GetRequiredService<TimeProvider>();
+        var clock = ServiceProvider.GetRequiredKeyedService<TimeProvider>(ResyncOptions.ClockKey);
         var lastSign = clock.GetTimestamp();
         // The epoch is checked before every call of process (contract item 4): an abort interleaves at the awaits.
         while (_lifecycle.CanProcess(epoch))
@@ -283,7 +283,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         await _roundCancellation.CancelAsync();
         try
         {
-            await _callbackInFlight.WaitAsync(Options.AbortGrace, ServiceProvider.GetRequiredService<TimeProvider>());
+            await _callbackInFlight.WaitAsync(Options.AbortGrace, ServiceProvider.GetRequiredKeyedService<TimeProvider>(ResyncOptions.ClockKey));
         }
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException)
         {

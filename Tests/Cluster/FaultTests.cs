@@ -10,21 +10,58 @@ public sealed class ShortDeadlineCollection : ICollectionFixture<ShortDeadlineCl
     public const string Name = "short deadlines";
 }
 
-/// <summary>
-/// Faults that must not wedge the engine (issue 6), on a cluster with short deadlines: 400 ms per step,
-/// 2 s per round, a 2.5 s stall watchdog, eviction of slow processors.
-/// </summary>
-[Collection(ShortDeadlineCollection.Name)]
-public sealed class FaultTests(ShortDeadlineClusterFixture fixture, ITestOutputHelper output) : ClusterTest(fixture)
+[CollectionDefinition(Name)]
+public sealed class ControlledClockCollection : ICollectionFixture<ControlledClockClusterFixture>
 {
+    public const string Name = "controlled clock";
+}
+
+/// <summary>
+/// Faults that must not wedge the engine (issue 6), each on its own, on a cluster with short deadlines
+/// (400 ms per step, 2 s per round, a 2.5 s stall watchdog, eviction of slow processors) whose engine clock
+/// moves only when the test advances it: a deadline passes when the test says so, never before.
+/// </summary>
+[Collection(ControlledClockCollection.Name)]
+public sealed class FaultTests(ControlledClockClusterFixture fixture, ITestOutputHelper output) : ClusterTest(fixture)
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Moves the engine's clock by <see cref="Tick"/> at a time until the status satisfies
+    /// <paramref name="condition"/>; returns it and how far the clock moved. Bounded in real time; the failure
+    /// names the phase.
+    /// </summary>
+    private async Task<(ResyncStatus Status, TimeSpan Moved)> AdvanceUntil(Func<ResyncStatus, bool> condition, string phase)
+    {
+        var deadline = DateTime.UtcNow + ResyncDriver.RoundTimeout;
+        var moved = TimeSpan.Zero;
+        while (true)
+        {
+            var status = await Driver.Status();
+            if (condition(status))
+            {
+                return (status, moved);
+            }
+
+            Assert.True(DateTime.UtcNow < deadline,
+                $"{phase}: status never matched within {ResyncDriver.RoundTimeout.TotalSeconds} s while the engine clock moved {moved.TotalMilliseconds} ms; " +
+                $"last: epoch {status.Configuration.Epoch}, phase {status.Round?.Phase}, step {status.Round?.Step}.");
+            EngineClock.Instance.Advance(Tick);
+            moved += Tick;
+            await Task.Delay(5);
+        }
+    }
+
     [Fact]
     public async Task A_processor_that_misses_a_step_deadline_is_evicted_the_round_completes_without_it_and_it_may_rejoin()
     {
         var hold = ConformanceControl.HoldAt("process", "conf-b", "p2");
         var slow = (await Driver.Join("p1", "p2", "p3")).Configuration;
         await ResyncDriver.Reached(hold, "p2 processing conf-b");
+        Assert.True((await Driver.Status()).Configuration.IsMember("p2"), "p2 was evicted before the engine's clock moved");
 
-        var without = await Driver.WaitForStatus(s => s.Configuration.Epoch > slow.Epoch && !s.Configuration.IsMember("p2"), "eviction of p2");
+        var (without, moved) = await AdvanceUntil(s => s.Configuration.Epoch > slow.Epoch && !s.Configuration.IsMember("p2"), "eviction of p2 at the step deadline");
+        Assert.True(moved >= TimeSpan.FromMilliseconds(400), $"p2 was evicted after {moved.TotalMilliseconds} ms of engine time, before the 400 ms step deadline");
         await Driver.WaitForRound(without.Configuration.Epoch);
         Assert.Equal(["p1", "p3"], without.Configuration.Members.ToArray());
         var history = await Driver.Configuration.GetHistory();
@@ -44,6 +81,8 @@ public sealed class FaultTests(ShortDeadlineClusterFixture fixture, ITestOutputH
         var stuck = (await Driver.Join("p1", "p2")).Configuration;
         await ResyncDriver.Reached(hold, "conf-c processing everywhere");
 
+        var (_, moved) = await AdvanceUntil(s => s.Configuration.Epoch > stuck.Epoch, "the retry after the round deadline");
+        Assert.True(moved >= TimeSpan.FromSeconds(2), $"the stuck round ended after {moved.TotalMilliseconds} ms of engine time, before the 2 s round deadline");
         var failed = await Driver.WaitForEnded(stuck.Epoch);
         Assert.True(failed.Failed, $"epoch {stuck.Epoch} ended {failed.Outcome}: {failed.AbortReason}");
         Assert.Equal("conf-c", failed.FailedService);
@@ -91,9 +130,11 @@ public sealed class FaultTests(ShortDeadlineClusterFixture fixture, ITestOutputH
         await Cluster.StopSiloAsync(Cluster.SecondarySilos[^1]);
         try
         {
-            var renewed = await Driver.WaitForStatus(
+            var (renewed, moved) = await AdvanceUntil(
                 s => s.Configuration.Epoch > before.Epoch && s.Round is { Phase: RoundPhase.Completed } round && round.Epoch == s.Configuration.Epoch,
                 "the round that rebuilds the replicas lost with the stopped silo");
+            output.WriteLine($"settled at epoch {renewed.Configuration.Epoch} after {moved.TotalMilliseconds} ms of engine time; history: " +
+                string.Join("; ", (await Driver.Configuration.GetHistory()).Where(r => r.Epoch > before.Epoch).Select(r => $"{r.Epoch} {r.Outcome} {r.AbortReason}")));
             Assert.Equal(before.Members.ToArray(), renewed.Configuration.Members.ToArray());
             await Driver.AssertConverged(renewed.Configuration);
         }
@@ -113,7 +154,7 @@ public sealed class FaultTests(ShortDeadlineClusterFixture fixture, ITestOutputH
         await Grains.GetGrain<ISequencerGrain>(lost.Epoch).Cast<IGrainManagementExtension>().DeactivateOnIdle();
         hold.Release();
 
-        var renewed = await Driver.WaitForStatus(s => s.Configuration.Epoch > lost.Epoch, "the watchdog renewing the lost round");
+        var (renewed, _) = await AdvanceUntil(s => s.Configuration.Epoch > lost.Epoch, "the watchdog renewing the lost round");
         Assert.Equal(lost.Members.ToArray(), renewed.Configuration.Members.ToArray());
         await Driver.WaitForRound(renewed.Configuration.Epoch);
         await Driver.AssertConverged(await Driver.Configuration.GetConfiguration());

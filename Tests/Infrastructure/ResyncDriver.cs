@@ -26,7 +26,9 @@ public sealed class ResyncDriver(IClusterClient client)
     public static readonly TimeSpan StatusCallTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Waits for the round of <paramref name="epoch"/> (or a later one) to complete.</summary>
-    public Task<RoundSummary> WaitForRound(long epoch) => Configuration.WaitForCompletedRound(epoch, RoundTimeout);
+    /// <remarks>Also bounded here, in real time: the engine's own timeout runs on its clock, which a test may hold still.</remarks>
+    public Task<RoundSummary> WaitForRound(long epoch) =>
+        Configuration.WaitForCompletedRound(epoch, RoundTimeout).WaitAsync(RoundTimeout + TimeSpan.FromSeconds(5));
 
     /// <summary>Waits, bounded, for a hold to be reached; the failure names the phase.</summary>
     public static async Task Reached(Hold hold, string phase)

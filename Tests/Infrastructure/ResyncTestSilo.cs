@@ -14,6 +14,9 @@ public sealed class ResyncTestSilo : ISiloConfigurator
     /// <summary>The property that gives a cluster deadlines short enough for tests: 400 ms per step, 2 s per round, 2.5 s without a sign of life.</summary>
     public const string ShortDeadlines = "ShortDeadlines";
 
+    /// <summary>The property that puts the engine on <see cref="EngineClock"/>, a clock that only the tests move.</summary>
+    public const string ControlledClock = "ControlledClock";
+
     public void Configure(ISiloBuilder siloBuilder)
     {
         siloBuilder
@@ -34,6 +37,11 @@ public sealed class ResyncTestSilo : ISiloConfigurator
             .AddSyncService<ConformanceA>("conf-a")
             .AddSyncService<ConformanceB>("conf-b")
             .AddSyncService<ConformanceC>("conf-c");
+        if (siloBuilder.Configuration[ControlledClock] == "true")
+        {
+            siloBuilder.Services.AddKeyedSingleton<TimeProvider>(ResyncOptions.ClockKey, EngineClock.Instance);
+        }
+
         if (siloBuilder.Configuration[SharedStorage.PropertyName] == "true")
         {
             siloBuilder.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(ResyncOptions.StorageName, (sp, _) => new SharedStorage(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
@@ -53,8 +61,11 @@ public class ResyncClusterFixture : IAsyncLifetime
             SharedStorage.Reset();
         }
 
-        Cluster = await StartAsync(silos: 3, StateOutlivesSilos, ShortDeadlines);
+        Cluster = await StartAsync(silos: 3, StateOutlivesSilos, ShortDeadlines, ControlledClock);
     }
+
+    /// <summary>Whether the engine's clock is <see cref="EngineClock"/>, which only the tests move.</summary>
+    protected virtual bool ControlledClock => false;
 
     /// <summary>Whether this cluster runs with <see cref="ResyncTestSilo.ShortDeadlines"/>.</summary>
     protected virtual bool ShortDeadlines => false;
@@ -63,9 +74,10 @@ public class ResyncClusterFixture : IAsyncLifetime
     protected virtual bool StateOutlivesSilos => false;
 
     /// <summary>Starts a cluster; with <paramref name="sharedStorage"/> its state outlives it (see <see cref="SharedStorage"/>).</summary>
-    public static async Task<TestCluster> StartAsync(short silos, bool sharedStorage, bool shortDeadlines = false)
+    public static async Task<TestCluster> StartAsync(short silos, bool sharedStorage, bool shortDeadlines = false, bool controlledClock = false)
     {
         var builder = new TestClusterBuilder(silos);
+        builder.Properties[ResyncTestSilo.ControlledClock] = controlledClock ? "true" : "false";
         builder.Properties[SharedStorage.PropertyName] = sharedStorage ? "true" : "false";
         builder.Properties[ResyncTestSilo.ShortDeadlines] = shortDeadlines ? "true" : "false";
         builder.AddSiloBuilderConfigurator<ResyncTestSilo>();
@@ -91,4 +103,23 @@ public sealed class ShortDeadlineClusterFixture : ResyncClusterFixture
     protected override bool ShortDeadlines => true;
 
     protected override bool StateOutlivesSilos => true;
+}
+
+/// <summary>
+/// The short-deadline cluster on <see cref="EngineClock"/>: its deadlines, stall watchdog and coalescing
+/// move only when a test advances the clock, so a fault test decides when a deadline passes.
+/// </summary>
+public sealed class ControlledClockClusterFixture : ResyncClusterFixture
+{
+    protected override bool ShortDeadlines => true;
+
+    protected override bool StateOutlivesSilos => true;
+
+    protected override bool ControlledClock => true;
+}
+
+/// <summary>The engine's clock in clusters of <see cref="ControlledClockClusterFixture"/>; Orleans keeps its own.</summary>
+public static class EngineClock
+{
+    public static Microsoft.Extensions.Time.Testing.FakeTimeProvider Instance { get; } = new(DateTimeOffset.UtcNow);
 }
