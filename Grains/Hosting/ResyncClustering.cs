@@ -106,8 +106,9 @@ public static class ResyncClustering
         // After a silo crash the distributed directory refuses new registrations in the ranges the dead silo
         // owned until this lease, less the failure-detection time, runs out: protection against a silo that
         // is declared dead but still runs. Orleans' 30 s would stall every round that needs a new sequencer or
-        // barrier activation for ~27 s after a crash. Resync does not rely on the lease: a silo processor's
-        // replicas are never placed elsewhere, and a duplicate sequencer or barrier of an old epoch is inert.
+        // barrier activation for ~27 s after a crash. Resync does not need the lease: a silo processor's
+        // replicas are never placed elsewhere, and the survivors refuse every message of a silo declared dead,
+        // so a sequencer or barrier still running there cannot take part in a round.
         services.Configure<GrainDirectoryOptions>(options => options.RangeLeaseDuration = TimeSpan.FromSeconds(3));
         services.Configure<GrainDirectoryOptions>(configuration.GetSection("Orleans:GrainDirectory"));
     }
