@@ -28,6 +28,12 @@ public interface IConfigurationGrain : IGrainWithStringKey
     [Alias("ProposeSilos")] Task<ConfigurationChange> ProposeSilos(long membershipVersion, ImmutableArray<string> siloProcessors, ImmutableArray<string> departedSilos);
 
     /// <summary>
+    /// A silo's watcher says that its silo processor and replicas are activated: the processor joins as soon
+    /// as its silo is also active in the newest membership proposal.
+    /// </summary>
+    [Alias("SiloReady")] Task<ConfigurationChange> SiloReady(string siloProcessor);
+
+    /// <summary>
     /// The sequencer of <paramref name="epoch"/> evicts processors that missed a step deadline: a new
     /// configuration without them, if <paramref name="epoch"/> is still current. They keep their replicas
     /// and may join again.

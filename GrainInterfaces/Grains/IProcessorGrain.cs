@@ -22,6 +22,9 @@ public interface IProcessorGrain : IGrainWithStringKey
     /// <summary>The processor left the configuration in <paramref name="epoch"/>; its replicas stay, but take no writes.</summary>
     [AlwaysInterleave, Alias("Leave")] Task Leave(long epoch);
 
+    /// <summary>Activates this processor and its replicas ahead of its first round (a silo does before it joins).</summary>
+    [Alias("Warm")] Task Warm();
+
     /// <summary>Drops every replica, as a crash loses a node's memory.</summary>
     [Alias("Crash")] Task Crash();
 }

@@ -22,6 +22,9 @@ public interface ISyncReplica : IGrainWithStringKey
     /// <summary>The processor left the configuration in <paramref name="epoch"/>: stop taking client writes.</summary>
     [AlwaysInterleave, Alias("Detach")] Task Detach(long epoch);
 
+    /// <summary>Nothing but the activation: the replica is in memory before its first round.</summary>
+    [Alias("Warm")] Task Warm();
+
     /// <summary>Forgets everything, as a crash would.</summary>
     [AlwaysInterleave, Alias("Drop")] Task Drop();
 }

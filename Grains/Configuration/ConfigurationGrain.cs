@@ -23,6 +23,7 @@ internal sealed partial class ConfigurationGrain(
     private readonly RoundHistory _history = new(options.Value.HistoryLength);
     private readonly ServiceFailures _serviceFailures = new(options.Value.ServiceFailureThreshold);
     private ConfigurationLedger _ledger = new(Configuration.Initial);
+    private SiloAdmission _admission = new([], []);
     private DropCounts _dropped = DropCounts.None;
     private int _failedAttempts;
     private int _unanswered;
@@ -43,6 +44,7 @@ internal sealed partial class ConfigurationGrain(
         var check = options.Value.StallTimeout / 4;
         this.RegisterGrainTimer(WatchRoundAsync, new GrainTimerCreationOptions(check, check) { Interleave = false });
         _ledger = new ConfigurationLedger(state.State.Configuration);
+        _admission = new SiloAdmission(state.State.ActiveSilos, state.State.ReadySilos);
         var current = _ledger.Current;
         // Its round may still be in flight somewhere: the next change aborts it.
         _startedEpoch = current.Epoch;
@@ -102,7 +104,8 @@ internal sealed partial class ConfigurationGrain(
         }
 
         state.State.SiloMembershipVersion = membershipVersion;
-        var next = _ledger.WithSilos(siloProcessors);
+        _admission.Propose(siloProcessors);
+        var next = AdmitSilos();
         if (next is null && !departedSilos.IsEmpty && _ledger.Current.Members.Any(m => !ProcessorId.IsSilo(m)))
         {
             await AdvanceAsync(_ledger.Renewed(), $"silo {string.Join(" ", departedSilos)} left the cluster with the replicas of the logical processors it hosted");
@@ -118,6 +121,33 @@ internal sealed partial class ConfigurationGrain(
         // The version is persisted with the new configuration, in one write.
         await AdvanceAsync(next, $"silo membership version {membershipVersion}");
         return new ConfigurationChange(true, next);
+    }
+
+    public async Task<ConfigurationChange> SiloReady(string siloProcessor)
+    {
+        if (!ProcessorId.IsSilo(ProcessorId.Validate(siloProcessor)))
+        {
+            throw new ArgumentException($"'{siloProcessor}' is not a silo processor.", nameof(siloProcessor));
+        }
+
+        _admission.MarkReady(siloProcessor);
+        var next = AdmitSilos();
+        if (next is null)
+        {
+            await state.WriteStateAsync();
+            return new ConfigurationChange(false, _ledger.Current);
+        }
+
+        await AdvanceAsync(next, $"silo processor {siloProcessor} ready");
+        return new ConfigurationChange(true, next);
+    }
+
+    /// <summary>The configuration with the admitted silo processors, or null if that changes nothing; the admission is persisted with the next write.</summary>
+    private Configuration? AdmitSilos()
+    {
+        state.State.ActiveSilos = [.. _admission.Active];
+        state.State.ReadySilos = [.. _admission.Ready];
+        return _ledger.WithSilos(_admission.Admitted(_ledger.Current));
     }
 
     public async Task<ConfigurationChange> Evict(long epoch, ImmutableArray<string> processors, string reason)

@@ -10,4 +10,10 @@ public sealed class ConfigurationState
 
     /// <summary>The Orleans membership version of the newest silo proposal applied.</summary>
     [Id(2)] public long SiloMembershipVersion { get; set; }
+
+    /// <summary>The silo processors of the active silos, as of <see cref="SiloMembershipVersion"/>.</summary>
+    [Id(3)] public ImmutableArray<string> ActiveSilos { get; set; } = [];
+
+    /// <summary>The silo processors that said they are ready to join (see <c>SiloAdmission</c>).</summary>
+    [Id(4)] public ImmutableArray<string> ReadySilos { get; set; } = [];
 }

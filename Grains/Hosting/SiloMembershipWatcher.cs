@@ -9,10 +9,13 @@ namespace Resync.Hosting;
 /// Every silo runs one; the configuration grain keeps the newest membership version it
 /// applied and ignores older ones, so duplicates and late arrivals are harmless. Changes that come in a
 /// burst (a restarting silo leaves and joins) are coalesced: the watcher waits for the membership to be
-/// quiet for <see cref="ResyncOptions.MembershipSettle"/> and proposes only the latest snapshot.
+/// quiet for <see cref="ResyncOptions.MembershipSettle"/> and proposes only the latest snapshot. With
+/// silo processors, the watcher first activates its own silo's processor and replicas and says so
+/// (<see cref="IConfigurationGrain.SiloReady"/>): the silo joins the configuration warm.
 /// </summary>
 internal sealed partial class SiloMembershipWatcher(
     IClusterMembershipService membership,
+    ILocalSiloDetails localSilo,
     IGrainFactory grains,
     IOptions<ResyncOptions> options,
     TimeProvider time,
@@ -26,8 +29,37 @@ internal sealed partial class SiloMembershipWatcher(
 
     private Task Start(CancellationToken cancellationToken)
     {
-        _watching = Task.Run(WatchAsync);
+        _watching = Task.Run(async () =>
+        {
+            if (options.Value.SiloProcessors)
+            {
+                await AnnounceReadyAsync();
+            }
+
+            await WatchAsync();
+        });
         return Task.CompletedTask;
+    }
+
+    private async Task AnnounceReadyAsync()
+    {
+        var self = Placement.ProcessorPlacement.SiloProcessor(localSilo.SiloAddress);
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                await grains.GetGrain<IProcessorGrain>(self).Warm();
+                var change = await grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).SiloReady(self);
+                LogReady(logger, self, clock.Elapsed.TotalMilliseconds, change.Changed, change.Configuration.Epoch);
+                return;
+            }
+            catch (Exception exception) when (!_stopping.IsCancellationRequested)
+            {
+                LogReadyFailed(logger, exception, self);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), time, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
     }
 
     private async Task Stop(CancellationToken cancellationToken)
@@ -97,6 +129,12 @@ internal sealed partial class SiloMembershipWatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Proposed {Silos} silo processors at membership version {Version}, {Departed} silos departed: changed {Changed}, epoch {Epoch}.")]
     private static partial void LogProposed(ILogger logger, long version, int silos, int departed, bool changed, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo processor {Processor} activated in {Milliseconds:F1} ms and ready: changed {Changed}, epoch {Epoch}.")]
+    private static partial void LogReady(ILogger logger, string processor, double milliseconds, bool changed, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo processor {Processor} could not say it is ready; retrying.")]
+    private static partial void LogReadyFailed(ILogger logger, Exception exception, string processor);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A silo membership proposal failed; retrying.")]
     private static partial void LogProposalFailed(ILogger logger, Exception exception);

@@ -74,6 +74,8 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         await Replica(lastStep.Step).Activate(lastStep.Epoch);
     }
 
+    public Task Warm() => Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Warm()));
+
     public async Task Abort(long epoch)
     {
         _abortedThrough = Math.Max(_abortedThrough, epoch);

@@ -254,6 +254,8 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         return Task.CompletedTask;
     }
 
+    Task ISyncReplica.Warm() => Task.CompletedTask;
+
     Task ISyncReplica.Drop()
     {
         _roundCancellation.Cancel();

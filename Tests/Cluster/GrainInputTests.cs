@@ -31,6 +31,8 @@ public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(
         Assert.False((await Driver.Configuration.Evict(settled.Epoch - 1, ["g1"], "a stale eviction")).Changed);
         await Refused(() => Driver.Configuration.ProposeSilos(long.MaxValue, ["g1"], []), "is not a silo processor");
         await Refused(() => Driver.Configuration.ProposeSilos(long.MaxValue, [], ["g1"]), "named by their silo processors");
+        await Refused(() => Driver.Configuration.SiloReady("g1"), "is not a silo processor");
+        await Refused(() => Driver.Configuration.SiloReady("bad id"), "not a valid processor id");
 
         Assert.Equal(settled, await Driver.Configuration.GetConfiguration());
         var status = await Driver.Status();

@@ -1,0 +1,47 @@
+using Resync.Protocol;
+
+namespace Resync.Tests.Protocol;
+
+public sealed class SiloAdmissionTests
+{
+    private static readonly Configuration Empty = Configuration.Initial;
+
+    [Fact]
+    public void An_active_silo_is_admitted_only_once_it_said_it_is_ready_in_either_order()
+    {
+        var admission = new SiloAdmission([], []);
+        admission.Propose(["silo:a", "silo:b"]);
+        Assert.Empty(admission.Admitted(Empty));
+
+        admission.MarkReady("silo:b");
+        Assert.Equal(["silo:b"], admission.Admitted(Empty));
+
+        admission.MarkReady("silo:c");
+        Assert.Equal(["silo:b"], admission.Admitted(Empty));
+        admission.Propose(["silo:a", "silo:b", "silo:c"]);
+        Assert.Equal(["silo:b", "silo:c"], admission.Admitted(Empty));
+    }
+
+    [Fact]
+    public void A_silo_that_is_no_longer_active_is_dropped_and_must_say_it_is_ready_again()
+    {
+        var admission = new SiloAdmission(["silo:a"], ["silo:a"]);
+        admission.Propose([]);
+        Assert.Empty(admission.Ready);
+
+        admission.Propose(["silo:a"]);
+        Assert.Empty(admission.Admitted(Empty));
+    }
+
+    [Fact]
+    public void A_silo_processor_that_is_already_a_member_stays_while_its_silo_is_active()
+    {
+        var admission = new SiloAdmission([], []);
+        var members = new Configuration(4, ["p1", "silo:a"], ["p1", "silo:a"]);
+        admission.Propose(["silo:a", "silo:b"]);
+        Assert.Equal(["silo:a"], admission.Admitted(members));
+
+        admission.Propose(["silo:b"]);
+        Assert.Empty(admission.Admitted(members));
+    }
+}
