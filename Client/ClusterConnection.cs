@@ -9,6 +9,13 @@ namespace Resync.Client;
 public sealed class ClusterConnection : IAsyncDisposable
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a command waits for an answer. A request that a gateway forwarded to a silo that then
+    /// crashed is never answered; Orleans' default (30 s) would hold a command that long after a crash.
+    /// Every command's call is short: the engine's own waits are bounded well below this.
+    /// </summary>
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
     private readonly IHost _host;
 
     private ClusterConnection(IHost host) => _host = host;
@@ -20,7 +27,8 @@ public sealed class ClusterConnection : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
-        builder.UseOrleansClient(client => client.UseResync(settings, gatewayPort));
+        builder.UseOrleansClient(client => client.UseResync(settings, gatewayPort)
+            .Configure<Orleans.Configuration.ClientMessagingOptions>(options => options.ResponseTimeout = ResponseTimeout));
         var host = builder.Build();
         try
         {
