@@ -24,7 +24,7 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultNoticeTimeout = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultActivityInterval = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan DefaultChangeSettle = TimeSpan.FromMilliseconds(5);
+    public static readonly TimeSpan DefaultChangeSettle = TimeSpan.FromMilliseconds(2);
     public static readonly TimeSpan DefaultMaxChangeDelay = TimeSpan.FromMilliseconds(100);
     public static readonly TimeSpan DefaultStepDeadline = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan DefaultRoundDeadline = TimeSpan.FromSeconds(60);
