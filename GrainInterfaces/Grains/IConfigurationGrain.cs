@@ -34,6 +34,12 @@ public interface IConfigurationGrain : IGrainWithStringKey
     [Alias("SiloReady")] Task<ConfigurationChange> SiloReady(string siloProcessor);
 
     /// <summary>
+    /// A silo that stops cleanly says so before it leaves the Orleans membership: its processor leaves at
+    /// once, instead of when the other silos learn of the shutdown.
+    /// </summary>
+    [Alias("SiloStopping")] Task<ConfigurationChange> SiloStopping(string siloProcessor);
+
+    /// <summary>
     /// The sequencer of <paramref name="epoch"/> evicts processors that missed a step deadline: a new
     /// configuration without them, if <paramref name="epoch"/> is still current. They keep their replicas
     /// and may join again.

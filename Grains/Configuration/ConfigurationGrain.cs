@@ -123,14 +123,20 @@ internal sealed partial class ConfigurationGrain(
         return new ConfigurationChange(true, next);
     }
 
-    public async Task<ConfigurationChange> SiloReady(string siloProcessor)
+    public Task<ConfigurationChange> SiloReady(string siloProcessor) =>
+        AdmitAsync(siloProcessor, _admission.MarkReady, "ready");
+
+    public Task<ConfigurationChange> SiloStopping(string siloProcessor) =>
+        AdmitAsync(siloProcessor, _admission.MarkStopping, "stopping");
+
+    private async Task<ConfigurationChange> AdmitAsync(string siloProcessor, Action<string> mark, string what)
     {
         if (!ProcessorId.IsSilo(ProcessorId.Validate(siloProcessor)))
         {
             throw new ArgumentException($"'{siloProcessor}' is not a silo processor.", nameof(siloProcessor));
         }
 
-        _admission.MarkReady(siloProcessor);
+        mark(siloProcessor);
         var next = AdmitSilos();
         if (next is null)
         {
@@ -138,7 +144,7 @@ internal sealed partial class ConfigurationGrain(
             return new ConfigurationChange(false, _ledger.Current);
         }
 
-        await AdvanceAsync(next, $"silo processor {siloProcessor} ready");
+        await AdvanceAsync(next, $"silo processor {siloProcessor} {what}");
         return new ConfigurationChange(true, next);
     }
 

@@ -41,6 +41,22 @@ internal sealed partial class SiloMembershipWatcher(
         return Task.CompletedTask;
     }
 
+    /// <summary>Best effort: if the configuration grain cannot be told, the other silos' watchers remove the processor when the membership shows the silo gone.</summary>
+    private async Task AnnounceStoppingAsync(CancellationToken cancellationToken)
+    {
+        var self = Placement.ProcessorPlacement.SiloProcessor(localSilo.SiloAddress);
+        try
+        {
+            var change = await grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).SiloStopping(self)
+                .WaitAsync(options.Value.NoticeTimeout, cancellationToken);
+            LogStopping(logger, self, change.Changed, change.Configuration.Epoch);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogStoppingFailed(logger, exception, self);
+        }
+    }
+
     private async Task AnnounceReadyAsync()
     {
         var self = Placement.ProcessorPlacement.SiloProcessor(localSilo.SiloAddress);
@@ -64,6 +80,11 @@ internal sealed partial class SiloMembershipWatcher(
 
     private async Task Stop(CancellationToken cancellationToken)
     {
+        if (options.Value.SiloProcessors)
+        {
+            await AnnounceStoppingAsync(cancellationToken);
+        }
+
         await _stopping.CancelAsync();
         await _watching.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
@@ -132,6 +153,12 @@ internal sealed partial class SiloMembershipWatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo processor {Processor} activated in {Milliseconds:F1} ms and ready: changed {Changed}, epoch {Epoch}.")]
     private static partial void LogReady(ILogger logger, string processor, double milliseconds, bool changed, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo processor {Processor} is stopping and left the configuration: changed {Changed}, epoch {Epoch}.")]
+    private static partial void LogStopping(ILogger logger, string processor, bool changed, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo processor {Processor} could not say it is stopping; the membership will remove it.")]
+    private static partial void LogStoppingFailed(ILogger logger, Exception exception, string processor);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo processor {Processor} could not say it is ready; retrying.")]
     private static partial void LogReadyFailed(ILogger logger, Exception exception, string processor);

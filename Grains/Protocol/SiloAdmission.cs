@@ -31,6 +31,16 @@ internal sealed class SiloAdmission(IEnumerable<string> active, IEnumerable<stri
     /// </summary>
     public void MarkReady(string siloProcessor) => _ready = _ready.Add(siloProcessor);
 
+    /// <summary>
+    /// A silo says it is stopping: it leaves now, before the membership shows it, and a later proposal that
+    /// still lists it active does not take it back (it is neither ready nor, once this is applied, a member).
+    /// </summary>
+    public void MarkStopping(string siloProcessor)
+    {
+        _ready = _ready.Remove(siloProcessor);
+        _active = _active.Remove(siloProcessor);
+    }
+
     /// <summary>The silo processors the configuration should have, given its current <paramref name="members"/>.</summary>
     public IEnumerable<string> Admitted(Configuration members) =>
         _active.Where(silo => _ready.Contains(silo) || members.IsMember(silo));

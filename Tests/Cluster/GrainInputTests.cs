@@ -33,6 +33,7 @@ public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(
         await Refused(() => Driver.Configuration.ProposeSilos(long.MaxValue, [], ["g1"]), "named by their silo processors");
         await Refused(() => Driver.Configuration.SiloReady("g1"), "is not a silo processor");
         await Refused(() => Driver.Configuration.SiloReady("bad id"), "not a valid processor id");
+        await Refused(() => Driver.Configuration.SiloStopping("g1"), "is not a silo processor");
 
         Assert.Equal(settled, await Driver.Configuration.GetConfiguration());
         var status = await Driver.Status();

@@ -34,6 +34,20 @@ public sealed class SiloAdmissionTests
     }
 
     [Fact]
+    public void A_stopping_silo_leaves_at_once_and_a_late_proposal_that_still_lists_it_does_not_take_it_back()
+    {
+        var admission = new SiloAdmission(["silo:a", "silo:b"], ["silo:a", "silo:b"]);
+        var members = new Configuration(4, ["silo:a", "silo:b"], ["silo:a", "silo:b"]);
+
+        admission.MarkStopping("silo:b");
+        Assert.Equal(["silo:a"], admission.Admitted(members));
+
+        var without = new Configuration(5, ["silo:a"], ["silo:a"]);
+        admission.Propose(["silo:a", "silo:b"]);
+        Assert.Equal(["silo:a"], admission.Admitted(without));
+    }
+
+    [Fact]
     public void A_silo_processor_that_is_already_a_member_stays_while_its_silo_is_active()
     {
         var admission = new SiloAdmission([], []);
