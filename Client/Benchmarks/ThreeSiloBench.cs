@@ -1,3 +1,4 @@
+using Resync.Client.Processes;
 using Resync.Hosting;
 
 namespace Resync.Client.Benchmarks;
@@ -25,7 +26,7 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
     public async Task<List<BenchmarkResult>> RunAsync(CancellationToken cancellationToken)
     {
         await clustering.PrepareAsync(cancellationToken);
-        var silos = new List<BenchSilo>();
+        var silos = new List<SiloProcess>();
         try
         {
             silos.Add(BenchSilo.Start(clustering));
@@ -91,7 +92,7 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
         }
     }
 
-    private async Task<RoundSummary> JoinAsync(IConfigurationGrain engine, List<BenchSilo> silos, CancellationToken cancellationToken)
+    private async Task<RoundSummary> JoinAsync(IConfigurationGrain engine, List<SiloProcess> silos, CancellationToken cancellationToken)
     {
         silos.Add(BenchSilo.Start(clustering));
         var round = await SettledAsync(engine, silos, "a silo joined", cancellationToken);
@@ -122,7 +123,7 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
     /// completed; returns that round. Every call is bounded: a request that a gateway forwarded to a silo
     /// that then died is never answered.
     /// </summary>
-    private static async Task<RoundSummary> SettledAsync(IConfigurationGrain engine, IReadOnlyCollection<BenchSilo> silos, string phase, CancellationToken cancellationToken)
+    private static async Task<RoundSummary> SettledAsync(IConfigurationGrain engine, IReadOnlyCollection<SiloProcess> silos, string phase, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + SettleTimeout;
         while (true)

@@ -23,10 +23,7 @@ public sealed class RandomizedFaultTests(ShortDeadlineClusterFixture fixture, IT
     [InlineData(1977)]
     public async Task A_seeded_schedule_of_faults_settles_into_a_completed_round_with_legal_logs_and_equal_replicas(int ciSeed)
     {
-        var seed = Environment.GetEnvironmentVariable("RESYNC_SEED") is { } given ? int.Parse(given) : ciSeed;
-        var steps = Environment.GetEnvironmentVariable("RESYNC_FAULT_STEPS") is { } count ? int.Parse(count) : 40;
-        output.WriteLine($"seed {seed}, {steps} steps (replay with RESYNC_SEED={seed} RESYNC_FAULT_STEPS={steps})");
-        var random = new Random(seed);
+        var (random, steps) = TestSeed.Schedule(ciSeed, 40, output);
         var mark = ConformanceJournal.Mark();
         var epochs = new List<long>();
 

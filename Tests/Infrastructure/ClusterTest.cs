@@ -26,6 +26,18 @@ public abstract class ClusterTest(ResyncClusterFixture fixture) : IAsyncLifetime
 /// <summary>Seeds of randomized tests: printed, and replayed from RESYNC_SEED.</summary>
 public static class TestSeed
 {
+    /// <summary>
+    /// A seeded schedule's seed and length: <paramref name="ciSeed"/> and <paramref name="ciSteps"/>, or
+    /// RESYNC_SEED and RESYNC_FAULT_STEPS when set; printed with the command line that replays it.
+    /// </summary>
+    public static (Random Random, int Steps) Schedule(int ciSeed, int ciSteps, ITestOutputHelper output)
+    {
+        var seed = Environment.GetEnvironmentVariable("RESYNC_SEED") is { } given ? int.Parse(given) : ciSeed;
+        var steps = Environment.GetEnvironmentVariable("RESYNC_FAULT_STEPS") is { } count ? int.Parse(count) : ciSteps;
+        output.WriteLine($"seed {seed}, {steps} steps (replay with RESYNC_SEED={seed} RESYNC_FAULT_STEPS={steps})");
+        return (new Random(seed), steps);
+    }
+
     public static int Next(ITestOutputHelper output)
     {
         var seed = Environment.GetEnvironmentVariable("RESYNC_SEED") is { } given ? int.Parse(given) : Random.Shared.Next();

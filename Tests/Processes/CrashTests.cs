@@ -1,3 +1,4 @@
+using Resync.Client.Processes;
 using System.Diagnostics;
 using Resync.Client;
 using Resync.Hosting;
@@ -27,11 +28,11 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
         var database = await postgres.NewDatabaseAsync();
         for (var i = 0; i < 3; i++)
         {
-            _silos.Add(SiloProcess.StartPostgres(database, "--Resync:Ckpt:ChunkBytes", "1024", "--Resync:StallTimeout", "00:00:03", "--Resync:ActivityInterval", "00:00:00.500", "--Logging:LogLevel:Resync", "Information"));
+            _silos.Add(SiloProcesses.StartPostgres(database, "--Resync:Ckpt:ChunkBytes", "1024", "--Resync:StallTimeout", "00:00:03", "--Resync:ActivityInterval", "00:00:00.500", "--Logging:LogLevel:Resync", "Information"));
         }
 
         _connection = await ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = database });
-        await SiloProcess.Settled(Driver.Engine, _silos, "three silo processes started");
+        await SiloProcesses.Settled(Driver.Engine, _silos, "three silo processes started");
     }
 
     public async Task DisposeAsync()
@@ -116,7 +117,7 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
         var killedAt = DateTimeOffset.UtcNow;
         victim.Kill();
         _silos.Remove(victim);
-        var settled = await SiloProcess.Settled(Driver.Engine, _silos, $"after killing a silo ({phase})");
+        var settled = await SiloProcesses.Settled(Driver.Engine, _silos, $"after killing a silo ({phase})");
         var history = await ResyncDriver.Retrying(() => Driver.Engine.Configuration.GetHistory());
         return history.Single(r => r.Epoch == settled.Configuration.Epoch).EndedAt - killedAt;
     }

@@ -1,3 +1,4 @@
+using Resync.Client.Processes;
 using Resync.Client;
 using Resync.Hosting;
 using Resync.Hosting.Postgres;
@@ -19,7 +20,7 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
         await using (var first = await ClusterOf(database, 2))
         {
             var driver = new ResyncDriver(first.Connection.Client);
-            await SiloProcess.Settled(driver, first.Silos, "first incarnation");
+            await SiloProcesses.Settled(driver, first.Silos, "first incarnation");
             var joined = (await driver.Join("logical-a", "logical-b")).Configuration;
             await driver.WaitForRound(joined.Epoch);
             before = joined.Epoch;
@@ -28,7 +29,7 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
 
         await using var second = await ClusterOf(database, 2);
         var again = new ResyncDriver(second.Connection.Client);
-        var resumed = await SiloProcess.Settled(again, second.Silos, "after the restart");
+        var resumed = await SiloProcesses.Settled(again, second.Silos, "after the restart");
         Assert.True(resumed.Configuration.Epoch > before, $"epoch {resumed.Configuration.Epoch} after the restart, {before} before");
         Assert.Contains("logical-a", resumed.Configuration.Members);
         Assert.Contains("logical-b", resumed.Configuration.Members);
@@ -45,7 +46,7 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
     [InlineData("Host=127.0.0.1;Port=notaport", "bad PostgreSQL connection string")]
     public async Task A_silo_without_a_usable_database_exits_with_one_clear_line(string connectionString, string message)
     {
-        await using var silo = SiloProcess.StartPostgres(connectionString);
+        await using var silo = SiloProcesses.StartPostgres(connectionString);
 
         var exit = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
@@ -84,7 +85,7 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
 
     private static async Task<ProcessCluster> ClusterOf(string database, int silos)
     {
-        var processes = Enumerable.Range(0, silos).Select(_ => SiloProcess.StartPostgres(database)).ToList();
+        var processes = Enumerable.Range(0, silos).Select(_ => SiloProcesses.StartPostgres(database)).ToList();
         var connection = await CrashTests.ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = database });
         return new ProcessCluster(processes, connection);
     }

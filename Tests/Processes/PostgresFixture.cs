@@ -56,7 +56,7 @@ public sealed class PostgresFixture : IAsyncLifetime
     private static async Task<string> RunScriptAsync(params string[] args)
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(SiloProcess.RepositoryRoot, "scripts", "postgres-temp.sh"));
+        info.ArgumentList.Add(Path.Combine(SiloProcesses.RepositoryRoot, "scripts", "postgres-temp.sh"));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -29,10 +29,7 @@ public sealed class AcknowledgedWritesTests(ReferenceClusterFixture fixture, ITe
     [InlineData(29)]
     public async Task Under_a_seeded_schedule_of_changes_every_acknowledged_write_is_on_every_member(int ciSeed)
     {
-        var seed = Environment.GetEnvironmentVariable("RESYNC_SEED") is { } given ? int.Parse(given) : ciSeed;
-        var steps = Environment.GetEnvironmentVariable("RESYNC_FAULT_STEPS") is { } count ? int.Parse(count) : 60;
-        output.WriteLine($"seed {seed}, {steps} steps (replay with RESYNC_SEED={seed} RESYNC_FAULT_STEPS={steps})");
-        var random = new Random(seed);
+        var (random, steps) = TestSeed.Schedule(ciSeed, 60, output);
         await _driver.Settle(_driver.Engine.Join(Anchor));
         await _driver.Evt(Anchor).OpenChannel(Channel);
 

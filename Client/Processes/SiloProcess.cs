@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Resync.Client.Processes;
+
+/// <summary>
+/// A silo in a process of its own, so that it can be killed with SIGKILL, as a crash would, or stopped
+/// cleanly with SIGTERM. The benchmark's three-silo scenario and the crash tests start theirs with it.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private SiloProcess(Process process, int siloPort, int gatewayPort)
+    {
+        _process = process;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+        process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    /// <summary>The prefix of this silo's processor id (its generation is not known in advance).</summary>
+    public string ProcessorPrefix => $"{ProcessorId.SiloPrefix}127.0.0.1:{SiloPort}@";
+
+    /// <summary>What the process wrote so far, standard output and error.</summary>
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>
+    /// Starts <paramref name="program"/> (a .dll, run with dotnet, or an executable) with <paramref name="args"/>
+    /// and the silo and gateway ports that <paramref name="portArgs"/> makes of two free ones.
+    /// </summary>
+    public static SiloProcess Start(string program, IEnumerable<string> args, Func<int, int, IEnumerable<string>> portArgs)
+    {
+        var (siloPort, gatewayPort) = (FreePort(), FreePort());
+        var dll = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var info = new ProcessStartInfo(dll ? "dotnet" : program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (dll ? [program] : Array.Empty<string>()).Concat(args).Concat(portArgs(siloPort, gatewayPort)))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return new SiloProcess(Process.Start(info) ?? throw new InvalidOperationException($"{program} did not start"), siloPort, gatewayPort);
+    }
+
+    /// <summary>SIGKILL: the process dies at once, without a word to the cluster.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM: the silo starts to shut down cleanly, leaving the cluster; returns at once.</summary>
+    public void Stop()
+    {
+        using var signal = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+        signal.WaitForExit();
+    }
+
+    /// <summary>Waits, bounded, for the process to exit; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
