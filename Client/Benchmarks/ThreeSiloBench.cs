@@ -137,8 +137,12 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
                     && silos.All(silo => processors.Any(p => p.StartsWith(silo.ProcessorPrefix, StringComparison.Ordinal)))
                     && status.Round is { Phase: RoundPhase.Completed } round && round.Epoch == status.Configuration.Epoch)
                 {
+                    // The round's end reaches the history a moment after its status says completed.
                     var history = await engine.GetHistory().WaitAsync(CallTimeout, cancellationToken);
-                    return history.Single(r => r.Epoch == round.Epoch);
+                    if (history.FirstOrDefault(r => r.Epoch == round.Epoch) is { } ended)
+                    {
+                        return ended;
+                    }
                 }
             }
             catch (Exception exception) when (exception is TimeoutException or OrleansException && DateTime.UtcNow < deadline)

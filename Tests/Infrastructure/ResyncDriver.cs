@@ -76,7 +76,7 @@ public sealed class ResyncDriver(IClusterClient client)
         var deadline = DateTime.UtcNow + RoundTimeout;
         while (true)
         {
-            if ((await Configuration.GetHistory()).FirstOrDefault(r => r.Epoch == epoch) is { } ended)
+            if ((await Retrying(() => Configuration.GetHistory().WaitAsync(StatusCallTimeout))).FirstOrDefault(r => r.Epoch == epoch) is { } ended)
             {
                 return ended;
             }

@@ -118,8 +118,9 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
         victim.Kill();
         _silos.Remove(victim);
         var settled = await SiloProcesses.Settled(Driver.Engine, _silos, $"after killing a silo ({phase})");
-        var history = await ResyncDriver.Retrying(() => Driver.Engine.Configuration.GetHistory());
-        return history.Single(r => r.Epoch == settled.Configuration.Epoch).EndedAt - killedAt;
+        // The round's end reaches the history a moment after its status says completed.
+        var round = await Driver.Engine.WaitForEnded(settled.Configuration.Epoch);
+        return round.EndedAt - killedAt;
     }
 
     private async Task<string> ProcessorOf(SiloProcess silo) =>
