@@ -153,6 +153,11 @@ public sealed class ReferenceServiceTests(ReferenceClusterFixture fixture, ITest
 
         await Expect<NotAMemberException>(() => _driver.Ckpt("p9").Create("x"), "not a member");
         await Expect<NotAMemberException>(() => _driver.Evt("p9").OpenChannel("x"), "not a member");
+        // A replica that holds nothing of the cluster's state says it is not a member, not that the channel is missing.
+        await Expect<NotAMemberException>(() => _driver.Evt("p9").Publish("ok", [1], Hour), "not a member");
+        await Expect<NotAMemberException>(() => _driver.Evt("p9").Subscribe("ok"), "not a member");
+        await Expect<NotAMemberException>(() => _driver.Evt("p9").CloseChannel("ok"), "not a member");
+        await Expect<NotAMemberException>(() => _driver.Ckpt("p9").Write("ok", "s", [1]), "not a member");
         await Expect<ArgumentException>(() => _driver.Ckpt("p1").Read("missing", "s"), "No checkpoint named 'missing'");
         await Expect<ArgumentException>(() => _driver.Ckpt("p1").Read("ok", "missing"), "no section 'missing'");
         await Expect<ArgumentException>(() => _driver.Ckpt("p1").Write("missing", "s", [1]), "No checkpoint named 'missing'");

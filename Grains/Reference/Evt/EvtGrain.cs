@@ -27,8 +27,9 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
 
     public async Task CloseChannel(string channel)
     {
-        var current = RequireOpen(channel);
+        ItemName.Validate(channel, "channel");
         using var write = await EnterExclusiveWriteAsync();
+        var current = RequireOpen(channel);
         var closed = current with { IsOpen = false, Version = current.Version.Next(Processor) };
         await ReplicateAsync<IEvtService>(peer => peer.ApplyChannel(closed));
         _store.Apply(closed);
@@ -36,7 +37,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
 
     public async Task<string> Publish(string channel, byte[] payload, TimeSpan retention)
     {
-        var open = RequireOpen(channel);
+        ItemName.Validate(channel, "channel");
         ArgumentNullException.ThrowIfNull(payload);
         if (payload.Length > _options.MaxPayloadBytes)
         {
@@ -48,7 +49,9 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
             throw new ArgumentException($"Retention must be positive and at most {_options.MaxRetention}.");
         }
 
+        // The channel is read once the write is admitted: a round in between may have closed or reopened it.
         using var write = await EnterExclusiveWriteAsync();
+        var open = RequireOpen(channel);
         var now = time.GetUtcNow();
         var evt = new EvtEvent(Guid.NewGuid().ToString("N"), channel, open.Version, payload, Processor, now, now + retention);
         await ReplicateAsync<IEvtService>(peer => peer.ApplyEvent(evt));
@@ -58,8 +61,9 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
 
     public async Task Subscribe(string channel)
     {
-        RequireOpen(channel);
+        ItemName.Validate(channel, "channel");
         using var write = await EnterExclusiveWriteAsync();
+        RequireOpen(channel);
         var subscription = new EvtSubscription(channel, Processor);
         await ReplicateAsync<IEvtService>(peer => peer.ApplySubscription(subscription));
         _store.Apply(subscription);
