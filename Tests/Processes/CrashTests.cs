@@ -59,7 +59,7 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
 
         var elapsed = await KillAndWait(_silos[2], "idle");
 
-        await ResyncDriver.Retrying(async () => { await Driver.AssertIdentical(); return 0; });
+        await Driver.WaitForIdentical("the survivors after the kill");
         var other = await ProcessorOf(_silos[1]);
         Assert.Equal(ReferenceDriver.Bytes(50_000, 9), await ResyncDriver.Retrying(() => Driver.Ckpt(other).Read("kept", "s")));
         Assert.Equal(acknowledged, Assert.Single(await ResyncDriver.Retrying(() => Driver.Evt(other).ListEvents("log"))).Id);
@@ -101,7 +101,7 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
 
         var history = await ResyncDriver.Retrying(() => Driver.Engine.Configuration.GetHistory());
         Assert.DoesNotContain(history, r => r.Epoch == joining.Epoch && r.Outcome == RoundPhase.Completed);
-        await ResyncDriver.Retrying(async () => { await Driver.AssertIdentical(); return 0; });
+        await Driver.WaitForIdentical("the survivors after the kill");
         for (var i = 0; i < 4; i++)
         {
             Assert.Equal(ReferenceDriver.Bytes(1024 * 1024, i), await ResyncDriver.Retrying(() => Driver.Ckpt("logical-joiner").Read($"bulk{i}", "data")));

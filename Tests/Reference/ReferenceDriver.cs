@@ -30,6 +30,27 @@ public sealed class ReferenceDriver(IClusterClient client)
         Assert.True(identical, string.Join("\n", lines));
     }
 
+    /// <summary>
+    /// Waits, bounded, until every member holds the same state: for a change that is followed by a round of
+    /// its own making (a departed silo's logical processors are rebuilt in a round after the one that removed
+    /// the silo), so that a check right after the first round could see the second in flight.
+    /// </summary>
+    public async Task WaitForIdentical(string phase)
+    {
+        var deadline = DateTime.UtcNow + ResyncDriver.RoundTimeout;
+        while (true)
+        {
+            var (identical, lines) = await ResyncDriver.Retrying(() => StateCheck.RunAsync(client));
+            if (identical)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{phase}: members never held identical state within {ResyncDriver.RoundTimeout.TotalSeconds} s:\n{string.Join("\n", lines)}");
+            await Task.Delay(10);
+        }
+    }
+
     public async Task Reset()
     {
         var configuration = await Engine.Configuration.GetConfiguration();
