@@ -90,15 +90,12 @@ internal sealed partial class ConfigurationGrain(
             return new ConfigurationChange(false, _ledger.Current);
         }
 
-        foreach (var processor in siloProcessors)
+        if (siloProcessors.FirstOrDefault(p => !IsSiloProcessor(p)) is { } notSilo)
         {
-            if (!ProcessorId.IsSilo(ProcessorId.Validate(processor)))
-            {
-                throw new ArgumentException($"'{processor}' is not a silo processor.", nameof(siloProcessors));
-            }
+            throw new ArgumentException($"'{notSilo}' is not a silo processor.", nameof(siloProcessors));
         }
 
-        if (departedSilos.IsDefault || departedSilos.Any(p => !ProcessorId.IsSilo(ProcessorId.Validate(p))))
+        if (departedSilos.IsDefault || !departedSilos.All(IsSiloProcessor))
         {
             throw new ArgumentException("Departed silos are named by their silo processors.", nameof(departedSilos));
         }
@@ -108,19 +105,10 @@ internal sealed partial class ConfigurationGrain(
         var next = AdmitSilos();
         if (next is null && !departedSilos.IsEmpty && _ledger.Current.Members.Any(m => !ProcessorId.IsSilo(m)))
         {
-            await AdvanceAsync(_ledger.Renewed(), $"silo {string.Join(" ", departedSilos)} left the cluster with the replicas of the logical processors it hosted");
-            return new ConfigurationChange(true, _ledger.Current);
+            return await PersistSilosAsync(_ledger.Renewed(), $"silo {string.Join(" ", departedSilos)} left the cluster with the replicas of the logical processors it hosted");
         }
 
-        if (next is null)
-        {
-            await state.WriteStateAsync();
-            return new ConfigurationChange(false, _ledger.Current);
-        }
-
-        // The version is persisted with the new configuration, in one write.
-        await AdvanceAsync(next, $"silo membership version {membershipVersion}");
-        return new ConfigurationChange(true, next);
+        return await PersistSilosAsync(next, $"silo membership version {membershipVersion}");
     }
 
     public Task<ConfigurationChange> SiloReady(string siloProcessor) =>
@@ -129,23 +117,32 @@ internal sealed partial class ConfigurationGrain(
     public Task<ConfigurationChange> SiloStopping(string siloProcessor) =>
         AdmitAsync(siloProcessor, _admission.MarkStopping, "stopping");
 
-    private async Task<ConfigurationChange> AdmitAsync(string siloProcessor, Action<string> mark, string what)
+    private Task<ConfigurationChange> AdmitAsync(string siloProcessor, Action<string> mark, string what)
     {
-        if (!ProcessorId.IsSilo(ProcessorId.Validate(siloProcessor)))
+        if (!IsSiloProcessor(siloProcessor))
         {
             throw new ArgumentException($"'{siloProcessor}' is not a silo processor.", nameof(siloProcessor));
         }
 
         mark(siloProcessor);
-        var next = AdmitSilos();
-        if (next is null)
+        return PersistSilosAsync(AdmitSilos(), $"silo processor {siloProcessor} {what}");
+    }
+
+    private static bool IsSiloProcessor(string processor) => ProcessorId.IsSilo(ProcessorId.Validate(processor));
+
+    /// <summary>
+    /// Advances to <paramref name="next"/>, or, when the silos change nothing, persists what the silo
+    /// bookkeeping learned (membership version, admission); the advance persists it with the configuration.
+    /// </summary>
+    private async Task<ConfigurationChange> PersistSilosAsync(Configuration? next, string reason)
+    {
+        if (next is not null)
         {
-            await state.WriteStateAsync();
-            return new ConfigurationChange(false, _ledger.Current);
+            return await ChangeAsync(next, reason);
         }
 
-        await AdvanceAsync(next, $"silo processor {siloProcessor} {what}");
-        return new ConfigurationChange(true, next);
+        await state.WriteStateAsync();
+        return new ConfigurationChange(false, _ledger.Current);
     }
 
     /// <summary>The configuration with the admitted silo processors, or null if that changes nothing; the admission is persisted with the next write.</summary>
