@@ -27,6 +27,11 @@ internal sealed partial class SiloMembershipWatcher(
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(SiloMembershipWatcher), ServiceLifecycleStage.Active, Start, Stop);
 
+    private string SelfProcessor => Placement.ProcessorPlacement.SiloProcessor(localSilo.SiloAddress);
+
+    private Task PauseBeforeRetryAsync() =>
+        Task.Delay(TimeSpan.FromMilliseconds(200), time, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+
     private Task Start(CancellationToken cancellationToken)
     {
         _watching = Task.Run(async () =>
@@ -41,25 +46,9 @@ internal sealed partial class SiloMembershipWatcher(
         return Task.CompletedTask;
     }
 
-    /// <summary>Best effort: if the configuration grain cannot be told, the other silos' watchers remove the processor when the membership shows the silo gone.</summary>
-    private async Task AnnounceStoppingAsync(CancellationToken cancellationToken)
-    {
-        var self = Placement.ProcessorPlacement.SiloProcessor(localSilo.SiloAddress);
-        try
-        {
-            var change = await grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).SiloStopping(self)
-                .WaitAsync(options.Value.NoticeTimeout, cancellationToken);
-            LogStopping(logger, self, change.Changed, change.Configuration.Epoch);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            LogStoppingFailed(logger, exception, self);
-        }
-    }
-
     private async Task AnnounceReadyAsync()
     {
-        var self = Placement.ProcessorPlacement.SiloProcessor(localSilo.SiloAddress);
+        var self = SelfProcessor;
         while (!_stopping.IsCancellationRequested)
         {
             try
@@ -73,7 +62,7 @@ internal sealed partial class SiloMembershipWatcher(
             catch (Exception exception) when (!_stopping.IsCancellationRequested)
             {
                 LogReadyFailed(logger, exception, self);
-                await Task.Delay(TimeSpan.FromMilliseconds(200), time, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                await PauseBeforeRetryAsync();
             }
         }
     }
@@ -87,6 +76,22 @@ internal sealed partial class SiloMembershipWatcher(
 
         await _stopping.CancelAsync();
         await _watching.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    /// <summary>Best effort: if the configuration grain cannot be told, the other silos' watchers remove the processor when the membership shows the silo gone.</summary>
+    private async Task AnnounceStoppingAsync(CancellationToken cancellationToken)
+    {
+        var self = SelfProcessor;
+        try
+        {
+            var change = await grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).SiloStopping(self)
+                .WaitAsync(options.Value.NoticeTimeout, cancellationToken);
+            LogStopping(logger, self, change.Changed, change.Configuration.Epoch);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogStoppingFailed(logger, exception, self);
+        }
     }
 
     private async Task WatchAsync()
@@ -130,7 +135,7 @@ internal sealed partial class SiloMembershipWatcher(
             catch (Exception exception)
             {
                 LogProposalFailed(logger, exception);
-                await Task.Delay(TimeSpan.FromMilliseconds(200), time, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                await PauseBeforeRetryAsync();
             }
         }
     }
