@@ -132,14 +132,11 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
             try
             {
                 var status = await engine.GetStatus().WaitAsync(CallTimeout, cancellationToken);
-                var processors = status.Configuration.Members.Where(ProcessorId.IsSilo).ToList();
-                if (processors.Count == silos.Count
-                    && silos.All(silo => processors.Any(p => p.StartsWith(silo.ProcessorPrefix, StringComparison.Ordinal)))
-                    && status.Round is { Phase: RoundPhase.Completed } round && round.Epoch == status.Configuration.Epoch)
+                if (SiloProcess.Settled(status, silos))
                 {
                     // The round's end reaches the history a moment after its status says completed.
                     var history = await engine.GetHistory().WaitAsync(CallTimeout, cancellationToken);
-                    if (history.FirstOrDefault(r => r.Epoch == round.Epoch) is { } ended)
+                    if (history.FirstOrDefault(r => r.Epoch == status.Configuration.Epoch) is { } ended)
                     {
                         return ended;
                     }

@@ -38,6 +38,18 @@ public sealed class SiloProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>
+    /// Whether <paramref name="status"/> shows exactly the silo processors of <paramref name="silos"/> and a
+    /// completed round of its configuration.
+    /// </summary>
+    public static bool Settled(ResyncStatus status, IReadOnlyCollection<SiloProcess> silos)
+    {
+        var processors = status.Configuration.Members.Where(ProcessorId.IsSilo).ToList();
+        return processors.Count == silos.Count
+            && silos.All(silo => processors.Any(p => p.StartsWith(silo.ProcessorPrefix, StringComparison.Ordinal)))
+            && status.Round is { Phase: RoundPhase.Completed } round && round.Epoch == status.Configuration.Epoch;
+    }
+
+    /// <summary>
     /// Starts <paramref name="program"/> (a .dll, run with dotnet, or an executable) with <paramref name="args"/>
     /// and the silo and gateway ports that <paramref name="portArgs"/> makes of two free ones.
     /// </summary>

@@ -27,29 +27,18 @@ public sealed class FaultTests(ControlledClockClusterFixture fixture, ITestOutpu
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Moves the engine's clock by <see cref="Tick"/> at a time until the status satisfies
-    /// <paramref name="condition"/>; returns it and how far the clock moved. Bounded in real time; the failure
-    /// names the phase.
+    /// Moves the engine's clock by <see cref="Tick"/> after every status that does not satisfy
+    /// <paramref name="condition"/>; returns the one that does and how far the clock moved.
     /// </summary>
     private async Task<(ResyncStatus Status, TimeSpan Moved)> AdvanceUntil(Func<ResyncStatus, bool> condition, string phase)
     {
-        var deadline = DateTime.UtcNow + ResyncDriver.RoundTimeout;
         var moved = TimeSpan.Zero;
-        while (true)
+        var status = await Driver.WaitForStatus(condition, $"{phase}, moving the engine clock {Tick.TotalMilliseconds} ms per poll", () =>
         {
-            var status = await Driver.Status();
-            if (condition(status))
-            {
-                return (status, moved);
-            }
-
-            Assert.True(DateTime.UtcNow < deadline,
-                $"{phase}: status never matched within {ResyncDriver.RoundTimeout.TotalSeconds} s while the engine clock moved {moved.TotalMilliseconds} ms; " +
-                $"last: epoch {status.Configuration.Epoch}, phase {status.Round?.Phase}, step {status.Round?.Step}.");
             EngineClock.Instance.Advance(Tick);
             moved += Tick;
-            await Task.Delay(5);
-        }
+        });
+        return (status, moved);
     }
 
     [Fact]

@@ -45,9 +45,10 @@ public sealed class ResyncDriver(IClusterClient client)
 
     /// <summary>
     /// Waits, bounded, until the status satisfies <paramref name="condition"/>; the failure names the phase
-    /// and shows the last status seen.
+    /// and shows the last status seen. <paramref name="betweenPolls"/> runs after every status that does not
+    /// satisfy it (a test that moves the engine's clock moves it there).
     /// </summary>
-    public async Task<ResyncStatus> WaitForStatus(Func<ResyncStatus, bool> condition, string phase)
+    public async Task<ResyncStatus> WaitForStatus(Func<ResyncStatus, bool> condition, string phase, Action? betweenPolls = null)
     {
         var deadline = DateTime.UtcNow + RoundTimeout;
         ResyncStatus? status = null;
@@ -66,6 +67,7 @@ public sealed class ResyncDriver(IClusterClient client)
                     $"phase {round?.Phase}, step {round?.Step} ({round?.Service}), pending [{string.Join(",", round?.Pending ?? [])}].");
             }
 
+            betweenPolls?.Invoke();
             await Task.Delay(5);
         }
     }

@@ -17,12 +17,7 @@ public static class SiloProcesses
     /// <summary>Waits until the silo processors are exactly those of <paramref name="silos"/> and their round completed.</summary>
     public static Task<ResyncStatus> Settled(Infrastructure.ResyncDriver driver, IReadOnlyCollection<SiloProcess> silos, string phase) =>
         driver.WaitForStatus(
-            s =>
-            {
-                var processors = s.Configuration.Members.Where(ProcessorId.IsSilo).ToList();
-                return processors.Count == silos.Count && silos.All(silo => processors.Any(p => p.StartsWith(silo.ProcessorPrefix, StringComparison.Ordinal)))
-                    && s.Round is { Phase: RoundPhase.Completed } r && r.Epoch == s.Configuration.Epoch;
-            },
+            s => SiloProcess.Settled(s, silos),
             $"{phase}; silo output:\n{string.Join("\n", silos.Select(x => x.Output))}");
 
     /// <summary>SIGTERM, then waits, bounded, for the silo to finish shutting down.</summary>
@@ -32,16 +27,13 @@ public static class SiloProcesses
         await silo.WaitForExitAsync(timeout);
     }
 
-    /// <summary>The repository's root: the test assembly runs from Tests/bin/CONFIGURATION/FRAMEWORK.</summary>
-    public static string RepositoryRoot { get; } = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", ".."));
-
     /// <summary>Silo's program, built beside this test assembly by the same solution build.</summary>
     private static string SiloAssembly()
     {
         var testDirectory = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
         var framework = Path.GetFileName(testDirectory);
         var configuration = Path.GetFileName(Path.GetDirectoryName(testDirectory)!);
-        var path = Path.Combine(RepositoryRoot, "Silo", "bin", configuration, framework, "Resync.Silo.dll");
+        var path = Path.Combine(Checkout.Root, "Silo", "bin", configuration, framework, "Resync.Silo.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {path} is missing.");
     }
 }
