@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Resync.Client.Benchmarks;
 using Resync.Client.Output;
+using Resync.Client.Processes;
 using Resync.Hosting;
 
 namespace Resync.Client.Commands;
@@ -70,7 +71,7 @@ internal static class BenchCommand
             (server, var why) = await ThrowawayPostgres.TryStartAsync(cancellationToken);
             if (server is null)
             {
-                cli.Output.WriteLine($"three silos: skipped: {why}");
+                cli.Output.WriteLine($"three silos: skipped: no connection string given (--clustering postgres --connection-string ...), and {why}");
                 return [];
             }
 

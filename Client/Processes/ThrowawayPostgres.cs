@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace Resync.Client.Benchmarks;
+namespace Resync.Client.Processes;
 
 /// <summary>
-/// A throwaway PostgreSQL for the three-silo scenario, started with the repository's
-/// <c>scripts/postgres-temp.sh</c> when the benchmark runs from a checkout and no connection string was given.
+/// A throwaway PostgreSQL, started with the repository's <c>scripts/postgres-temp.sh</c> by a program that
+/// runs from a checkout: the benchmark's three-silo scenario when no connection string was given, and the tests.
 /// </summary>
-internal sealed class ThrowawayPostgres : IAsyncDisposable
+public sealed class ThrowawayPostgres : IAsyncDisposable
 {
     private readonly string _script;
     private readonly string _folder;
@@ -23,12 +23,10 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
     /// <summary>Starts a server, or says in <paramref name="why"/> why it cannot.</summary>
     public static async Task<(ThrowawayPostgres? Server, string Why)> TryStartAsync(CancellationToken cancellationToken)
     {
-        // The program runs from Client/bin/CONFIGURATION/FRAMEWORK in a checkout.
-        var root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", ".."));
-        var script = Path.Combine(root, "scripts", "postgres-temp.sh");
+        var script = Path.Combine(Checkout.Root, "scripts", "postgres-temp.sh");
         if (!File.Exists(script))
         {
-            return (null, $"no connection string given (--clustering postgres --connection-string ...) and no {script} to start a throwaway server");
+            return (null, $"no {script} to start a throwaway server");
         }
 
         var (exit, output) = await RunAsync(script, ["start"], cancellationToken);
@@ -57,4 +55,10 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
         await process.WaitForExitAsync(cancellationToken);
         return (process.ExitCode, await output + await error);
     }
+}
+
+/// <summary>The repository checkout that a program built in it runs from (PROJECT/bin/CONFIGURATION/FRAMEWORK).</summary>
+public static class Checkout
+{
+    public static string Root { get; } = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", ".."));
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Npgsql;
+using Resync.Client.Processes;
 
 namespace Resync.Tests.Processes;
 
@@ -9,7 +9,7 @@ namespace Resync.Tests.Processes;
 /// </summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {
-    private string? _ownedDirectory;
+    private ThrowawayPostgres? _owned;
     private int _databases;
 
     public string ServerConnectionString { get; private set; } = "";
@@ -22,20 +22,16 @@ public sealed class PostgresFixture : IAsyncLifetime
             return;
         }
 
-        var output = await RunScriptAsync("start");
-        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var (key, value) = (line[..line.IndexOf('=')], line[(line.IndexOf('=') + 1)..].Trim());
-            if (key == "RESYNC_POSTGRES") ServerConnectionString = value;
-            if (key == "RESYNC_POSTGRES_DIR") _ownedDirectory = value;
-        }
+        var (server, why) = await ThrowawayPostgres.TryStartAsync(CancellationToken.None);
+        _owned = server ?? throw new InvalidOperationException($"set RESYNC_POSTGRES or let the tests start PostgreSQL: {why}");
+        ServerConnectionString = server.ConnectionString;
     }
 
     public async Task DisposeAsync()
     {
-        if (_ownedDirectory is not null)
+        if (_owned is not null)
         {
-            await RunScriptAsync("stop", _ownedDirectory);
+            await _owned.DisposeAsync();
         }
     }
 
@@ -51,22 +47,6 @@ public sealed class PostgresFixture : IAsyncLifetime
         }
 
         return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name, Pooling = false }.ConnectionString;
-    }
-
-    private static async Task<string> RunScriptAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(SiloProcesses.RepositoryRoot, "scripts", "postgres-temp.sh"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"postgres-temp.sh {string.Join(" ", args)} failed: {error}");
     }
 }
 
