@@ -19,15 +19,26 @@ internal static class BenchCommand
             Description = "Run one group: one-silo (round latency, lower bound, churn, bulk, memory) or three-silos (silo processes on PostgreSQL).",
         };
         only.AcceptOnlyFromAmong(OneSilo, ThreeSilos);
+        var processors = new Option<int[]>("--processors")
+        {
+            Description = "One-silo round latency at these N only (for profiling one size); skips bulk and memory.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var services = new Option<int[]>("--services")
+        {
+            Description = "One-silo round latency with these S only (1 to 10; 3 is the reference services); skips bulk and memory.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("bench", "Measure round latency against its lower bound, churn, bulk transfer, memory and three silo processes; build with -c Release.")
         {
-            json, quick, only,
+            json, quick, only, processors, services,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             try
             {
-                var settings = parse.GetValue(quick) ? BenchSettings.Quick : BenchSettings.Full;
+                var settings = (parse.GetValue(quick) ? BenchSettings.Quick : BenchSettings.Full)
+                    .Narrowed(parse.GetValue(processors), parse.GetValue(services));
                 cli.Output.WriteLine($"Resync benchmark ({(parse.GetValue(quick) ? "quick" : "full")}): {Environment.ProcessorCount} cores, .NET {Environment.Version}, {BuildConfiguration}");
                 var group = parse.GetValue(only);
                 var results = new List<BenchmarkResult>();

@@ -14,4 +14,7 @@ public interface IBarrierGrain : IGrainWithIntegerKey
 
     /// <summary>Who the barrier of <paramref name="step"/> still waits for.</summary>
     [Alias("GetMissing")] Task<ImmutableArray<string>> GetMissing(int step);
+
+    /// <summary>Nothing but the activation, ahead of the epoch's round.</summary>
+    [OneWay, Alias("Warm")] Task Warm();
 }

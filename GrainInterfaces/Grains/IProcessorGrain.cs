@@ -5,16 +5,14 @@ namespace Resync.Grains;
 public interface IProcessorGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// The sequencer's notice that <paramref name="step"/> is next: activate the previous service,
-    /// stop writes to this one, drain writes in flight, and send the barrier request.
+    /// The sequencer's notice that <paramref name="step"/> is next: activate the previous service with
+    /// <paramref name="received"/> (what its round delivered to this processor), stop writes to this one,
+    /// drain writes in flight, and send the barrier request.
     /// </summary>
-    [Alias("Prepare")] Task Prepare(RoundStep step);
+    [Alias("Prepare")] Task Prepare(RoundStep step, ImmutableArray<Contribution> received);
 
-    /// <summary>After the barrier: init, then process until done, on this processor's replica.</summary>
-    [Alias("Run")] Task<StepReport> Run(RoundStep step);
-
-    /// <summary>After every member's last process answered done: activate the last service.</summary>
-    [Alias("Complete")] Task Complete(RoundStep lastStep);
+    /// <summary>After every member's last process answered done: activate the last service with what it delivered here.</summary>
+    [Alias("Complete")] Task Complete(RoundStep lastStep, ImmutableArray<Contribution> received);
 
     /// <summary>Aborts the round of <paramref name="epoch"/> on this processor's replicas.</summary>
     [AlwaysInterleave, Alias("Abort")] Task Abort(long epoch);

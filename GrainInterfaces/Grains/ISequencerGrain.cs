@@ -15,6 +15,17 @@ public interface ISequencerGrain : IGrainWithIntegerKey
 
     [AlwaysInterleave, Alias("GetProgress")] Task<RoundProgress?> GetProgress();
 
+    /// <summary>
+    /// An all-to-all exchange inside process: stores <paramref name="contribution"/> under <paramref name="phase"/>
+    /// and completes, sorted by sender, once every member has gathered under it in the step in flight.
+    /// A contribution of another epoch, service or step is stale: dropped, counted and refused.
+    /// </summary>
+    [AlwaysInterleave, Alias("Gather")]
+    Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution);
+
+    /// <summary>Nothing but the activation: the next epoch's conductor is in memory before its configuration comes.</summary>
+    [OneWay, Alias("Warm")] Task Warm();
+
     /// <summary>A sign of life from the round: a barrier arrival, a replica still processing.</summary>
     [OneWay, AlwaysInterleave, Alias("OnActivity")] Task OnActivity(long epoch);
 }

@@ -10,11 +10,15 @@ public interface ISyncReplica : IGrainWithStringKey
     /// <summary>Stops writes for the round of <paramref name="epoch"/> and returns once writes in flight finished.</summary>
     [Alias("Gate")] Task Gate(long epoch);
 
-    /// <summary>Runs init, then process until it answers done or the round is aborted.</summary>
+    /// <summary>Runs init, then process until it answers done or the round is aborted; the report carries what it sent.</summary>
     [Alias("Run")] Task<StepReport> Run(RoundStep step);
 
-    /// <summary>Switches to the state built in the round of <paramref name="epoch"/>; at most once per round.</summary>
-    [Alias("Activate")] Task Activate(long epoch);
+    /// <summary>
+    /// Switches to the state built in the round of <paramref name="epoch"/>, at most once per round, with
+    /// <paramref name="received"/>: what the members sent to this replica (or to all) in that round, sorted
+    /// by sender and sequence.
+    /// </summary>
+    [Alias("Activate")] Task Activate(long epoch, ImmutableArray<Contribution> received);
 
     /// <summary>Discards what the round of <paramref name="epoch"/> staged; idempotent.</summary>
     [AlwaysInterleave, Alias("Abort")] Task Abort(long epoch);

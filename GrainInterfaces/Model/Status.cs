@@ -62,6 +62,10 @@ public sealed record DropCounts(
 
     public DropCounts Add(DropCounts other) =>
         new(Stale + other.Stale, Refused + other.Refused, Duplicate + other.Duplicate);
+
+    /// <summary>What was dropped after <paramref name="earlier"/> was counted.</summary>
+    public DropCounts Since(DropCounts earlier) =>
+        new(Stale - earlier.Stale, Refused - earlier.Refused, Duplicate - earlier.Duplicate);
 }
 
 /// <summary>The answer to "where is recovery now?": one call, everything an operator asks first.</summary>

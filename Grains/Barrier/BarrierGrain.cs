@@ -58,6 +58,8 @@ internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain
 
     public Task<ImmutableArray<string>> GetMissing(int step) => Task.FromResult(_barrier?.Missing(step) ?? []);
 
+    public Task Warm() => Task.CompletedTask;
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Barrier of epoch {Epoch} step {Step} completed.")]
     private static partial void LogCompleted(ILogger logger, long epoch, int step);
 

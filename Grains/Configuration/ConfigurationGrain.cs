@@ -219,6 +219,13 @@ internal sealed partial class ConfigurationGrain(
     public async Task OnRoundEnded(RoundSummary summary)
     {
         _history.Add(summary);
+        if (summary.Epoch == _ledger.Current.Epoch)
+        {
+            // A fresh activation costs about as much as a small round's steps: the next epoch's sequencer
+            // and barrier are activated now, while nothing waits for them.
+            _ = Sequencer(summary.Epoch + 1).Warm();
+        }
+
         if (summary.Failed)
         {
             RecordServiceFailure(summary);

@@ -21,9 +21,9 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
     private string Id => this.GetPrimaryKeyString();
 
-    public async Task Prepare(RoundStep step)
+    public async Task Prepare(RoundStep step, ImmutableArray<Contribution> received)
     {
-        Validate(step);
+        Validate(step, received);
         var epoch = step.Epoch;
         if (!Follow(step))
         {
@@ -35,7 +35,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         var gated = Replica(step.Step).Gate(epoch);
         if (step.Step > 0)
         {
-            await Replica(step.Step - 1).Activate(epoch);
+            await Replica(step.Step - 1).Activate(epoch, received);
         }
 
         await gated;
@@ -48,30 +48,16 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         LogArrived(logger, epoch, step.Step, step.Service, Id, verdict);
     }
 
-    public Task<StepReport> Run(RoundStep step)
+    public async Task Complete(RoundStep lastStep, ImmutableArray<Contribution> received)
     {
-        Validate(step);
-        // Follow the step even without its notice: an activation that replaced this one has no memory of
-        // it, and the replica's own lifecycle refuses a step whose gate it never saw.
-        if (!Follow(step))
-        {
-            LogStaleNotice(logger, "run", step.Epoch, step.Step, Id, _epoch);
-            return Task.FromResult(new StepReport(Id, false, 0));
-        }
-
-        return Replica(step.Step).Run(step);
-    }
-
-    public async Task Complete(RoundStep lastStep)
-    {
-        Validate(lastStep);
+        Validate(lastStep, received);
         if (!Follow(lastStep))
         {
             LogStaleNotice(logger, "complete", lastStep.Epoch, lastStep.Step, Id, _epoch);
             return;
         }
 
-        await Replica(lastStep.Step).Activate(lastStep.Epoch);
+        await Replica(lastStep.Step).Activate(lastStep.Epoch, received);
     }
 
     public Task Warm() => Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Warm()));
@@ -116,9 +102,14 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         return true;
     }
 
-    /// <summary>Refuses a step that names no registered service, or a configuration this processor is not in.</summary>
-    private void Validate(RoundStep step)
+    /// <summary>Refuses a notice without its deliveries, a step that names no registered service, or a configuration this processor is not in.</summary>
+    private void Validate(RoundStep step, ImmutableArray<Contribution> received)
     {
+        if (received.IsDefault)
+        {
+            throw new ArgumentException($"Epoch {step.Epoch}: a notice must carry its (possibly empty) deliveries.", nameof(received));
+        }
+
         if (step.Step < 0 || step.Step >= services.Count || services.Names[step.Step] != step.Service)
         {
             throw new ArgumentException($"Epoch {step.Epoch}: step {step.Step} ({step.Service}) is not a step of this cluster's services [{string.Join(", ", services.Names)}].", nameof(step));

@@ -56,12 +56,12 @@ internal sealed class ExchangeMailbox(long epoch, string service, ImmutableArray
         return _addressed == 0 ? sorted : [.. sorted.Where(c => c.IsFor(recipient))];
     }
 
-    /// <summary>Fails the gatherings still waiting: a newer epoch's traffic replaced this mailbox.</summary>
-    public void Abandon(long newer)
+    /// <summary>Fails the gatherings still waiting: the round is over.</summary>
+    public void Abandon(string reason)
     {
         foreach (var gathering in _gatherings.Values)
         {
-            gathering.Completed.TrySetException(new InvalidOperationException($"Epoch {epoch} ({service}) was superseded by epoch {newer}."));
+            gathering.Completed.TrySetException(new InvalidOperationException($"Epoch {epoch} ({service}): {reason}"));
         }
     }
 

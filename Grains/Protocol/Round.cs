@@ -12,8 +12,11 @@ namespace Resync.Protocol;
  *                  service k-1 is activated on a member before that member can arrive at barrier k,
  *                  and barrier k cannot complete before every member has arrived (items 2, 3 and 5).
  *   Processing(k)  Only once barrier k is complete: every member runs init, then process until done,
- *                  on its replica of service k. Whatever a replica sends is delivered before its
- *                  process answers done (item 4). When every member is done, step k+1 begins.
+ *                  on its replica of service k. Whatever a replica sends travels with its done and is
+ *                  posted to the step's mailbox before the member counts as done (item 4); an
+ *                  all-to-all gathering inside process meets in the same mailbox. When every member
+ *                  is done, step k+1 begins, and each member's notice for it carries what step k
+ *                  delivered to that member, for the activation of k on the way to barrier k+1.
  *
  * After the last step every member activates the last service (Activating), and the round is
  * Completed. Activation of service k happens only after every member's process for k answered done,
@@ -40,6 +43,8 @@ internal sealed class Round
     private long _lastActivity;
     private long _processCalls;
     private int _barrierMissing = int.MaxValue;
+    private ExchangeMailbox? _exchange;
+    private DropCounts _droppedBefore = DropCounts.None;
 
     public Round(Configuration configuration, ImmutableArray<string> services, TimeProvider time)
     {
@@ -109,6 +114,7 @@ internal sealed class Round
 
         LastBarrierWait = Elapsed(_phaseStartedAt);
         Enter(RoundPhase.Processing);
+        ReplaceExchange(new ExchangeMailbox(Epoch, Services[step], Configuration.Members));
         _pending.UnionWith(Configuration.Members);
         if (_pending.Count == 0)
         {
@@ -118,14 +124,24 @@ internal sealed class Round
         return true;
     }
 
-    /// <summary>A member's process answered done after <paramref name="processCalls"/> calls; true when it was the last one of the step.</summary>
-    public bool ProcessorDone(string processor, int step, int processCalls = 1)
+    /// <summary>
+    /// A member's process answered done after <paramref name="processCalls"/> calls, having sent
+    /// <paramref name="sent"/>; true when it was the last one of the step. The sends are in the step's
+    /// mailbox before the member counts as done.
+    /// </summary>
+    public bool ProcessorDone(string processor, int step, int processCalls, ImmutableArray<Contribution> sent)
     {
-        if (Phase != RoundPhase.Processing || step != Step || !_pending.Remove(processor))
+        if (Phase != RoundPhase.Processing || step != Step || !_pending.Contains(processor))
         {
             return false;
         }
 
+        foreach (var contribution in sent)
+        {
+            _exchange!.Post(contribution);
+        }
+
+        _pending.Remove(processor);
         _processCalls += processCalls;
         Touch();
         if (_pending.Count > 0)
@@ -136,6 +152,32 @@ internal sealed class Round
         FinishStep();
         return true;
     }
+
+    /// <summary>
+    /// What the last step with processing delivered to <paramref name="member"/>: everything sent to it or to
+    /// all, sorted by sender and sequence. It goes with the notice that activates that step's service.
+    /// </summary>
+    public ImmutableArray<Contribution> Received(string member) => _exchange?.Collect(member) ?? [];
+
+    /// <summary>
+    /// An all-to-all gathering inside the current step's process (see <see cref="ExchangeMailbox.Gather"/>).
+    /// Outside processing, or for another epoch, service or step, the contribution is stale: dropped, counted, refused.
+    /// </summary>
+    public Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution)
+    {
+        if (Phase == RoundPhase.Processing && _exchange is { } exchange)
+        {
+            return exchange.Gather(phase, contribution);
+        }
+
+        _droppedBefore = _droppedBefore.Add(BarrierVerdict.Stale);
+        return Task.FromException<ImmutableArray<Contribution>>(new ArgumentException(
+            $"Contribution of {contribution.Sender} for epoch {contribution.Epoch} ({contribution.Service}) is stale: the round of epoch {Epoch} is {Phase} at step {Step}."));
+    }
+
+    /// <summary>Contributions that this round's mailboxes dropped as stale or counted as duplicates (item 7).</summary>
+    public DropCounts Dropped =>
+        _exchange is { } exchange ? _droppedBefore.Add(new DropCounts(exchange.Stale, 0, exchange.Duplicate)) : _droppedBefore;
 
     /// <summary>True once every member's process of the current step answered done.</summary>
     public bool IsStepDone => Phase == RoundPhase.Processing && _pending.Count == 0;
@@ -180,6 +222,7 @@ internal sealed class Round
         }
 
         Enter(RoundPhase.Completed);
+        ReplaceExchange(null);
         return true;
     }
 
@@ -194,6 +237,8 @@ internal sealed class Round
         AbortReason = reason;
         Failed = failed;
         Enter(RoundPhase.Aborted);
+        _exchange?.Abandon($"the round of epoch {Epoch} was aborted: {reason}");
+        ReplaceExchange(null);
         return true;
     }
 
@@ -242,6 +287,13 @@ internal sealed class Round
 
     public RoundSummary Summary() =>
         new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed, Failed ? Service : null, _time.GetUtcNow());
+
+    /// <summary>One step's mailbox at a time: it lives from its barrier to the notices that deliver it.</summary>
+    private void ReplaceExchange(ExchangeMailbox? next)
+    {
+        _droppedBefore = Dropped;
+        _exchange = next;
+    }
 
     private void FinishStep()
     {

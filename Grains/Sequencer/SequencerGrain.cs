@@ -8,10 +8,12 @@ namespace Resync.Engine;
 /// <summary>
 /// One per epoch: the conductor of that epoch's <see cref="Round"/> (the protocol and its invariants are
 /// described there). It runs the round as one asynchronous loop on the grain's scheduler and turns every
-/// transition into calls: notices to all members at once, the barrier's completion from the barrier
-/// grain, init and process on every member in parallel, the final activation. It is reentrant so that an
-/// abort, a barrier completion or a progress query gets in while the loop awaits; the loop checks the
-/// round's phase after every await, so nothing of an aborted round is sent after its abort.
+/// transition into calls: notices to all members at once (each carrying what the previous step delivered
+/// to that member), the barrier's completion from the barrier grain, init and process on every member's
+/// replica in parallel, the final activation. The round's exchange lives here: a replica's sends come back
+/// with its done, and gatherings inside process meet here. It is reentrant so that an abort, a barrier
+/// completion, a gathering or a progress query gets in while the loop awaits; the loop checks the round's
+/// phase after every await, so nothing of an aborted round is sent after its abort.
 /// </summary>
 [Reentrant, Orleans.Placement.PreferLocalPlacement]
 internal sealed partial class SequencerGrain(
@@ -85,6 +87,27 @@ internal sealed partial class SequencerGrain(
         return Task.CompletedTask;
     }
 
+    public async Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution)
+    {
+        if (_round is not { } round)
+        {
+            await ResyncInstruments.ReportDroppedAsync(GrainFactory, DropCounts.None.Add(BarrierVerdict.Stale));
+            throw new ArgumentException($"Contribution of {contribution.Sender} for epoch {contribution.Epoch} ({contribution.Service}) is stale: epoch {Epoch} has no round.");
+        }
+
+        var before = round.Dropped;
+        var gathered = round.Gather(phase, contribution);
+        await ReportDroppedAsync(round, before);
+        return await gathered;
+    }
+
+    public Task Warm()
+    {
+        // The barrier of this epoch too: both are then activated before the configuration that needs them.
+        _ = Barrier.Warm();
+        return Task.CompletedTask;
+    }
+
     public Task OnActivity(long epoch)
     {
         if (epoch == Epoch)
@@ -143,7 +166,6 @@ internal sealed partial class SequencerGrain(
 
                 var notice = new RoundStep(configuration, step, round.Services[step]);
                 LogStepStarted(logger, Epoch, step, notice.Service);
-                var exchangeOpened = GrainFactory.GetGrain<IExchangeGrain>(notice.Service).Open(Epoch, members);
                 if (members.IsEmpty)
                 {
                     OnBarrierCompletedWithoutMembers(round, step);
@@ -151,14 +173,16 @@ internal sealed partial class SequencerGrain(
 
                 foreach (var member in members)
                 {
-                    _ = WithRetriesAsync(round, () => Processor(member).Prepare(notice), member, step);
+                    var received = round.Received(member);
+                    _ = WithRetriesAsync(round, () => Processor(member).Prepare(notice, received), member, step);
                 }
 
                 await barrierCompleted.Task.WaitAsync(_roundOver.Token);
                 ResyncInstruments.BarrierWait.Record(round.LastBarrierWait.TotalMilliseconds);
-                await exchangeOpened.WaitAsync(options.Value.NoticeTimeout, time);
 
+                var dropped = round.Dropped;
                 await Task.WhenAll(members.Select(member => RunOnAsync(round, notice, member)));
+                await ReportDroppedAsync(round, dropped);
                 if (round.IsOver)
                 {
                     return;
@@ -186,7 +210,8 @@ internal sealed partial class SequencerGrain(
                 var last = new RoundStep(configuration, round.Services.Length - 1, round.Services[^1]);
                 await Task.WhenAll(members.Select(async member =>
                 {
-                    await WithRetriesAsync(round, () => Processor(member).Complete(last), member, last.Step);
+                    var received = round.Received(member);
+                    await WithRetriesAsync(round, () => Processor(member).Complete(last, received), member, last.Step);
                     round.ProcessorActivated(member);
                 }));
             }
@@ -228,7 +253,7 @@ internal sealed partial class SequencerGrain(
         StepReport report;
         try
         {
-            report = await Processor(member).Run(step);
+            report = await services.Replica(GrainFactory, step.Step, member).Run(step);
         }
         catch (Exception exception) when (!round.IsOver)
         {
@@ -237,9 +262,12 @@ internal sealed partial class SequencerGrain(
 
         if (report.Completed)
         {
-            round.ProcessorDone(member, step.Step, report.ProcessCalls);
+            round.ProcessorDone(member, step.Step, report.ProcessCalls, report.Sent);
         }
     }
+
+    private Task ReportDroppedAsync(Round round, DropCounts before) =>
+        ResyncInstruments.ReportDroppedAsync(GrainFactory, round.Dropped.Since(before));
 
     /// <summary>
     /// Contract item 9: a phase of a step that runs past <see cref="ResyncOptions.StepDeadline"/> is reported

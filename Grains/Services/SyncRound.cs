@@ -2,21 +2,22 @@ namespace Resync.Services;
 
 /// <summary>
 /// One replica's view of the round it synchronizes in: the configuration, its step, and the channel to
-/// the other members. Sends are buffered and delivered when the callback that made them returns, before
-/// the engine reports anything for this replica, so what a replica sends is delivered before its process
-/// answers done (contract item 4).
+/// the other members. Sends are kept until process answers done and travel with that answer to the
+/// round's sequencer, so what a replica sends is delivered before its process answers done (contract
+/// item 4). At activation the round hands each replica what was sent to it (<see cref="ReceiveAsync"/>).
 /// </summary>
 public sealed class SyncRound
 {
-    private readonly IExchangeGrain _exchange;
+    private readonly Func<ISequencerGrain> _sequencer;
     private readonly List<Contribution> _outbox = [];
+    private ImmutableArray<Contribution> _received = [];
     private int _sequence;
 
-    internal SyncRound(RoundStep step, string processor, IExchangeGrain exchange)
+    internal SyncRound(RoundStep step, string processor, Func<ISequencerGrain> sequencer)
     {
         Step = step;
         Processor = processor;
-        _exchange = exchange;
+        _sequencer = sequencer;
     }
 
     internal RoundStep Step { get; }
@@ -35,9 +36,6 @@ public sealed class SyncRound
 
     /// <summary>The processor this replica belongs to.</summary>
     public string Processor { get; }
-
-    /// <summary>Number of contributions dropped at receive because they carried another epoch (item 7).</summary>
-    public int DroppedStale { get; private set; }
 
     /// <summary>Sends <paramref name="payload"/> to every member.</summary>
     public void Send(object payload) => Send(payload, []);
@@ -66,30 +64,27 @@ public sealed class SyncRound
     {
         ArgumentNullException.ThrowIfNull(payload);
         var mine = new Contribution(Epoch, Service, Processor, _sequence++, [], payload);
-        return await _exchange.Gather(phase, mine).WaitAsync(cancellationToken);
+        return await _sequencer().Gather(phase, mine).WaitAsync(cancellationToken);
     }
 
     /// <summary>
     /// Everything the members sent to this replica (or to all) in this round, sorted by sender and then by
     /// the order in which each sender sent it. Meant for activate, when every member's process is done.
     /// </summary>
-    public async Task<ImmutableArray<Contribution>> ReceiveAsync()
-    {
-        var received = await _exchange.Collect(Epoch, Processor);
-        var current = received.RemoveAll(c => c.Epoch != Epoch || c.Service != Service);
-        DroppedStale += received.Length - current.Length;
-        return current;
-    }
+    public Task<ImmutableArray<Contribution>> ReceiveAsync() => Task.FromResult(_received);
 
-    internal async Task FlushAsync()
+    /// <summary>What process sent since the last call; the engine sends it with the answer.</summary>
+    internal ImmutableArray<Contribution> TakeSent()
     {
-        if (_outbox.Count == 0)
-        {
-            return;
-        }
-
-        var batch = _outbox.ToImmutableArray();
-        await _exchange.Post(batch);
+        ImmutableArray<Contribution> sent = [.. _outbox];
         _outbox.Clear();
+        return sent;
     }
+
+    /// <summary>
+    /// Keeps what the round delivered to this replica. It comes from this epoch's own mailbox, which dropped
+    /// and counted whatever carried another epoch or service (item 7); the list is shared by every member,
+    /// so it is not scanned again here, which would cost O(N) per replica and O(N^2) per step.
+    /// </summary>
+    internal void Deliver(ImmutableArray<Contribution> received) => _received = received;
 }

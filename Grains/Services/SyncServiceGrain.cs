@@ -32,7 +32,6 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     private ResyncOptions? _options;
     private ILogger? _logger;
     private string? _serviceName;
-    private IExchangeGrain? _exchange;
 
     /// <summary>The processor whose replica this is.</summary>
     protected string Processor => this.GetPrimaryKeyString();
@@ -123,6 +122,11 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
     async Task<StepReport> ISyncReplica.Run(RoundStep step)
     {
+        if (step.Service != ServiceName || !step.Configuration.IsMember(Processor))
+        {
+            throw new ArgumentException($"Epoch {step.Epoch}: the replica of {ServiceName} on {Processor} does not run {step.Service}, or is not a member of that configuration.", nameof(step));
+        }
+
         await _turn.WaitAsync();
         try
         {
@@ -134,12 +138,17 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         }
     }
 
-    async Task ISyncReplica.Activate(long epoch)
+    async Task ISyncReplica.Activate(long epoch, ImmutableArray<Contribution> received)
     {
+        if (received.IsDefault)
+        {
+            throw new ArgumentException($"Epoch {epoch}: an activation must carry its (possibly empty) deliveries.", nameof(received));
+        }
+
         await _turn.WaitAsync();
         try
         {
-            await ActivateAsync(epoch);
+            await ActivateAsync(epoch, received);
         }
         finally
         {
@@ -175,13 +184,13 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
                 LogStale(Logger, "init", epoch, ServiceName, Processor, _lifecycle.Epoch);
             }
 
-            return new StepReport(Processor, verdict == ReplicaVerdict.Duplicate && _lifecycle.Phase >= ReplicaPhase.Done, 0);
+            // A repeated run of a finished step is done, and what it sent went with the first answer.
+            return new StepReport(Processor, verdict == ReplicaVerdict.Duplicate && _lifecycle.Phase >= ReplicaPhase.Done, 0, []);
         }
 
         _roundCancellation = new CancellationTokenSource();
-        var round = _round = new SyncRound(step, Processor, _exchange ??= GrainFactory.GetGrain<IExchangeGrain>(ServiceName));
+        var round = _round = new SyncRound(step, Processor, () => GrainFactory.GetGrain<ISequencerGrain>(epoch));
         await RunCallbackAsync(() => SyncInitAsync(round, _roundCancellation.Token).AsTask());
-        await FlushIfCurrentAsync(round);
 
         var calls = 0;
         var clock = ServiceProvider.GetRequiredKeyedService<TimeProvider>(ResyncOptions.ClockKey);
@@ -199,19 +208,19 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
             var result = ProcessResult.More;
             await RunCallbackAsync(async () => result = await SyncProcessAsync(round, _roundCancellation.Token));
-            await FlushIfCurrentAsync(round);
             if (result == ProcessResult.Done && _lifecycle.ProcessDone(epoch))
             {
-                return new StepReport(Processor, true, calls);
+                return new StepReport(Processor, true, calls, round.TakeSent());
             }
 
             await Task.Yield();
         }
 
-        return new StepReport(Processor, false, calls);
+        // Aborted: what the round sent is discarded with it.
+        return StepReport.Unfinished(Processor, calls);
     }
 
-    private async Task ActivateAsync(long epoch)
+    private async Task ActivateAsync(long epoch, ImmutableArray<Contribution> received)
     {
         switch (_lifecycle.Activate(epoch))
         {
@@ -227,6 +236,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         }
 
         var round = _round!;
+        round.Deliver(received);
         await RunCallbackAsync(() => SyncActivateAsync(round, _roundCancellation.Token).AsTask());
         _members = round.Members;
         _detachedAt = 0;
@@ -273,10 +283,6 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         _callbackInFlight = task;
         await task;
     }
-
-    // Delivered before the process call that sent it is answered; an aborted round's sends go nowhere.
-    private Task FlushIfCurrentAsync(SyncRound round) =>
-        _lifecycle.CanProcess(round.Epoch) ? round.FlushAsync() : Task.CompletedTask;
 
     private async Task DiscardStagedAsync(long epoch)
     {

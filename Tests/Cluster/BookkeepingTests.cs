@@ -31,17 +31,17 @@ public sealed class BookkeepingTests(ResyncClusterFixture fixture, ITestOutputHe
         var history = await Driver.Configuration.GetHistory();
         output.WriteLine($"{Rounds} rounds in {clock.Elapsed.TotalSeconds:F1} s; engine activations after every 2,000 rounds: {string.Join(", ", samples.Select(s => $"{s.Round}: {s.Activations}"))}; history {history.Length}");
 
-        // Per-epoch sequencer and barrier grains deactivate after their round, exchanges are one per service:
+        // Per-epoch sequencer and barrier grains deactivate after their round (the next epoch's are warmed):
         // what stays is a handful (the last rounds' grains on their way out), not thousands.
         Assert.All(samples, s => Assert.True(s.Activations < 50, $"{s.Activations} engine activations after {s.Round} rounds"));
         Assert.True(samples[^1].Activations <= samples[0].Activations + 20, "engine activations keep growing");
         Assert.Equal(Hosting.ResyncOptions.DefaultHistoryLength, history.Length);
     }
 
-    /// <summary>Activations of the engine's per-epoch and per-service grains across the cluster, settled.</summary>
+    /// <summary>Activations of the engine's per-epoch grains across the cluster, settled.</summary>
     private static async Task<int> EngineActivationsAsync(IManagementGrain management)
     {
-        string[] engine = ["SequencerGrain", "BarrierGrain", "ExchangeGrain"];
+        string[] engine = ["SequencerGrain", "BarrierGrain"];
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         int count;
         do

@@ -1,3 +1,4 @@
+using Resync.Tests.Conformance;
 using Resync.Tests.Infrastructure;
 
 namespace Resync.Tests.Cluster;
@@ -17,15 +18,18 @@ public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(
         await Refused(() => Driver.Join(new string('x', 200)), "not a valid processor id");
         await Refused(() => Driver.Configuration.Join([]), "at least one processor");
         await Refused(() => Driver.Leave("silo:127.0.0.1:1@1"), "silo processor");
-        await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Prepare(new RoundStep(future, 7, "conf-a")), "is not a step");
-        await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Prepare(new RoundStep(future, 0, "conf-z")), "is not a step");
-        await Refused(() => Grains.GetGrain<IProcessorGrain>("g9").Run(new RoundStep(future, 0, "conf-a")), "not a member");
+        await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Prepare(new RoundStep(future, 7, "conf-a"), []), "is not a step");
+        await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Prepare(new RoundStep(future, 0, "conf-z"), []), "is not a step");
+        await Refused(() => Grains.GetGrain<IProcessorGrain>("g9").Prepare(new RoundStep(future, 0, "conf-a"), []), "not a member");
+        await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Complete(new RoundStep(future, 2, "conf-c"), default), "deliveries");
+        await Refused(() => ReplicaOfConfA("g9").Run(new RoundStep(future, 0, "conf-a")), "not a member");
+        await Refused(() => ReplicaOfConfA("g1").Run(new RoundStep(future, 1, "conf-b")), "does not run conf-b");
+        await Refused(() => ReplicaOfConfA("g1").Activate(future.Epoch, default), "deliveries");
         await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch + 1).Start(future), "cannot run epoch");
         await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch).Start(future with { Members = ["b", "a"] }), "sorted");
         await Refused(() => Grains.GetGrain<IBarrierGrain>(future.Epoch).Open(future, -1), "not a number of steps");
         await Refused(() => Grains.GetGrain<IBarrierGrain>(future.Epoch).Open(settled, 3), "cannot open");
-        await Refused(() => Grains.GetGrain<IExchangeGrain>("conf-a").Open(0, ["g1"]), "not a round to open");
-        await Refused(() => Grains.GetGrain<IExchangeGrain>("conf-a").Open(future.Epoch, ["bad id"]), "not a round to open");
+        await Refused(() => Grains.GetGrain<ISequencerGrain>(settled.Epoch).Gather("index", new Contribution(settled.Epoch, "conf-a", "g1", 0, [], "late")), "is stale");
         await Refused(() => Driver.Configuration.Evict(settled.Epoch, [], "test"), "at least one valid processor");
         await Refused(() => Driver.Configuration.Evict(settled.Epoch, ["bad id"], "test"), "at least one valid processor");
         Assert.False((await Driver.Configuration.Evict(settled.Epoch - 1, ["g1"], "a stale eviction")).Changed);
@@ -40,6 +44,8 @@ public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(
         Assert.Equal(RoundPhase.Completed, status.Round!.Phase);
         await Driver.AssertConverged(settled);
     }
+
+    private ISyncReplica ReplicaOfConfA(string processor) => Grains.GetGrain<ISyncReplica>(processor, typeof(ConformanceA).FullName);
 
     private static async Task Refused(Func<Task> call, string message)
     {

@@ -29,9 +29,10 @@ public sealed class InjectionTests(ResyncClusterFixture fixture, ITestOutputHelp
         Assert.Equal(BarrierVerdict.Duplicate, await barrier.Arrive(new(epoch, 0, "p1")));
 
         // Stale notices and round traffic change nothing either.
-        await Grains.GetGrain<IProcessorGrain>("p2").Prepare(new RoundStep(old, 2, "conf-c"));
+        await Grains.GetGrain<IProcessorGrain>("p2").Prepare(new RoundStep(old, 2, "conf-c"), []);
         await Grains.GetGrain<IProcessorGrain>("p2").Abort(old.Epoch);
-        await Grains.GetGrain<IExchangeGrain>("conf-b").Post([new Contribution(old.Epoch, "conf-b", "p99", 0, [], new ConformanceRecord("p99", old.Epoch))]);
+        await Assert.ThrowsAsync<ArgumentException>(() => Grains.GetGrain<ISequencerGrain>(epoch).Gather("index",
+            new Contribution(old.Epoch, "conf-b", "p99", 0, [], new ConformanceRecord("p99", old.Epoch))));
 
         Assert.Equal(["p1"], (await barrier.GetMissing(1)).ToArray());
         // Drops are reported to the configuration grain one-way; wait until the report has arrived.

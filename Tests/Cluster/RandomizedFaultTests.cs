@@ -121,7 +121,8 @@ public sealed class RandomizedFaultTests(ShortDeadlineClusterFixture fixture, IT
         var old = current - 1 - random.Next((int)Math.Min(current - 1, 5));
         var member = members[random.Next(members.Length)];
         var verdict = await Grains.GetGrain<IBarrierGrain>(current).Arrive(new BarrierRequest(old, 0, member));
-        await Grains.GetGrain<IExchangeGrain>("conf-a").Post([new Contribution(old, "conf-a", member, 1000 + random.Next(1000), [], new ConformanceRecord(member, old))]);
+        await Assert.ThrowsAsync<ArgumentException>(() => Grains.GetGrain<ISequencerGrain>(current).Gather("index",
+            new Contribution(old, "conf-a", member, 1000 + random.Next(1000), [], new ConformanceRecord(member, old))));
         Assert.NotEqual(BarrierVerdict.Accepted, verdict);
         Assert.NotEqual(BarrierVerdict.Completed, verdict);
         return $"stale traffic of epoch {old} from {member}: {verdict}";
@@ -137,7 +138,7 @@ public sealed class RandomizedFaultTests(ShortDeadlineClusterFixture fixture, IT
         }
 
         var member = members[random.Next(members.Length)];
-        await Grains.GetGrain<IProcessorGrain>(member).Prepare(new RoundStep(configuration, 0, ResyncTestSilo.Services[0]));
+        await Grains.GetGrain<IProcessorGrain>(member).Prepare(new RoundStep(configuration, 0, ResyncTestSilo.Services[0]), []);
         return $"step 0 notice of epoch {configuration.Epoch} repeated to {member}";
     }
 

@@ -11,13 +11,80 @@ public sealed class RoundTests
 
     private Round NewRound() => new(Config, Services, _time);
 
+    private static bool Done(Round round, string member, int step, params Contribution[] sent) =>
+        round.ProcessorDone(member, step, 1, [.. sent]);
+
+    private static Contribution Sent(string sender, int sequence, string service = "clm", long epoch = 7, string? to = null) =>
+        new(epoch, service, sender, sequence, to is null ? [] : [to], $"{sender}#{sequence}");
+
+    private static object[] Payloads(ImmutableArray<Contribution> contributions) => [.. contributions.Select(c => c.Payload)];
+
+    [Fact]
+    public void What_a_member_sends_travels_with_its_done_and_is_delivered_for_the_activation_on_the_way_to_the_next_barrier()
+    {
+        var round = NewRound();
+        round.EnterBarrier(0);
+        round.CompleteBarrier(0);
+        Assert.False(Done(round, "p2", 0, Sent("p2", 0, to: "p3"), Sent("p2", 1)));
+        // Posted before the member counts as done: what p2 sent is there while others still process.
+        Assert.Equal(["p2#0", "p2#1"], Payloads(round.Received("p3")));
+        Assert.False(Done(round, "p1", 0, Sent("p1", 0)));
+        Assert.True(Done(round, "p3", 0));
+
+        // Sorted by sender, then sequence; addressed contributions reach their recipients only.
+        Assert.Equal(["p1#0", "p2#1"], Payloads(round.Received("p1")));
+        Assert.Equal(["p1#0", "p2#0", "p2#1"], Payloads(round.Received("p3")));
+
+        // Still delivered through barrier 1 (its notices carry them); step 1's processing starts a new mailbox.
+        round.EnterBarrier(1);
+        Assert.Equal(["p1#0", "p2#0", "p2#1"], Payloads(round.Received("p3")));
+        round.CompleteBarrier(1);
+        Assert.Empty(round.Received("p3"));
+    }
+
+    [Fact]
+    public void Sends_of_another_epoch_or_service_are_dropped_and_counted_and_a_repeated_done_posts_nothing()
+    {
+        var round = NewRound();
+        round.EnterBarrier(0);
+        round.CompleteBarrier(0);
+        Done(round, "p1", 0, Sent("p1", 0, epoch: 6), Sent("p1", 1, service: "evt"), Sent("p1", 2));
+        Assert.False(Done(round, "p1", 0, Sent("p1", 3)));
+
+        Assert.Equal(["p1#2"], Payloads(round.Received("p2")));
+        Assert.Equal(new DropCounts(2, 0, 0), round.Dropped);
+    }
+
+    [Fact]
+    public async Task A_gathering_meets_in_the_step_in_flight_is_stale_outside_processing_and_fails_when_the_round_is_aborted()
+    {
+        var round = NewRound();
+        await Assert.ThrowsAsync<ArgumentException>(() => round.Gather("index", Sent("p1", 0)));
+        round.EnterBarrier(0);
+        round.CompleteBarrier(0);
+        var first = round.Gather("index", Sent("p2", 0));
+        var second = round.Gather("index", Sent("p1", 0));
+        Assert.False(first.IsCompleted);
+        var third = round.Gather("index", Sent("p3", 0));
+        Assert.Equal(["p1#0", "p2#0", "p3#0"], Payloads(await first));
+        Assert.Equal(Payloads(await second), Payloads(await third));
+        await Assert.ThrowsAsync<ArgumentException>(() => round.Gather("index", Sent("p1", 1, service: "evt")));
+        Assert.Equal(new DropCounts(2, 0, 0), round.Dropped);
+
+        var waiting = round.Gather("again", Sent("p1", 2));
+        round.Abort("superseded");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => waiting);
+        Assert.Contains("superseded", error.Message);
+        Assert.Equal(new DropCounts(2, 0, 0), round.Dropped);
+    }
+
     private static void FinishStep(Round round, int step)
     {
         Assert.True(round.EnterBarrier(step));
         Assert.True(round.CompleteBarrier(step));
         foreach (var member in Config.Members)
         {
-            round.ProcessorDone(member, step);
+            Done(round, member, step);
         }
 
         Assert.True(round.IsStepDone);
@@ -77,8 +144,8 @@ public sealed class RoundTests
         var round = NewRound();
         round.EnterBarrier(0);
         round.CompleteBarrier(0);
-        round.ProcessorDone("p1", 0);
-        round.ProcessorDone("p2", 0);
+        Done(round, "p1", 0);
+        Done(round, "p2", 0);
 
         Assert.Throws<InvalidOperationException>(() => round.EnterBarrier(1));
         Assert.Equal(["p3"], round.Pending.ToArray());
@@ -90,7 +157,7 @@ public sealed class RoundTests
         var round = NewRound();
         round.EnterBarrier(0);
 
-        Assert.False(round.ProcessorDone("p1", 0));
+        Assert.False(Done(round, "p1", 0));
         Assert.False(round.CompleteBarrier(1));
         Assert.Equal(RoundPhase.Barrier, round.Phase);
         Assert.True(round.CompleteBarrier(0));
@@ -105,11 +172,11 @@ public sealed class RoundTests
         round.EnterBarrier(0);
         round.CompleteBarrier(0);
 
-        Assert.False(round.ProcessorDone("p1", 0));
-        Assert.False(round.ProcessorDone("p1", 0));
-        Assert.False(round.ProcessorDone("p9", 0));
-        Assert.False(round.ProcessorDone("p2", 0));
-        Assert.True(round.ProcessorDone("p3", 0));
+        Assert.False(Done(round, "p1", 0));
+        Assert.False(Done(round, "p1", 0));
+        Assert.False(Done(round, "p9", 0));
+        Assert.False(Done(round, "p2", 0));
+        Assert.True(Done(round, "p3", 0));
         Assert.Single(round.Steps);
     }
 
@@ -142,8 +209,8 @@ public sealed class RoundTests
         // 0 starting, 1 at barrier 0, 2 processing 0, 3 some done, 4 between steps, 5 activating.
         if (point >= 1) round.EnterBarrier(0);
         if (point >= 2) round.CompleteBarrier(0);
-        if (point >= 3) round.ProcessorDone("p1", 0);
-        if (point >= 4) { round.ProcessorDone("p2", 0); round.ProcessorDone("p3", 0); }
+        if (point >= 3) Done(round, "p1", 0);
+        if (point >= 4) { Done(round, "p2", 0); Done(round, "p3", 0); }
         if (point >= 5) { FinishStep(round, 1); FinishStep(round, 2); round.BeginActivation(); }
 
         Assert.True(round.Abort("superseded"));
@@ -152,7 +219,7 @@ public sealed class RoundTests
         Assert.False(round.Abort("again"));
         Assert.False(round.EnterBarrier(round.Step + 1));
         Assert.False(round.CompleteBarrier(round.Step));
-        Assert.False(round.ProcessorDone("p3", round.Step));
+        Assert.False(Done(round, "p3", round.Step));
         Assert.False(round.BeginActivation());
         Assert.False(round.ProcessorActivated("p1"));
         Assert.False(round.Complete());
@@ -182,7 +249,7 @@ public sealed class RoundTests
         _time.Advance(TimeSpan.FromMilliseconds(3));
         round.CompleteBarrier(0);
         _time.Advance(TimeSpan.FromMilliseconds(5));
-        foreach (var member in Config.Members) round.ProcessorDone(member, 0);
+        foreach (var member in Config.Members) Done(round, member, 0);
         round.EnterBarrier(1);
 
         var atBarrier = round.Progress(["p2"]);
@@ -193,7 +260,7 @@ public sealed class RoundTests
         Assert.Equal(TimeSpan.FromMilliseconds(5), step.Processing);
 
         round.CompleteBarrier(1);
-        round.ProcessorDone("p1", 1);
+        Done(round, "p1", 1);
         Assert.Equal(["p2", "p3"], round.Progress([]).Pending.ToArray());
         Assert.Equal(TimeSpan.FromMilliseconds(8), round.Progress([]).Elapsed);
     }
