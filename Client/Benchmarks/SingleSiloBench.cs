@@ -14,6 +14,7 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
 {
     private static readonly TimeSpan RoundTimeout = TimeSpan.FromMinutes(2);
     private const string Extra = "bench-extra";
+    private bool _warmedUp;
 
     public async Task<List<BenchmarkResult>> RunAsync(CancellationToken cancellationToken)
     {
@@ -89,29 +90,44 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
     /// </summary>
     private async Task<BenchmarkResult> RoundLatencyAsync(IClusterClient client, int processors, int services, Configuration joined, CancellationToken cancellationToken)
     {
-        var baseline = await Baseline.MeasureAsync(client, processors);
         var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
+        var run = 0;
+        async Task<(double Wall, RoundSummary Round)> RoundAsync()
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var start = Stopwatch.GetTimestamp();
+            var change = run++ % 2 == 0 ? await configuration.Join([Extra]) : await configuration.Leave([Extra]);
+            var round = await configuration.WaitForCompletedRound(change.Configuration.Epoch, RoundTimeout);
+            return (Stopwatch.GetElapsedTime(start).TotalMilliseconds, round);
+        }
+
+        // Steady state, as a long-running silo sees it: on 2 cores the JIT's tiered compilation takes thousands of
+        // calls (several seconds) to reach optimized code; the first scenario of the process warms up the longest.
+        var warmup = Stopwatch.StartNew();
+        var warmupTime = settings.WarmupTime + (_warmedUp ? TimeSpan.Zero : settings.ProcessWarmupTime);
+        while (run < settings.WarmupRuns || warmup.Elapsed < warmupTime)
+        {
+            await RoundAsync();
+        }
+
+        _warmedUp = true;
+        var baseline = await Baseline.MeasureAsync(client, processors);
         var runs = settings.RunsFor(processors);
         var wall = new List<double>();
         var engine = new List<double>();
         var barriers = new List<double>();
         var processing = new List<double>();
-        for (var run = -settings.WarmupRuns; run < runs; run++)
+        var (gcPause, allocated) = (GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(precise: true));
+        for (var measured = 0; measured < runs; measured++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var start = Stopwatch.GetTimestamp();
-            var change = run % 2 == 0 ? await configuration.Join([Extra]) : await configuration.Leave([Extra]);
-            var round = await configuration.WaitForCompletedRound(change.Configuration.Epoch, RoundTimeout);
-            var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            if (run >= 0)
-            {
-                wall.Add(elapsed);
-                engine.Add(round.Duration.TotalMilliseconds);
-                barriers.Add(round.Steps.Sum(s => s.BarrierWait.TotalMilliseconds));
-                processing.Add(round.Steps.Sum(s => s.Processing.TotalMilliseconds));
-            }
+            var (elapsed, round) = await RoundAsync();
+            wall.Add(elapsed);
+            engine.Add(round.Duration.TotalMilliseconds);
+            barriers.Add(round.Steps.Sum(s => s.BarrierWait.TotalMilliseconds));
+            processing.Add(round.Steps.Sum(s => s.Processing.TotalMilliseconds));
         }
 
+        (gcPause, allocated) = (GC.GetTotalPauseDuration() - gcPause, GC.GetTotalAllocatedBytes(precise: true) - allocated);
         await VerifyAsync(client, services);
         var result = BenchmarkResult.FromSamples("round-latency", 1, processors, services, wall, baseline.LowerBoundMs(services),
             new Dictionary<string, double>
@@ -123,6 +139,10 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
                 ["processing_p50_ms"] = Stats.Percentile(processing, 50),
                 ["round_trip_ms"] = baseline.RoundTripMs,
                 ["per_call_us"] = baseline.PerCallMs * 1000,
+                ["warmup_runs"] = run - runs,
+                // The whole process, the benchmark's client included.
+                ["gc_pause_ms_per_round"] = gcPause.TotalMilliseconds / runs,
+                ["allocated_kib_per_round"] = allocated / 1024.0 / runs,
             });
         progress.WriteLine($"  round latency N={processors} S={services}: p50 {result.P50Ms:F3} ms, lower bound {result.LowerBoundMs:F3} ms");
         return result;

@@ -3,11 +3,16 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Resync.Hosting;
 
 namespace Resync.Client.Demo;
 
-/// <summary>A single silo hosted inside the client process: localhost clustering on free ports, in-memory storage.</summary>
+/// <summary>
+/// A single silo hosted inside the client process: localhost clustering on free ports, and storage in the
+/// process's memory (<see cref="InProcessGrainStorage"/>: the silo is the whole cluster and dies with the process).
+/// </summary>
 public sealed class EmbeddedCluster : IAsyncDisposable
 {
     private readonly IHost _host;
@@ -30,6 +35,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
+        builder.Services.AddKeyedSingleton<IGrainStorage>(ResyncOptions.StorageName, (sp, _) => new InProcessGrainStorage(sp.GetRequiredService<Serializer>()));
         builder.UseOrleans(silo => silo.UseResyncEmbedded(endpoint, services));
 
         // One process simulates a cluster of logical processors; a silo processor would only add a member that never changes.

@@ -14,6 +14,32 @@ public sealed record ClmView([property: Id(0)] long Epoch, [property: Id(1)] Imm
 {
     public static ClmView Empty { get; } = new(0, []);
 
+    /// <summary>The record of <paramref name="processor"/>, if it is in the view (members are sorted by processor).</summary>
+    public ClmMember? Find(string processor)
+    {
+        var (low, high) = (0, Members.Length - 1);
+        while (low <= high)
+        {
+            var middle = low + ((high - low) / 2);
+            var order = string.CompareOrdinal(Members[middle].Processor, processor);
+            if (order == 0)
+            {
+                return Members[middle];
+            }
+
+            if (order < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return null;
+    }
+
     public bool Equals(ClmView? other) =>
         other is not null && Epoch == other.Epoch && Members.AsSpan().SequenceEqual(other.Members.AsSpan());
 

@@ -1,4 +1,5 @@
 using Resync.Diagnostics;
+using Resync.Hosting;
 using Resync.Protocol;
 
 namespace Resync.Engine;
@@ -38,7 +39,7 @@ internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain
         {
             case BarrierVerdict.Completed:
                 LogCompleted(logger, Epoch, request.Step);
-                await GrainFactory.GetGrain<ISequencerGrain>(Epoch).OnBarrierCompleted(Epoch, request.Step);
+                await GrainFactory.Reference<ISequencerGrain>(Epoch).OnBarrierCompleted(Epoch, request.Step);
                 break;
             case BarrierVerdict.Stale or BarrierVerdict.Refused or BarrierVerdict.Duplicate:
                 LogDropped(logger, verdict, request.Epoch, request.Step, request.Processor, Epoch);

@@ -450,7 +450,7 @@ internal sealed partial class ConfigurationGrain(
         }, new GrainTimerCreationOptions(pause, Timeout.InfiniteTimeSpan) { Interleave = false });
     }
 
-    private ISequencerGrain Sequencer(long epoch) => GrainFactory.GetGrain<ISequencerGrain>(epoch);
+    private ISequencerGrain Sequencer(long epoch) => GrainFactory.Reference<ISequencerGrain>(epoch);
 
     private static ImmutableArray<string> Validate(ImmutableArray<string> processors)
     {

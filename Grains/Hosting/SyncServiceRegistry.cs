@@ -31,7 +31,7 @@ internal sealed class SyncServiceRegistry
             : throw new InvalidOperationException($"{grainClass.Name} is not a registered sync service.");
 
     public ISyncReplica Replica(IGrainFactory grains, int step, string processor) =>
-        grains.GetGrain<ISyncReplica>(processor, _services[step].GrainClass.FullName);
+        grains.Reference<ISyncReplica>(processor, _services[step].GrainClass.FullName);
 
     public static void Validate(IReadOnlyList<SyncServiceRegistration> registrations, SyncServiceRegistration added)
     {

@@ -123,12 +123,12 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
     private bool IsCurrent(long epoch) => epoch == _epoch && epoch > _abortedThrough;
 
-    // Kept, because GetGrain resolves the interface type through reflection on every call.
+    // Kept for the round: every step sends a request.
     private IBarrierGrain Barrier(long epoch)
     {
         if (_barrier?.GetPrimaryKeyLong() != epoch)
         {
-            _barrier = GrainFactory.GetGrain<IBarrierGrain>(epoch);
+            _barrier = GrainFactory.Reference<IBarrierGrain>(epoch);
         }
 
         return _barrier;

@@ -189,7 +189,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         }
 
         _roundCancellation = new CancellationTokenSource();
-        var round = _round = new SyncRound(step, Processor, () => GrainFactory.GetGrain<ISequencerGrain>(epoch));
+        var round = _round = new SyncRound(step, Processor, () => GrainFactory.Reference<ISequencerGrain>(epoch));
         await RunCallbackAsync(() => SyncInitAsync(round, _roundCancellation.Token).AsTask());
 
         var calls = 0;
@@ -203,7 +203,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
             {
                 // A long process is alive: tell the sequencer, whose watchdog looks for rounds that stopped moving.
                 lastSign = clock.GetTimestamp();
-                await GrainFactory.GetGrain<ISequencerGrain>(epoch).OnActivity(epoch);
+                await GrainFactory.Reference<ISequencerGrain>(epoch).OnActivity(epoch);
             }
 
             var result = ProcessResult.More;

@@ -44,7 +44,7 @@ public sealed class ResyncTestSilo : ISiloConfigurator
 
         if (siloBuilder.Configuration[SharedStorage.PropertyName] == "true")
         {
-            siloBuilder.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(ResyncOptions.StorageName, (sp, _) => new SharedStorage(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
+            siloBuilder.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(ResyncOptions.StorageName, (sp, _) => SharedStorage.Create(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
         }
     }
 }

@@ -25,7 +25,7 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
         var fresh = new EvtStore();
         fresh.Apply(closed);
 
-        var merged = EvtStore.Merge([.. stale.Parts(10), .. fresh.Parts(10)], View, Now);
+        var merged = EvtStore.Merge([.. stale.Parts(10), .. fresh.Parts(10)], View.Contains, Now);
 
         Assert.Null(merged.OpenChannel("c"));
         Assert.Empty(merged.Channels(Now));
@@ -45,7 +45,7 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
         b.Apply(Event("kept", reopened, TimeSpan.FromHours(1)), Now);
         b.Apply(Event("expiring", reopened, TimeSpan.FromMinutes(1)), Now);
 
-        var merged = EvtStore.Merge([.. a.Parts(10), .. b.Parts(10), .. b.Parts(10)], View, Now + TimeSpan.FromMinutes(2));
+        var merged = EvtStore.Merge([.. a.Parts(10), .. b.Parts(10), .. b.Parts(10)], View.Contains, Now + TimeSpan.FromMinutes(2));
 
         Assert.Equal(["kept"], merged.Events("c", Now + TimeSpan.FromMinutes(2)).Select(e => e.Id).ToArray());
     }
@@ -58,7 +58,7 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
         store.Apply(new EvtSubscription("c", "p1"));
         store.Apply(new EvtSubscription("c", "gone"));
 
-        var merged = EvtStore.Merge(store.Parts(10), View, Now);
+        var merged = EvtStore.Merge(store.Parts(10), View.Contains, Now);
 
         Assert.Equal(["p1"], merged.Channels(Now).Single().Subscribers.ToArray());
     }
@@ -86,11 +86,11 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
             }
         }
 
-        var reference = EvtStore.Merge(replicas.SelectMany(r => r.Parts(1000)), View, Now).Digest(Now);
+        var reference = EvtStore.Merge(replicas.SelectMany(r => r.Parts(1000)), View.Contains, Now).Digest(Now);
         for (var trial = 0; trial < 10; trial++)
         {
             var parts = replicas.SelectMany(r => r.Parts(random.Next(1, 20))).OrderBy(_ => random.Next()).ToList();
-            Assert.Equal(reference, EvtStore.Merge(parts, View, Now).Digest(Now));
+            Assert.Equal(reference, EvtStore.Merge(parts, View.Contains, Now).Digest(Now));
         }
     }
 }

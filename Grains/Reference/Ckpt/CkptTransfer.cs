@@ -34,11 +34,14 @@ internal sealed class CkptTransfer
 
     public int ChunksQueued { get; private set; }
 
-    public static CkptTransfer Plan(string me, CkptStore mine, IReadOnlyList<(string Processor, CkptIndex Index)> indices, int chunkBytes)
+    /// <remarks>Every member plans from every member's index: <paramref name="indices"/> is read once, and not copied.</remarks>
+    public static CkptTransfer Plan(string me, CkptStore mine, IEnumerable<(string Processor, CkptIndex Index)> indices, int chunkBytes)
     {
         var holders = new Dictionary<string, List<(string Processor, CkptIndexEntry Entry)>>(StringComparer.Ordinal);
+        var members = new List<string>();
         foreach (var (processor, index) in indices)
         {
+            members.Add(processor);
             foreach (var entry in index.Entries)
             {
                 if (!holders.TryGetValue(entry.Name, out var list))
@@ -50,7 +53,6 @@ internal sealed class CkptTransfer
             }
         }
 
-        var members = indices.Select(i => i.Processor).ToList();
         var winners = holders.ToImmutableDictionary(
             h => h.Key,
             h => h.Value.Select(x => x.Entry).MaxBy(e => e.Version)!,

@@ -19,7 +19,8 @@ public sealed class ClmGrain(ILocalSiloDetails silo) : SyncServiceGrain, IClmSer
 
     protected override ValueTask<ProcessResult> SyncProcessAsync(SyncRound round, CancellationToken cancellationToken)
     {
-        var previous = round.Survivors.Contains(Processor) ? _view.Members.FirstOrDefault(m => m.Processor == Processor) : null;
+        // Both lists are sorted: the searches keep a round's cost at O(log N) per member, not O(N).
+        var previous = round.Survivors.BinarySearch(Processor, StringComparer.Ordinal) >= 0 ? _view.Find(Processor) : null;
         round.Send(new ClmMember(Processor, Processor, silo.SiloAddress.ToString(), previous?.JoinedEpoch ?? round.Epoch));
         return ValueTask.FromResult(ProcessResult.Done);
     }

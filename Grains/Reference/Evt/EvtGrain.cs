@@ -1,3 +1,4 @@
+using Resync.Hosting;
 using Resync.Services;
 
 namespace Resync.Reference;
@@ -113,15 +114,14 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
 
     protected override async ValueTask SyncActivateAsync(SyncRound round, CancellationToken cancellationToken)
     {
-        var view = await GrainFactory.GetGrain<IClmService>(Processor).GetView();
+        var view = await GrainFactory.Reference<IClmService>(Processor).GetView();
         if (view.Epoch != round.Epoch)
         {
             throw new InvalidOperationException($"EVT on {Processor} found CLM's view of epoch {view.Epoch} while activating epoch {round.Epoch}.");
         }
 
         var contributions = await round.ReceiveAsync();
-        var members = view.Members.Select(m => m.Processor).ToHashSet(StringComparer.Ordinal);
-        _store = EvtStore.Merge(contributions.Select(c => (EvtSnapshot)c.Payload), members, time.GetUtcNow());
+        _store = EvtStore.Merge(contributions.Select(c => (EvtSnapshot)c.Payload), p => view.Find(p) is not null, time.GetUtcNow());
         _outgoing = [];
     }
 
