@@ -170,11 +170,8 @@ internal sealed partial class SequencerGrain(
                     OnBarrierCompletedWithoutMembers(round, step);
                 }
 
-                foreach (var member in members)
-                {
-                    var received = round.Received(member);
-                    _ = WithRetriesAsync(round, () => Processor(member).Prepare(notice, received), member, step);
-                }
+                var received = Deliveries(round);
+                _ = NotifyAsync(round, step, members, m => Processor(members[m]).Prepare(notice, received[m]));
 
                 await barrierCompleted.Task.WaitAsync(_roundOver.Token);
                 ResyncInstruments.BarrierWait.Record(round.LastBarrierWait.TotalMilliseconds);
@@ -207,12 +204,12 @@ internal sealed partial class SequencerGrain(
             if (round.Services.Length > 0)
             {
                 var last = new RoundStep(configuration, round.Services.Length - 1, round.Services[^1]);
-                await Task.WhenAll(members.Select(async member =>
+                var received = Deliveries(round);
+                await NotifyAsync(round, last.Step, members, async m =>
                 {
-                    var received = round.Received(member);
-                    await WithRetriesAsync(round, () => Processor(member).Complete(last, received), member, last.Step);
-                    round.ProcessorActivated(member);
-                }));
+                    await Processor(members[m]).Complete(last, received[m]);
+                    round.ProcessorActivated(members[m]);
+                });
             }
             else
             {
@@ -352,24 +349,44 @@ internal sealed partial class SequencerGrain(
     }
 
     /// <summary>
-    /// Sends a notice, and again after a growing pause if it fails (the 2005 lesson: control messages need
-    /// retry too), for as long as the round lives. A member that cannot be reached for good (its silo died)
-    /// is removed by the next configuration, which aborts the round and ends the retries.
+    /// Sends a notice to every member, and again, after a growing pause, to those whose notice failed or went
+    /// unanswered for <see cref="ResyncOptions.NoticeTimeout"/> (the 2005 lesson: control messages need retry
+    /// too), for as long as the round lives. A member that cannot be reached for good (its silo died) is
+    /// removed by the next configuration, which aborts the round and ends the retries. One timeout covers all
+    /// the members' calls (a timer per call was a measurable part of a large round); members are named by
+    /// their index in the configuration.
     /// </summary>
-    private async Task WithRetriesAsync(Round round, Func<Task> notice, string member, int step)
+    private async Task NotifyAsync(Round round, int step, ImmutableArray<string> members, Func<int, Task> notice)
     {
+        var pending = Enumerable.Range(0, members.Length).ToImmutableArray();
         var pause = RetryPause;
-        while (true)
+        while (!pending.IsEmpty)
         {
+            var calls = new Task[pending.Length];
+            for (var i = 0; i < calls.Length; i++)
+            {
+                calls[i] = notice(pending[i]);
+            }
+
             try
             {
                 // Bounded: a message lost with a dead silo would otherwise hold the attempt for the whole response timeout.
-                await notice().WaitAsync(options.Value.NoticeTimeout, time);
+                await Task.WhenAll(calls).WaitAsync(options.Value.NoticeTimeout, time);
                 return;
             }
-            catch (Exception exception) when (!round.IsOver)
+            catch (Exception) when (!round.IsOver)
             {
-                LogNoticeFailed(logger, exception, Epoch, step, member);
+                var unanswered = ImmutableArray.CreateBuilder<int>();
+                for (var i = 0; i < calls.Length; i++)
+                {
+                    if (!calls[i].IsCompletedSuccessfully)
+                    {
+                        unanswered.Add(pending[i]);
+                        LogNoticeFailed(logger, calls[i].Exception?.GetBaseException() ?? new TimeoutException($"no answer within {options.Value.NoticeTimeout}"), Epoch, step, members[pending[i]]);
+                    }
+                }
+
+                pending = unanswered.ToImmutable();
             }
             catch (Exception) when (round.IsOver)
             {
@@ -388,6 +405,10 @@ internal sealed partial class SequencerGrain(
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
         }
     }
+
+    /// <summary>What the last step delivered to each member, in member order, taken once: a retried notice carries the same.</summary>
+    private static ImmutableArray<Contribution>[] Deliveries(Round round) =>
+        [.. round.Configuration.Members.Select(round.Received)];
 
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(1);
