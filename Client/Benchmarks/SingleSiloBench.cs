@@ -203,7 +203,7 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
     }
 
     /// <summary>Scenario 5: a processor joins three members that hold the checkpoints; the ckpt step's throughput.</summary>
-    private async Task<BenchmarkResult> BulkAsync(CancellationToken cancellationToken)
+    public async Task<BenchmarkResult> BulkAsync(CancellationToken cancellationToken)
     {
         await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken);
         var client = cluster.Client;
@@ -227,9 +227,16 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
         }
 
         var bytes = (long)sections * SectionBytes;
-        var raw = await Baseline.MeasureByteThroughputAsync(client, CkptOptions.DefaultChunkBytes, bytes);
+        // The best of three, so that the first (the JIT's warm-up of the call path) does not flatter the fraction.
+        var raw = 0.0;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            raw = Math.Max(raw, await Baseline.MeasureByteThroughputAsync(client, CkptOptions.DefaultChunkBytes, bytes));
+        }
+
         var wall = new List<double>();
         var throughput = new List<double>();
+        var ckptSteps = new List<double>();
         var joiner = Processor(3);
         for (var run = 0; run < settings.BulkRuns; run++)
         {
@@ -237,8 +244,11 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
             var change = await configuration.Join([joiner]);
             var round = await configuration.WaitForCompletedRound(change.Configuration.Epoch, RoundTimeout);
             wall.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            // The whole round: within one silo the chunks travel without a copy, and the joiner assembles
+            // its checkpoints at the final activation, after the CKPT step.
+            throughput.Add(bytes / round.Duration.TotalSeconds);
             var step = round.Steps.Single(s => s.Service == CkptGrain.Name);
-            throughput.Add(bytes / (step.BarrierWait + step.Processing).TotalSeconds);
+            ckptSteps.Add((step.BarrierWait + step.Processing).TotalMilliseconds);
             await VerifyAsync(client, 3);
             var failed = await configuration.Fail([joiner]);
             await configuration.WaitForCompletedRound(failed.Configuration.Epoch, RoundTimeout);
@@ -253,6 +263,7 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
             ["transfer_mib_per_s"] = transfer / MiB,
             ["raw_grain_call_mib_per_s"] = raw / MiB,
             ["fraction_of_raw"] = transfer / raw,
+            ["ckpt_step_p50_ms"] = Stats.Percentile(ckptSteps, 50),
         });
     }
 

@@ -16,9 +16,9 @@ internal static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "A short run of every scenario (N up to 64, fewer runs): a smoke test, not a measurement." };
         var only = new Option<string>("--only")
         {
-            Description = "Run one group: one-silo (round latency, lower bound, churn, bulk, memory) or three-silos (silo processes on PostgreSQL).",
+            Description = "Run one group: one-silo (round latency, lower bound, churn, bulk, memory), bulk (the bulk transfer alone) or three-silos (silo processes on PostgreSQL).",
         };
-        only.AcceptOnlyFromAmong(OneSilo, ThreeSilos);
+        only.AcceptOnlyFromAmong(OneSilo, Bulk, ThreeSilos);
         var processors = new Option<int[]>("--processors")
         {
             Description = "One-silo round latency at these N only (for profiling one size); skips bulk and memory.",
@@ -47,6 +47,11 @@ internal static class BenchCommand
                     results.AddRange(await new SingleSiloBench(settings, cli.Output).RunAsync(cancellationToken));
                 }
 
+                if (group is Bulk)
+                {
+                    results.Add(await new SingleSiloBench(settings, cli.Output).BulkAsync(cancellationToken));
+                }
+
                 if (group is null or ThreeSilos)
                 {
                     results.AddRange(await ThreeSilosAsync(cli, parse, settings, cancellationToken));
@@ -70,6 +75,7 @@ internal static class BenchCommand
     }
 
     private const string OneSilo = "one-silo";
+    private const string Bulk = "bulk";
     private const string ThreeSilos = "three-silos";
 
     /// <summary>Scenario 3 on the PostgreSQL that the command line names, else on a throwaway one; skipped, with the reason, when there is none.</summary>

@@ -88,7 +88,15 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Waits, bounded, for the process to exit; returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
-        await _process.WaitForExitAsync().WaitAsync(timeout);
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The silo process {_process.Id} did not exit within {timeout.TotalSeconds:0.#} s; its output:\n{Output}");
+        }
+
         _process.WaitForExit();
         return _process.ExitCode;
     }

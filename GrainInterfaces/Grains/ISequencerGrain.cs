@@ -16,6 +16,13 @@ public interface ISequencerGrain : IGrainWithIntegerKey
     [AlwaysInterleave, Alias("GetProgress")] Task<RoundProgress?> GetProgress();
 
     /// <summary>
+    /// What a replica's process sent, ahead of its done answer (a long transfer is posted in batches); stored in
+    /// the step's mailbox, where a contribution of another epoch, service or step is stale: dropped and counted.
+    /// </summary>
+    [AlwaysInterleave, Alias("Post")]
+    Task Post(ImmutableArray<Contribution> contributions);
+
+    /// <summary>
     /// An all-to-all exchange inside process: stores <paramref name="contribution"/> under <paramref name="phase"/>
     /// and completes, sorted by sender, once every member has gathered under it in the step in flight.
     /// A contribution of another epoch, service or step is stale: dropped, counted and refused.

@@ -18,6 +18,7 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultAbortTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan DefaultAbortGrace = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultWriteWait = TimeSpan.FromSeconds(2);
+    public const int DefaultSendBatch = 64;
     public const int DefaultHistoryLength = 100;
     public static readonly TimeSpan DefaultMembershipSettle = TimeSpan.FromMilliseconds(20);
     public static readonly TimeSpan DefaultMaxRetryPause = TimeSpan.FromSeconds(5);
@@ -38,6 +39,12 @@ public sealed class ResyncOptions
 
     /// <summary>How long a write to a synchronizing replica waits before it fails with "recovery in progress, retry".</summary>
     public TimeSpan WriteWait { get; set; } = DefaultWriteWait;
+
+    /// <summary>
+    /// What a replica's process sends travels with its done answer; once it has more than this many
+    /// contributions unsent, they go to the round ahead of it, so that no message grows with a transfer.
+    /// </summary>
+    public int SendBatch { get; set; } = DefaultSendBatch;
 
     /// <summary>Whether every silo hosts a silo processor that joins and leaves with the silo.</summary>
     public bool SiloProcessors { get; set; } = true;
@@ -120,6 +127,11 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
         if (options.AbortGrace < TimeSpan.Zero)
         {
             failures.Add($"{nameof(ResyncOptions.AbortGrace)} must not be negative.");
+        }
+
+        if (options.SendBatch < 1)
+        {
+            failures.Add($"{nameof(ResyncOptions.SendBatch)} must be at least 1.");
         }
 
         if (options.WriteWait < TimeSpan.Zero)

@@ -136,11 +136,7 @@ internal sealed class Round
             return false;
         }
 
-        foreach (var contribution in sent)
-        {
-            _exchange!.Post(contribution);
-        }
-
+        Post(sent);
         _pending.Remove(processor);
         _processCalls += processCalls;
         Touch();
@@ -151,6 +147,25 @@ internal sealed class Round
 
         FinishStep();
         return true;
+    }
+
+    /// <summary>
+    /// Contributions that a member's process sent ahead of its done (a long transfer, in batches). Outside
+    /// processing they are stale: dropped and counted.
+    /// </summary>
+    public void Post(ImmutableArray<Contribution> sent)
+    {
+        foreach (var contribution in sent)
+        {
+            if (Phase == RoundPhase.Processing && _exchange is { } exchange)
+            {
+                exchange.Post(contribution);
+            }
+            else
+            {
+                _droppedBefore = _droppedBefore.Add(BarrierVerdict.Stale);
+            }
+        }
     }
 
     /// <summary>

@@ -39,4 +39,7 @@ internal sealed partial class SequencerGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch} step {Step}: at the step deadline, could not {Action}.")]
     private static partial void LogDeadlineActionFailed(ILogger logger, Exception exception, long epoch, int step, string action);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch}: the sequencer was deactivated at step {Step} ({Service}) with its round in flight ({Reason}); the round ends here.")]
+    private static partial void LogDeactivatedInFlight(ILogger logger, long epoch, int step, string? service, string reason);
 }

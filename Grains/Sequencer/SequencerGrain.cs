@@ -87,6 +87,19 @@ internal sealed partial class SequencerGrain(
         return Task.CompletedTask;
     }
 
+    public async Task Post(ImmutableArray<Contribution> contributions)
+    {
+        if (contributions.IsDefault)
+        {
+            throw new ArgumentException("No contributions to post.", nameof(contributions));
+        }
+
+        var round = _round ?? throw new ArgumentException($"Contributions posted to epoch {Epoch}, which has no round, are stale.");
+        var before = round.Dropped;
+        round.Post(contributions);
+        await ReportDroppedAsync(round, before);
+    }
+
     public async Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution)
     {
         if (_round is not { } round)
@@ -99,6 +112,20 @@ internal sealed partial class SequencerGrain(
         var gathered = round.Gather(phase, contribution);
         await ReportDroppedAsync(round, before);
         return await gathered;
+    }
+
+    /// <summary>
+    /// A round cannot outlive its sequencer. Ending it here fails the gatherings that wait in its mailbox, so
+    /// that no request holds the deactivation: a silo that stops would otherwise wait for members that are
+    /// gone. The configuration's watchdog renews a round that stopped this way.
+    /// </summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_round?.Abort($"its sequencer was deactivated: {reason.Description}", failed: true) == true)
+        {
+            LogDeactivatedInFlight(logger, Epoch, _round.Step, _round.Service, reason.Description);
+            await _roundOver.CancelAsync();
+        }
     }
 
     public Task Warm()

@@ -3,8 +3,8 @@ namespace Resync.Services;
 /// <summary>
 /// One replica's view of the round it synchronizes in: the configuration, its step, and the channel to
 /// the other members. Sends are kept until process answers done and travel with that answer to the
-/// round's sequencer, so what a replica sends is delivered before its process answers done (contract
-/// item 4). At activation the round hands each replica what was sent to it (<see cref="ReceiveAsync"/>).
+/// round's sequencer (a long transfer goes ahead in batches), so what a replica sends is delivered before
+/// its process answers done (contract item 4). At activation the round hands each replica what was sent to it (<see cref="ReceiveAsync"/>).
 /// </summary>
 public sealed class SyncRound
 {
@@ -72,6 +72,11 @@ public sealed class SyncRound
     /// the order in which each sender sent it. Meant for activate, when every member's process is done.
     /// </summary>
     public Task<ImmutableArray<Contribution>> ReceiveAsync() => Task.FromResult(_received);
+
+    internal int Unsent => _outbox.Count;
+
+    /// <summary>Posts what process sent so far to the round, ahead of the done answer.</summary>
+    internal Task PostSentAsync() => _sequencer().Post(TakeSent());
 
     /// <summary>What process sent since the last call; the engine sends it with the answer.</summary>
     internal ImmutableArray<Contribution> TakeSent()

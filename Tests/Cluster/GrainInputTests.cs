@@ -30,6 +30,7 @@ public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(
         await Refused(() => Grains.GetGrain<IBarrierGrain>(future.Epoch).Open(future, -1), "not a number of steps");
         await Refused(() => Grains.GetGrain<IBarrierGrain>(future.Epoch).Open(settled, 3), "cannot open");
         await Refused(() => Grains.GetGrain<ISequencerGrain>(settled.Epoch).Gather("index", new Contribution(settled.Epoch, "conf-a", "g1", 0, [], "late")), "is stale");
+        await Refused(() => Grains.GetGrain<ISequencerGrain>(settled.Epoch).Post(default), "No contributions");
         await Refused(() => Driver.Configuration.Evict(settled.Epoch, [], "test"), "at least one valid processor");
         await Refused(() => Driver.Configuration.Evict(settled.Epoch, ["bad id"], "test"), "at least one valid processor");
         Assert.False((await Driver.Configuration.Evict(settled.Epoch - 1, ["g1"], "a stale eviction")).Changed);

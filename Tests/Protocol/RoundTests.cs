@@ -43,6 +43,24 @@ public sealed class RoundTests
     }
 
     [Fact]
+    public void A_long_transfer_posted_ahead_of_the_done_is_delivered_with_it_and_a_post_outside_processing_is_stale()
+    {
+        var round = NewRound();
+        round.EnterBarrier(0);
+        round.Post([Sent("p1", 0)]);
+        round.CompleteBarrier(0);
+        round.Post([Sent("p1", 1), Sent("p1", 2)]);
+        round.Post([Sent("p1", 1)]);
+        foreach (var member in Config.Members)
+        {
+            Done(round, member, 0, member == "p1" ? [Sent("p1", 3)] : []);
+        }
+
+        Assert.Equal(["p1#1", "p1#2", "p1#3"], Payloads(round.Received("p2")));
+        Assert.Equal(new DropCounts(1, 0, 1), round.Dropped);
+    }
+
+    [Fact]
     public void Sends_of_another_epoch_or_service_are_dropped_and_counted_and_a_repeated_done_posts_nothing()
     {
         var round = NewRound();

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using Resync.Reference;
 
 namespace Resync.Tests.Reference;
@@ -86,5 +88,20 @@ public sealed class CkptTransferTests
         var firstBatch = sender.NextBatch().Select(b => b.Payload).ToList();
 
         Assert.Throws<InvalidOperationException>(() => receiver.Assemble(replicas["p2"], firstBatch));
+    }
+
+    [Fact]
+    public void A_chunk_is_a_view_of_its_section_and_crosses_a_silo_boundary_with_exactly_its_bytes()
+    {
+        var checkpoint = Checkpoint("a", 1, "p1", 2500);
+        var plan = CkptTransfer.Plan("p1", Store(checkpoint), [("p1", new CkptIndex(Store(checkpoint).Index())), ("p2", new CkptIndex([]))], Chunk);
+        var chunk = plan.NextBatch().Select(b => b.Payload).OfType<CkptChunk>().First();
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(chunk.Data, out var segment));
+        Assert.Same(checkpoint.Sections[0].Data, segment.Array);
+
+        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+        var copy = serializer.Deserialize<CkptChunk>(serializer.SerializeToArray(chunk));
+        Assert.Equal(chunk.Data.ToArray(), copy!.Data.ToArray());
+        Assert.Equal((chunk.Name, chunk.Section, chunk.Offset), (copy.Name, copy.Section, copy.Offset));
     }
 }

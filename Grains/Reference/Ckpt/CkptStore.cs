@@ -89,11 +89,14 @@ internal sealed record CkptHeader(
     [property: Id(2)] ImmutableArray<string> Sections,
     [property: Id(3)] ImmutableArray<int> Lengths);
 
-/// <summary>A bounded piece of one section of a checkpoint that is being sent.</summary>
+/// <summary>
+/// A bounded piece of one section of a checkpoint that is being sent: a view of the section's bytes, which
+/// are never mutated, so that within a silo a chunk costs no copy.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("resync.ckpt.chunk")]
 internal sealed record CkptChunk(
     [property: Id(0)] string Name,
     [property: Id(1)] ItemVersion Version,
     [property: Id(2)] int Section,
     [property: Id(3)] int Offset,
-    [property: Id(4)] byte[] Data);
+    [property: Id(4)] ReadOnlyMemory<byte> Data);

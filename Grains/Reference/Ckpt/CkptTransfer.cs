@@ -86,8 +86,7 @@ internal sealed class CkptTransfer
             var item = (Addressed)_pending.Dequeue();
             if (item.Payload is ChunkOf piece)
             {
-                // Sliced only now, so each process call copies no more than one chunk's worth.
-                var data = piece.Checkpoint.Sections[piece.Section].Data.AsSpan(piece.Offset, piece.Length).ToArray();
+                var data = piece.Checkpoint.Sections[piece.Section].Data.AsMemory(piece.Offset, piece.Length);
                 bytes += data.Length;
                 yield return (new CkptChunk(piece.Checkpoint.Name, piece.Checkpoint.Version, piece.Section, piece.Offset, data), item.Recipients);
             }
@@ -153,7 +152,7 @@ internal sealed class CkptTransfer
         var received = new long[sections.Length];
         foreach (var chunk in chunks)
         {
-            chunk.Data.CopyTo(sections[chunk.Section], chunk.Offset);
+            chunk.Data.Span.CopyTo(sections[chunk.Section].AsSpan(chunk.Offset));
             received[chunk.Section] += chunk.Data.Length;
         }
 
