@@ -104,4 +104,27 @@ public sealed class CkptTransferTests
         Assert.Equal(chunk.Data.ToArray(), copy!.Data.ToArray());
         Assert.Equal((chunk.Name, chunk.Section, chunk.Offset), (copy.Name, copy.Section, copy.Offset));
     }
+
+    [Fact]
+    public void Within_a_silo_a_received_section_is_the_senders_array_and_across_the_wire_it_is_assembled_from_copies()
+    {
+        var original = Checkpoint("a", 1, "p1", 3000, 10);
+        var replicas = new Dictionary<string, CkptStore> { ["p1"] = Store(original), ["p2"] = Store() };
+        var local = Synchronize(replicas, out _)["p2"].Live("a")!;
+        Assert.Same(original.Sections[0].Data, local.Sections[0].Data);
+
+        var indices = replicas.Select(r => (r.Key, new CkptIndex(r.Value.Index()))).ToList();
+        var sender = CkptTransfer.Plan("p1", replicas["p1"], indices, Chunk);
+        var receiver = CkptTransfer.Plan("p2", replicas["p2"], indices, Chunk);
+        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+        var wire = new List<object>();
+        while (sender.HasMoreToSend)
+        {
+            wire.AddRange(sender.NextBatch().Select(b => serializer.Deserialize<object>(serializer.SerializeToArray(b.Payload))!));
+        }
+
+        var remote = receiver.Assemble(replicas["p2"], wire).Live("a")!;
+        Assert.NotSame(original.Sections[0].Data, remote.Sections[0].Data);
+        Assert.Equal(original.Sections.Select(x => x.Data), remote.Sections.Select(x => x.Data));
+    }
 }

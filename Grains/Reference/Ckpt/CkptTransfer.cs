@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Resync.Reference;
 
 /*
@@ -148,23 +150,63 @@ internal sealed class CkptTransfer
             throw new InvalidOperationException($"Checkpoint '{winner.Name}' {winner.Version} was never sent to this member.");
         }
 
-        var sections = header.Lengths.Select(length => new byte[length]).ToArray();
+        var sections = SharedSections(header, chunks);
         var received = new long[sections.Length];
         foreach (var chunk in chunks)
         {
-            chunk.Data.Span.CopyTo(sections[chunk.Section].AsSpan(chunk.Offset));
             received[chunk.Section] += chunk.Data.Length;
+            if (sections[chunk.Section] is { } shared && MemoryMarshal.TryGetArray(chunk.Data, out var view) && view.Array == shared)
+            {
+                continue;
+            }
+
+            // Every chunk writes its own bytes, and a section missing any is refused below: no need to zero it first.
+            var section = sections[chunk.Section] ??= GC.AllocateUninitializedArray<byte>(header.Lengths[chunk.Section]);
+            chunk.Data.Span.CopyTo(section.AsSpan(chunk.Offset));
         }
 
+        var built = new CkptSection[sections.Length];
         for (var i = 0; i < sections.Length; i++)
         {
-            if (received[i] != sections[i].Length)
+            var data = sections[i] ?? [];
+            if (received[i] != header.Lengths[i] || data.Length != header.Lengths[i])
             {
-                throw new InvalidOperationException($"Checkpoint '{winner.Name}' {winner.Version}: section '{header.Sections[i]}' arrived with {received[i]} of {sections[i].Length} bytes.");
+                throw new InvalidOperationException($"Checkpoint '{winner.Name}' {winner.Version}: section '{header.Sections[i]}' arrived with {received[i]} of {header.Lengths[i]} bytes.");
             }
+
+            built[i] = new CkptSection(header.Sections[i], data);
         }
 
-        return new CkptCheckpoint(winner.Name, winner.Version, false, [.. header.Sections.Select((s, i) => new CkptSection(s, sections[i]))]);
+        return new CkptCheckpoint(winner.Name, winner.Version, false, [.. built]);
+    }
+
+    /// <summary>
+    /// Sections whose chunks are all views, at their own offsets, of one array of the section's length: the
+    /// sender's section itself, when the transfer stayed within one silo. Section data is never mutated, so
+    /// the array is shared instead of copied; chunks that crossed the wire each have their own and are copied.
+    /// </summary>
+    private static byte[]?[] SharedSections(CkptHeader header, List<CkptChunk> chunks)
+    {
+        var shared = new byte[]?[header.Lengths.Length];
+        var mixed = new bool[shared.Length];
+        foreach (var chunk in chunks)
+        {
+            var i = chunk.Section;
+            if (i < 0 || i >= shared.Length || mixed[i])
+            {
+                continue;
+            }
+
+            if (MemoryMarshal.TryGetArray(chunk.Data, out var view) && view.Offset == chunk.Offset &&
+                view.Array!.Length == header.Lengths[i] && (shared[i] ??= view.Array) == view.Array)
+            {
+                continue;
+            }
+
+            (shared[i], mixed[i]) = (null, true);
+        }
+
+        return shared;
     }
 
     private void Queue(CkptCheckpoint checkpoint, ImmutableArray<string> recipients)
