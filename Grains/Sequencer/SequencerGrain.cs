@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Resync.Diagnostics;
 using Resync.Hosting;
 using Resync.Protocol;
@@ -20,6 +21,7 @@ internal sealed partial class SequencerGrain(
     SyncServiceRegistry services,
     IOptions<ResyncOptions> options,
     [FromKeyedServices(ResyncOptions.ClockKey)] TimeProvider time,
+    IHostApplicationLifetime host,
     ILogger<SequencerGrain> logger) : Grain, ISequencerGrain
 {
     private readonly CancellationTokenSource _roundOver = new();
@@ -111,13 +113,14 @@ internal sealed partial class SequencerGrain(
         var before = round.Dropped;
         var gathered = round.Gather(phase, contribution);
         await ReportDroppedAsync(round, before);
-        return await gathered;
+        // A gathering waits for every member; it must not hold a silo that stops, which waits for its requests.
+        return await gathered.WaitAsync(host.ApplicationStopping);
     }
 
     /// <summary>
-    /// A round cannot outlive its sequencer. Ending it here fails the gatherings that wait in its mailbox, so
-    /// that no request holds the deactivation: a silo that stops would otherwise wait for members that are
-    /// gone. The configuration's watchdog renews a round that stopped this way.
+    /// A round cannot outlive its sequencer: when the activation goes (its silo stops), the round ends here,
+    /// which stops its loop and watchdog and fails the gatherings still waiting in its mailbox. The
+    /// configuration's watchdog renews a round that stopped this way.
     /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -280,7 +283,11 @@ internal sealed partial class SequencerGrain(
         }
         catch (Exception exception) when (!round.IsOver)
         {
-            throw new InvalidOperationException($"on processor {member}: {exception.GetBaseException().Message}", exception);
+            var failure = new InvalidOperationException($"on processor {member}: {exception.GetBaseException().Message}", exception);
+            // At once, not when the other members' runs return: they may wait on this one (a gathering), and
+            // ending the round fails their waits. A silo that stops would otherwise wait for them too.
+            await FailAsync(round, $"step {step.Step} ({step.Service}) failed: {failure.Message}");
+            throw failure;
         }
 
         if (report.Completed)
