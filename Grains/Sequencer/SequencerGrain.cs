@@ -96,7 +96,7 @@ internal sealed partial class SequencerGrain(
             throw new ArgumentException("No contributions to post.", nameof(contributions));
         }
 
-        var round = _round ?? throw new ArgumentException($"Contributions posted to epoch {Epoch}, which has no round, are stale.");
+        var round = await RoundOrStaleAsync($"Contributions posted to epoch {Epoch}");
         var before = round.Dropped;
         round.Post(contributions);
         await ReportDroppedAsync(round, before);
@@ -104,12 +104,7 @@ internal sealed partial class SequencerGrain(
 
     public async Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution)
     {
-        if (_round is not { } round)
-        {
-            await ResyncInstruments.ReportDroppedAsync(GrainFactory, DropCounts.None.Add(BarrierVerdict.Stale));
-            throw new ArgumentException($"Contribution of {contribution.Sender} for epoch {contribution.Epoch} ({contribution.Service}) is stale: epoch {Epoch} has no round.");
-        }
-
+        var round = await RoundOrStaleAsync($"Contribution of {contribution.Sender} for epoch {contribution.Epoch} ({contribution.Service})");
         var before = round.Dropped;
         var gathered = round.Gather(phase, contribution);
         await ReportDroppedAsync(round, before);
@@ -294,6 +289,18 @@ internal sealed partial class SequencerGrain(
         {
             round.ProcessorDone(member, step.Step, report.ProcessCalls, report.Sent);
         }
+    }
+
+    /// <summary>The round that round traffic belongs to; without one (never started here), the traffic is stale: counted and refused.</summary>
+    private async Task<Round> RoundOrStaleAsync(string traffic)
+    {
+        if (_round is { } round)
+        {
+            return round;
+        }
+
+        await ResyncInstruments.ReportDroppedAsync(GrainFactory, DropCounts.None.Add(BarrierVerdict.Stale));
+        throw new ArgumentException($"{traffic} is stale: epoch {Epoch} has no round here.");
     }
 
     private Task ReportDroppedAsync(Round round, DropCounts before) =>
