@@ -119,13 +119,31 @@ public sealed class FaultTests(ControlledClockClusterFixture fixture, ITestOutpu
         await Cluster.StopSiloAsync(Cluster.SecondarySilos[^1]);
         try
         {
-            var (renewed, moved) = await AdvanceUntil(
-                s => s.Configuration.Epoch > before.Epoch && s.Round is { Phase: RoundPhase.Completed } round && round.Epoch == s.Configuration.Epoch,
-                "the round that rebuilds the replicas lost with the stopped silo");
-            output.WriteLine($"settled at epoch {renewed.Configuration.Epoch} after {moved.TotalMilliseconds} ms of engine time; history: " +
-                string.Join("; ", (await Driver.Configuration.GetHistory()).Where(r => r.Epoch > before.Epoch).Select(r => $"{r.Epoch} {r.Outcome} {r.AbortReason}")));
-            Assert.Equal(before.Members.ToArray(), renewed.Configuration.Members.ToArray());
-            await Driver.AssertConverged(renewed.Configuration);
+            // A stop can renew the epoch twice (seen once in about ten full runs; left as it is, see the notes on
+            // issue 7): the replicas must agree on the last renewal, whichever it is.
+            for (var attempt = 1; ; attempt++)
+            {
+                var (renewed, moved) = await AdvanceUntil(
+                    s => s.Configuration.Epoch > before.Epoch && s.Round is { Phase: RoundPhase.Completed } round && round.Epoch == s.Configuration.Epoch,
+                    "the round that rebuilds the replicas lost with the stopped silo");
+                output.WriteLine($"settled at epoch {renewed.Configuration.Epoch} after {moved.TotalMilliseconds} ms of engine time; history: " +
+                    string.Join("; ", (await Driver.Configuration.GetHistory()).Where(r => r.Epoch > before.Epoch).Select(r => $"{r.Epoch} {r.Outcome} {r.AbortReason}")));
+                Assert.Equal(before.Members.ToArray(), renewed.Configuration.Members.ToArray());
+                try
+                {
+                    await Driver.AssertConverged(renewed.Configuration);
+                    break;
+                }
+                catch (Exception) when (attempt < 3)
+                {
+                    if ((await Driver.Configuration.GetConfiguration()).Epoch == renewed.Configuration.Epoch)
+                    {
+                        throw;
+                    }
+
+                    output.WriteLine($"epoch {renewed.Configuration.Epoch} was renewed again while its replicas were checked");
+                }
+            }
         }
         finally
         {
