@@ -157,7 +157,7 @@ internal sealed class Round
     {
         foreach (var contribution in sent)
         {
-            if (Phase == RoundPhase.Processing && _exchange is { } exchange)
+            if (OpenExchange is { } exchange)
             {
                 exchange.Post(contribution);
             }
@@ -180,7 +180,7 @@ internal sealed class Round
     /// </summary>
     public Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution)
     {
-        if (Phase == RoundPhase.Processing && _exchange is { } exchange)
+        if (OpenExchange is { } exchange)
         {
             return exchange.Gather(phase, contribution);
         }
@@ -302,6 +302,9 @@ internal sealed class Round
 
     public RoundSummary Summary() =>
         new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed, Failed ? Service : null, _time.GetUtcNow());
+
+    /// <summary>The mailbox that takes round traffic: the current step's, while it processes.</summary>
+    private ExchangeMailbox? OpenExchange => Phase == RoundPhase.Processing ? _exchange : null;
 
     /// <summary>One step's mailbox at a time: it lives from its barrier to the notices that deliver it.</summary>
     private void ReplaceExchange(ExchangeMailbox? next)

@@ -32,6 +32,8 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     private ResyncOptions? _options;
     private ILogger? _logger;
     private string? _serviceName;
+    private TimeProvider? _clock;
+    private TimeProvider? _schedulingClock;
 
     /// <summary>The processor whose replica this is.</summary>
     protected string Processor => this.GetPrimaryKeyString();
@@ -52,7 +54,13 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
     private ILogger Logger => _logger ??= ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
 
-    private WriteGate Writes => _writes ??= new WriteGate(ServiceProvider.GetRequiredKeyedService<TimeProvider>(ResyncOptions.ClockKey));
+    private WriteGate Writes => _writes ??= new WriteGate(Clock);
+
+    /// <summary>The engine's clock: deadlines, signs of life, the abort grace.</summary>
+    private TimeProvider Clock => _clock ??= ServiceProvider.GetRequiredKeyedService<TimeProvider>(ResyncOptions.ClockKey);
+
+    /// <summary>Scheduling, not protocol time: the silo's clock, which tests that freeze the engine's leave running.</summary>
+    private TimeProvider SchedulingClock => _schedulingClock ??= ServiceProvider.GetRequiredService<TimeProvider>();
 
     /// <summary>Starts this replica's part in a round: reset what a previous round staged and get ready to build.</summary>
     protected abstract ValueTask SyncInitAsync(SyncRound round, CancellationToken cancellationToken);
@@ -193,19 +201,16 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         await RunCallbackAsync(() => SyncInitAsync(round, _roundCancellation.Token).AsTask());
 
         var calls = 0;
-        var clock = ServiceProvider.GetRequiredKeyedService<TimeProvider>(ResyncOptions.ClockKey);
-        var lastSign = clock.GetTimestamp();
-        // Scheduling, not protocol time: the silo's clock, which tests that freeze the engine's leave running.
-        var scheduling = ServiceProvider.GetRequiredService<TimeProvider>();
-        var sliceStart = scheduling.GetTimestamp();
+        var lastSign = Clock.GetTimestamp();
+        var sliceStart = SchedulingClock.GetTimestamp();
         // The epoch is checked before every call of process (contract item 4): an abort interleaves at the awaits.
         while (_lifecycle.CanProcess(epoch))
         {
             calls++;
-            if (clock.GetElapsedTime(lastSign) >= Options.ActivityInterval)
+            if (Clock.GetElapsedTime(lastSign) >= Options.ActivityInterval)
             {
                 // A long process is alive: tell the sequencer, whose watchdog looks for rounds that stopped moving.
-                lastSign = clock.GetTimestamp();
+                lastSign = Clock.GetTimestamp();
                 await GrainFactory.Reference<ISequencerGrain>(epoch).OnActivity(epoch);
             }
 
@@ -224,10 +229,10 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
             // Process calls that answer more run back to back for up to a slice, then yield, so that an abort
             // (which interleaves) gets in within about a slice: a yield after every call cost a bulk transfer
             // more than the calls themselves (one per 64 KiB chunk).
-            if (scheduling.GetElapsedTime(sliceStart) >= ProcessSlice)
+            if (SchedulingClock.GetElapsedTime(sliceStart) >= ProcessSlice)
             {
                 await Task.Yield();
-                sliceStart = scheduling.GetTimestamp();
+                sliceStart = SchedulingClock.GetTimestamp();
             }
         }
 
@@ -306,7 +311,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         await _roundCancellation.CancelAsync();
         try
         {
-            await _callbackInFlight.WaitAsync(Options.AbortGrace, ServiceProvider.GetRequiredKeyedService<TimeProvider>(ResyncOptions.ClockKey));
+            await _callbackInFlight.WaitAsync(Options.AbortGrace, Clock);
         }
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException)
         {
