@@ -21,12 +21,12 @@ internal static class BenchCommand
         only.AcceptOnlyFromAmong(OneSilo, Bulk, ThreeSilos);
         var processors = new Option<int[]>("--processors")
         {
-            Description = "One-silo round latency at these N only (for profiling one size); skips bulk and memory.",
+            Description = "One-silo round latency at these N only (for profiling one size); skips bulk; memory needs several N and both S=1 and S=10.",
             AllowMultipleArgumentsPerToken = true,
         };
         var services = new Option<int[]>("--services")
         {
-            Description = "One-silo round latency with these S only (1 to 10; 3 is the reference services); skips bulk and memory.",
+            Description = "One-silo round latency with these S only (1 to 10; 3 is the reference services); skips bulk; memory needs several N and both S=1 and S=10.",
             AllowMultipleArgumentsPerToken = true,
         };
         var command = new Command("bench", "Measure round latency against its lower bound, churn, bulk transfer, memory and three silo processes; build with -c Release.")
