@@ -13,6 +13,7 @@ public static class ReferenceServices
         builder.Services.AddOptions<CkptOptions>().BindConfiguration(CkptOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<EvtOptions>, ReferenceOptionsValidator>();
         builder.Services.AddSingleton<IValidateOptions<CkptOptions>, ReferenceOptionsValidator>();
+        builder.Services.AddSingleton<ClmViews>();
         return builder
             .AddSyncService<ClmGrain>(ClmGrain.Name)
             .AddSyncService<EvtGrain>(EvtGrain.Name)

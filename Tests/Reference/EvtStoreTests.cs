@@ -58,7 +58,7 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
         store.Apply(new EvtSubscription("c", "p1"));
         store.Apply(new EvtSubscription("c", "gone"));
 
-        var merged = EvtStore.Merge(store.Parts(10), View.Contains, Now);
+        var merged = EvtStore.Merge([.. store.Parts(10)], View.Contains, Now);
 
         Assert.Equal(["p1"], merged.Channels(Now).Single().Subscribers.ToArray());
     }
@@ -86,7 +86,7 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
             }
         }
 
-        var reference = EvtStore.Merge(replicas.SelectMany(r => r.Parts(1000)), View.Contains, Now).Digest(Now);
+        var reference = EvtStore.Merge([.. replicas.SelectMany(r => r.Parts(1000))], View.Contains, Now).Digest(Now);
         for (var trial = 0; trial < 10; trial++)
         {
             var parts = replicas.SelectMany(r => r.Parts(random.Next(1, 20))).OrderBy(_ => random.Next()).ToList();

@@ -87,7 +87,7 @@ public sealed class CkptGrain(IOptions<CkptOptions> options) : SyncServiceGrain,
         if (_transfer is null)
         {
             var indices = await round.GatherAsync(IndexPhase, new CkptIndex(_store.Index()), cancellationToken);
-            _transfer = CkptTransfer.Plan(Processor, _store, indices.Select(c => (c.Sender, (CkptIndex)c.Payload)), _options.ChunkBytes);
+            _transfer = CkptTransfer.Plan(Processor, _store, indices.PayloadsBySender<CkptIndex>(), _options.ChunkBytes);
         }
 
         foreach (var (payload, recipients) in _transfer.NextBatch())

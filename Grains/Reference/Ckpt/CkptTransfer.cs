@@ -23,57 +23,56 @@ internal sealed class CkptTransfer
     private readonly Queue<object> _pending = new();
     private readonly int _chunkBytes;
 
-    private CkptTransfer(ImmutableDictionary<string, CkptIndexEntry> winners, int chunkBytes)
+    private CkptTransfer(Dictionary<string, CkptIndexEntry> winners, int chunkBytes)
     {
         Winners = winners;
         _chunkBytes = chunkBytes;
     }
 
     /// <summary>The winning version of every checkpoint name known to any member.</summary>
-    public ImmutableDictionary<string, CkptIndexEntry> Winners { get; }
+    public IReadOnlyDictionary<string, CkptIndexEntry> Winners { get; }
 
     public bool HasMoreToSend => _pending.Count > 0;
 
     public int ChunksQueued { get; private set; }
 
-    /// <remarks>Every member plans from every member's index: <paramref name="indices"/> is read once, and not copied.</remarks>
-    public static CkptTransfer Plan(string me, CkptStore mine, IEnumerable<(string Processor, CkptIndex Index)> indices, int chunkBytes)
+    /// <remarks>
+    /// Every member plans from every member's index, so a member that sends nothing must not pay more than
+    /// one read of them: <paramref name="indices"/> is read once and not copied, and only a sender reads it
+    /// again, to list its recipients.
+    /// </remarks>
+    public static CkptTransfer Plan(string me, CkptStore mine, IReadOnlyList<(string Processor, CkptIndex Index)> indices, int chunkBytes)
     {
-        var holders = new Dictionary<string, List<(string Processor, CkptIndexEntry Entry)>>(StringComparer.Ordinal);
-        var members = new List<string>();
-        foreach (var (processor, index) in indices)
+        // Per name: the newest version, the lowest of its holders (the sender), and how many hold it.
+        var newest = new Dictionary<string, (CkptIndexEntry Entry, string Lowest, int Holders)>(StringComparer.Ordinal);
+        for (var i = 0; i < indices.Count; i++)
         {
-            members.Add(processor);
+            var (processor, index) = indices[i];
             foreach (var entry in index.Entries)
             {
-                if (!holders.TryGetValue(entry.Name, out var list))
+                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(newest, entry.Name, out var known);
+                if (!known || entry.Version > slot.Entry.Version)
                 {
-                    holders[entry.Name] = list = [];
+                    slot = (entry, processor, 1);
                 }
-
-                list.Add((processor, entry));
+                else if (entry.Version == slot.Entry.Version)
+                {
+                    slot = (slot.Entry, string.CompareOrdinal(processor, slot.Lowest) < 0 ? processor : slot.Lowest, slot.Holders + 1);
+                }
             }
         }
 
-        var winners = holders.ToImmutableDictionary(
-            h => h.Key,
-            h => h.Value.Select(x => x.Entry).MaxBy(e => e.Version)!,
-            StringComparer.Ordinal);
-        var transfer = new CkptTransfer(winners, chunkBytes);
-        foreach (var (name, winner) in winners.OrderBy(w => w.Key, StringComparer.Ordinal))
+        var transfer = new CkptTransfer(newest.ToDictionary(n => n.Key, n => n.Value.Entry, StringComparer.Ordinal), chunkBytes);
+        foreach (var (name, (winner, sender, holders)) in newest.OrderBy(n => n.Key, StringComparer.Ordinal))
         {
-            if (winner.IsDeleted)
+            // A winning tombstone needs no data, and a checkpoint every member holds needs no transfer.
+            if (winner.IsDeleted || sender != me || holders == indices.Count)
             {
                 continue;
             }
 
-            var have = holders[name].Where(h => h.Entry.Version == winner.Version).Select(h => h.Processor).ToHashSet(StringComparer.Ordinal);
-            var sender = have.Min(StringComparer.Ordinal);
-            var recipients = members.Where(m => !have.Contains(m)).ToImmutableArray();
-            if (sender == me && recipients.Length > 0)
-            {
-                transfer.Queue(mine.Live(name) ?? throw new InvalidOperationException($"Checkpoint '{name}' {winner.Version} is in the index of {me} but not in its store."), recipients);
-            }
+            var recipients = indices.Where(i => !i.Index.Entries.Any(e => e.Name == name && e.Version == winner.Version)).Select(i => i.Processor).ToImmutableArray();
+            transfer.Queue(mine.Live(name) ?? throw new InvalidOperationException($"Checkpoint '{name}' {winner.Version} is in the index of {me} but not in its store."), recipients);
         }
 
         return transfer;

@@ -7,7 +7,7 @@ namespace Resync.Reference;
 /// processor, so every member ends with the same view, equal to the configuration. A processor keeps the
 /// epoch it joined in for as long as it stays a member (it is among the round's survivors).
 /// </summary>
-public sealed class ClmGrain(ILocalSiloDetails silo) : SyncServiceGrain, IClmService
+public sealed class ClmGrain(ILocalSiloDetails silo, ClmViews views) : SyncServiceGrain, IClmService
 {
     public const string Name = "clm";
 
@@ -28,7 +28,7 @@ public sealed class ClmGrain(ILocalSiloDetails silo) : SyncServiceGrain, IClmSer
     protected override async ValueTask SyncActivateAsync(SyncRound round, CancellationToken cancellationToken)
     {
         var records = await round.ReceiveAsync();
-        _view = new ClmView(round.Epoch, [.. records.Select(c => (ClmMember)c.Payload)]);
+        _view = views.Get(round.Epoch, records);
     }
 
     protected override ValueTask SyncAbortAsync(SyncRound round) => ValueTask.CompletedTask;

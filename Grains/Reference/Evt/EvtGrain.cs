@@ -121,7 +121,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
         }
 
         var contributions = await round.ReceiveAsync();
-        _store = EvtStore.Merge(contributions.Select(c => (EvtSnapshot)c.Payload), p => view.Find(p) is not null, time.GetUtcNow());
+        _store = EvtStore.Merge(contributions.Payloads<EvtSnapshot>(), p => view.Find(p) is not null, time.GetUtcNow());
         _outgoing = [];
     }
 

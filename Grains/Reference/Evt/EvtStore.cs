@@ -60,30 +60,35 @@ internal sealed class EvtStore
 
     /// <summary>Merges every member's contribution into a new store (see the class summary for the rules).</summary>
     /// <remarks>
-    /// Every replica merges every member's parts, so this allocates nothing per part: it enumerates
-    /// <paramref name="contributions"/> three times (channels, then events, then subscriptions) instead of copying it.
+    /// Every replica merges every member's parts, so the parts are read once and not copied: channels are
+    /// applied first, and only the parts that carry events or subscriptions are read again for them.
     /// </remarks>
-    public static EvtStore Merge(IEnumerable<EvtSnapshot> contributions, Func<string, bool> inView, DateTimeOffset now)
+    public static EvtStore Merge(IReadOnlyList<EvtSnapshot> contributions, Func<string, bool> inView, DateTimeOffset now)
     {
         var merged = new EvtStore();
-        foreach (var part in contributions)
+        List<EvtSnapshot>? rest = null;
+        for (var i = 0; i < contributions.Count; i++)
         {
+            var part = contributions[i];
             foreach (var channel in part.Channels)
             {
                 merged.Apply(channel);
             }
+
+            if (!part.Events.IsEmpty || !part.Subscriptions.IsEmpty)
+            {
+                (rest ??= []).Add(part);
+            }
         }
 
-        foreach (var part in contributions)
+        // Events and subscriptions are kept by the final version of their channel, so they go after every channel.
+        foreach (var part in rest ?? [])
         {
             foreach (var evt in part.Events)
             {
                 merged.Apply(evt, now);
             }
-        }
 
-        foreach (var part in contributions)
-        {
             foreach (var subscription in part.Subscriptions)
             {
                 if (inView(subscription.Processor))
