@@ -1,5 +1,6 @@
 using Resync.Client.Processes;
 using Resync.Hosting;
+using Resync.Reference;
 
 namespace Resync.Client.Benchmarks;
 
@@ -62,8 +63,17 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
                 await stopped.DisposeAsync();
             }
 
+            List<BenchmarkResult> bulk = [];
+            if (settings.BulkMiB > 0)
+            {
+                silos.Add(BenchSilo.Start(clustering));
+                await SettledAsync(engine, silos, "the bulk scenario's third silo joined", cancellationToken);
+                bulk.Add(await BulkAsync(connection.Client, engine, cancellationToken));
+            }
+
             return
             [
+                .. bulk,
                 BenchmarkResult.FromSamples("three-silos-join", 3, 3, Services, joinSync, null,
                     new Dictionary<string, double> { ["corosync_sync_ms"] = CorosyncJoinSyncMs }),
                 BenchmarkResult.FromSamples("three-silos-kill", 3, 2, Services, killSync, null,
@@ -90,6 +100,78 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
                 await silo.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// Scenario 5 between silos: the three silo processors hold <see cref="BenchSettings.BulkMiB"/> of
+    /// checkpoints, and a logical processor joins empty on another silo than the one that sends them (the
+    /// lowest holder), so that every byte crosses TCP, serialized. Throughput is over the whole join round
+    /// (the joiner assembles at the final activation); raw is sequential 64 KiB grain calls between the same
+    /// two silos, the best of three.
+    /// </summary>
+    private async Task<BenchmarkResult> BulkAsync(IClusterClient client, IConfigurationGrain engine, CancellationToken cancellationToken)
+    {
+        var holders = (await engine.GetConfiguration()).Members.Where(ProcessorId.IsSilo).Order(StringComparer.Ordinal).ToList();
+        var sender = holders[0];
+        var bytes = await BulkData.WriteAsync(client.GetGrain<ICkptService>(sender), settings.BulkMiB);
+
+        // A logical processor's silo follows from its id; the CLM view says where it went.
+        string? joiner = null, joinerSilo = null;
+        for (var candidate = 0; joiner is null; candidate++)
+        {
+            var id = $"bulk-{candidate}";
+            await JoinedAsync(engine, engine.Join([id]), cancellationToken);
+            var view = await client.GetGrain<IClmService>(sender).GetView();
+            var address = view.Members.Single(m => m.Processor == id).Address;
+            if (address != view.Members.Single(m => m.Processor == sender).Address)
+            {
+                (joiner, joinerSilo) = (id, view.Members.Single(m => ProcessorId.IsSilo(m.Processor) && m.Address == address).Processor);
+            }
+
+            await JoinedAsync(engine, engine.Fail([id]), cancellationToken);
+        }
+
+        var raw = 0.0;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            raw = Math.Max(raw, await client.GetGrain<IBulkLinkGrain>(sender).SendTo(joinerSilo!, bytes, CkptOptions.DefaultChunkBytes));
+        }
+
+        var rounds = new List<double>();
+        var ckptSteps = new List<double>();
+        for (var run = 0; run < settings.BulkRuns; run++)
+        {
+            var round = await JoinedAsync(engine, engine.Join([joiner]), cancellationToken);
+            rounds.Add(round.Duration.TotalMilliseconds);
+            var step = round.Steps.Single(s => s.Service == CkptGrain.Name);
+            ckptSteps.Add((step.BarrierWait + step.Processing).TotalMilliseconds);
+            var (expected, received) = (await client.GetGrain<ICkptService>(sender).GetDigest(), await client.GetGrain<ICkptService>(joiner).GetDigest());
+            if (expected != received)
+            {
+                throw new InvalidOperationException($"three silos, bulk: {joiner} holds checkpoints with digest {received}, the sender {expected}.");
+            }
+
+            await JoinedAsync(engine, engine.Fail([joiner]), cancellationToken);
+        }
+
+        const double MiB = 1024 * 1024;
+        var transfer = bytes / (Stats.Percentile(rounds, 50) / 1000);
+        progress.WriteLine($"  bulk between silos: {bytes / MiB:F0} MiB at {transfer / MiB:F1} MiB/s; raw grain calls {raw / MiB:F1} MiB/s");
+        return BenchmarkResult.FromSamples("bulk-transfer-three-silos", 3, 4, Services, rounds, null, new Dictionary<string, double>
+        {
+            ["mib"] = bytes / MiB,
+            ["transfer_mib_per_s"] = transfer / MiB,
+            ["raw_grain_call_mib_per_s"] = raw / MiB,
+            ["fraction_of_raw"] = transfer / raw,
+            ["ckpt_step_p50_ms"] = Stats.Percentile(ckptSteps, 50),
+        });
+    }
+
+    /// <summary>The completed round of the change, from the history.</summary>
+    private static async Task<RoundSummary> JoinedAsync(IConfigurationGrain engine, Task<ConfigurationChange> change, CancellationToken cancellationToken)
+    {
+        var epoch = (await change.WaitAsync(CallTimeout, cancellationToken)).Configuration.Epoch;
+        return await engine.WaitForCompletedRound(epoch, SettleTimeout).WaitAsync(SettleTimeout + CallTimeout, cancellationToken);
     }
 
     private async Task<RoundSummary> JoinAsync(IConfigurationGrain engine, List<SiloProcess> silos, CancellationToken cancellationToken)
