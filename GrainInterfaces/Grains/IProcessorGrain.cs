@@ -6,13 +6,13 @@ public interface IProcessorGrain : IGrainWithStringKey
 {
     /// <summary>
     /// The sequencer's notice that <paramref name="step"/> is next: activate the previous service with
-    /// <paramref name="received"/> (what its round delivered to this processor), stop writes to this one,
-    /// drain writes in flight, and send the barrier request.
+    /// <paramref name="received"/> (what its round delivered to this processor, fetching the rest of a long
+    /// delivery from the sequencer), stop writes to this one, drain writes in flight, and send the barrier request.
     /// </summary>
-    [Alias("Prepare")] Task Prepare(RoundStep step, ImmutableArray<Contribution> received);
+    [Alias("Prepare")] Task Prepare(RoundStep step, Delivery received);
 
     /// <summary>After every member's last process answered done: activate the last service with what it delivered here.</summary>
-    [Alias("Complete")] Task Complete(RoundStep lastStep, ImmutableArray<Contribution> received);
+    [Alias("Complete")] Task Complete(RoundStep lastStep, Delivery received);
 
     /// <summary>Aborts the round of <paramref name="epoch"/> on this processor's replicas.</summary>
     [AlwaysInterleave, Alias("Abort")] Task Abort(long epoch);

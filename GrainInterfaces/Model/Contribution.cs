@@ -14,4 +14,7 @@ public sealed record Contribution(
     [property: Id(5)] object Payload)
 {
     public bool IsFor(string processor) => Recipients.IsDefaultOrEmpty || Recipients.Contains(processor);
+
+    /// <summary>About how many bytes the payload takes on the wire (see <see cref="ISizedPayload"/>).</summary>
+    public int Bytes => Payload is ISizedPayload sized ? sized.Bytes : ISizedPayload.DefaultBytes;
 }

@@ -30,7 +30,10 @@ public sealed record EvtSubscription([property: Id(0)] string Channel, [property
 public sealed record EvtSnapshot(
     [property: Id(0)] ImmutableArray<EvtChannel> Channels,
     [property: Id(1)] ImmutableArray<EvtEvent> Events,
-    [property: Id(2)] ImmutableArray<EvtSubscription> Subscriptions);
+    [property: Id(2)] ImmutableArray<EvtSubscription> Subscriptions) : ISizedPayload
+{
+    public int Bytes => ISizedPayload.DefaultBytes * (1 + Channels.Length + Events.Length + Subscriptions.Length) + Events.Sum(e => e.Payload.Length);
+}
 
 /// <summary>EVT, the event service: one replica per processor (key: the processor id).</summary>
 [Alias("resync.IEvtService")]

@@ -19,6 +19,7 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultAbortGrace = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultWriteWait = TimeSpan.FromSeconds(2);
     public const int DefaultSendBatch = 64;
+    public const int DefaultDeliveryBatchBytes = 8 * 1024 * 1024;
     public const int DefaultHistoryLength = 100;
     public static readonly TimeSpan DefaultMembershipSettle = TimeSpan.FromMilliseconds(20);
     public static readonly TimeSpan DefaultMaxRetryPause = TimeSpan.FromSeconds(5);
@@ -45,6 +46,13 @@ public sealed class ResyncOptions
     /// contributions unsent, they go to the round ahead of it, so that no message grows with a transfer.
     /// </summary>
     public int SendBatch { get; set; } = DefaultSendBatch;
+
+    /// <summary>
+    /// The most a notice carries of what a step delivered to a member (estimated, see <see cref="ISizedPayload"/>);
+    /// the member fetches the rest from the sequencer in batches of this size. Orleans refuses a message over
+    /// 100 MB, and a large one holds up the connection it travels on.
+    /// </summary>
+    public int DeliveryBatchBytes { get; set; } = DefaultDeliveryBatchBytes;
 
     /// <summary>Whether every silo hosts a silo processor that joins and leaves with the silo.</summary>
     public bool SiloProcessors { get; set; } = true;
@@ -129,9 +137,9 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
             failures.Add($"{nameof(ResyncOptions.AbortGrace)} must not be negative.");
         }
 
-        if (options.SendBatch < 1)
+        if (options.SendBatch < 1 || options.DeliveryBatchBytes < 1)
         {
-            failures.Add($"{nameof(ResyncOptions.SendBatch)} must be at least 1.");
+            failures.Add($"{nameof(ResyncOptions.SendBatch)} and {nameof(ResyncOptions.DeliveryBatchBytes)} must be at least 1.");
         }
 
         if (options.WriteWait < TimeSpan.Zero)

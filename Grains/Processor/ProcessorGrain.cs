@@ -21,7 +21,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
     private string Id => this.GetPrimaryKeyString();
 
-    public async Task Prepare(RoundStep step, ImmutableArray<Contribution> received)
+    public async Task Prepare(RoundStep step, Delivery received)
     {
         Validate(step, received);
         var epoch = step.Epoch;
@@ -35,7 +35,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         var gated = Replica(step.Step).Gate(epoch);
         if (step.Step > 0)
         {
-            await Replica(step.Step - 1).Activate(epoch, received);
+            await Replica(step.Step - 1).Activate(epoch, await ReceiveAsync(epoch, step.Step - 1, received));
         }
 
         await gated;
@@ -48,7 +48,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         LogArrived(logger, epoch, step.Step, step.Service, Id, verdict);
     }
 
-    public async Task Complete(RoundStep lastStep, ImmutableArray<Contribution> received)
+    public async Task Complete(RoundStep lastStep, Delivery received)
     {
         Validate(lastStep, received);
         if (!Follow(lastStep))
@@ -57,7 +57,32 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
             return;
         }
 
-        await Replica(lastStep.Step).Activate(lastStep.Epoch, received);
+        await Replica(lastStep.Step).Activate(lastStep.Epoch, await ReceiveAsync(lastStep.Epoch, lastStep.Step, received));
+    }
+
+    /// <summary>The whole of what <paramref name="step"/> delivered here: the rest of a long delivery comes from the sequencer, a batch at a time.</summary>
+    private async Task<ImmutableArray<Contribution>> ReceiveAsync(long epoch, int step, Delivery delivery)
+    {
+        if (delivery.IsWhole)
+        {
+            return delivery.First;
+        }
+
+        var all = ImmutableArray.CreateBuilder<Contribution>(delivery.Length);
+        all.AddRange(delivery.First);
+        var sequencer = GrainFactory.Reference<ISequencerGrain>(epoch);
+        while (all.Count < delivery.Length)
+        {
+            var batch = await sequencer.Fetch(step, Id, all.Count);
+            if (batch.IsEmpty || all.Count + batch.Length > delivery.Length)
+            {
+                throw new InvalidOperationException($"Epoch {epoch}: the delivery of step {step} to {Id} is not the one its notice announced ({delivery.Length} contributions).");
+            }
+
+            all.AddRange(batch);
+        }
+
+        return all.MoveToImmutable();
     }
 
     public Task Warm() => Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Warm()));
@@ -103,9 +128,9 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
     }
 
     /// <summary>Refuses a notice without its deliveries, a step that names no registered service, or a configuration this processor is not in.</summary>
-    private void Validate(RoundStep step, ImmutableArray<Contribution> received)
+    private void Validate(RoundStep step, Delivery? received)
     {
-        if (received.IsDefault)
+        if (received is null || received.First.IsDefault || received.Length < received.First.Length)
         {
             throw new ArgumentException($"Epoch {step.Epoch}: a notice must carry its (possibly empty) deliveries.", nameof(received));
         }

@@ -29,6 +29,7 @@ internal sealed partial class SequencerGrain(
     private TaskCompletionSource? _barrierCompleted;
     private string? _abortedBeforeStart;
     private readonly Dictionary<string, IProcessorGrain> _processors = new(StringComparer.Ordinal);
+    private DeliveryBatches? _deliveries;
     private IBarrierGrain? _barrier;
 
     private long Epoch => this.GetPrimaryKeyLong();
@@ -110,6 +111,14 @@ internal sealed partial class SequencerGrain(
         await ReportDroppedAsync(round, before);
         // A gathering waits for every member; it must not hold a silo that stops, which waits for its requests.
         return await gathered.WaitAsync(host.ApplicationStopping);
+    }
+
+    public async Task<ImmutableArray<Contribution>> Fetch(int step, string member, int from)
+    {
+        await RoundOrStaleAsync($"A fetch of step {step}'s delivery to {member}");
+        return _deliveries is { } deliveries
+            ? deliveries.Fetch(step, member, from)
+            : throw new ArgumentException($"Epoch {Epoch} keeps no deliveries: no step has been delivered yet.");
     }
 
     /// <summary>
@@ -195,8 +204,8 @@ internal sealed partial class SequencerGrain(
                     OnBarrierCompletedWithoutMembers(round, step);
                 }
 
-                var received = Deliveries(round);
-                _ = NotifyAsync(round, step, members, m => Processor(members[m]).Prepare(notice, received[m]));
+                var received = Deliveries(round, step - 1);
+                _ = NotifyAsync(round, step, members, m => Processor(members[m]).Prepare(notice, received.Notice(m)));
 
                 await barrierCompleted.Task.WaitAsync(_roundOver.Token);
                 ResyncInstruments.BarrierWait.Record(round.LastBarrierWait.TotalMilliseconds);
@@ -229,10 +238,10 @@ internal sealed partial class SequencerGrain(
             if (round.Services.Length > 0)
             {
                 var last = new RoundStep(configuration, round.Services.Length - 1, round.Services[^1]);
-                var received = Deliveries(round);
+                var received = Deliveries(round, last.Step);
                 await NotifyAsync(round, last.Step, members, async m =>
                 {
-                    await Processor(members[m]).Complete(last, received[m]);
+                    await Processor(members[m]).Complete(last, received.Notice(m));
                     round.ProcessorActivated(members[m]);
                 });
             }
@@ -447,9 +456,12 @@ internal sealed partial class SequencerGrain(
         }
     }
 
-    /// <summary>What the last step delivered to each member, in member order, taken once: a retried notice carries the same.</summary>
-    private static ImmutableArray<Contribution>[] Deliveries(Round round) =>
-        [.. round.Configuration.Members.Select(round.Received)];
+    /// <summary>
+    /// What <paramref name="step"/> (the last step with processing) delivered to each member, taken once: a
+    /// retried notice carries the same. Kept until the next step's notices, for the members that fetch the rest.
+    /// </summary>
+    private DeliveryBatches Deliveries(Round round, int step) =>
+        _deliveries = new DeliveryBatches(step, round.Configuration.Members, [.. round.Configuration.Members.Select(round.Received)], options.Value.DeliveryBatchBytes);
 
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(1);

@@ -138,7 +138,7 @@ public sealed class RandomizedFaultTests(ShortDeadlineClusterFixture fixture, IT
         }
 
         var member = members[random.Next(members.Length)];
-        await Grains.GetGrain<IProcessorGrain>(member).Prepare(new RoundStep(configuration, 0, ResyncTestSilo.Services[0]), []);
+        await Grains.GetGrain<IProcessorGrain>(member).Prepare(new RoundStep(configuration, 0, ResyncTestSilo.Services[0]), Delivery.None);
         return $"step 0 notice of epoch {configuration.Epoch} repeated to {member}";
     }
 

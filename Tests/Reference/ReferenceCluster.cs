@@ -17,6 +17,8 @@ public sealed class ReferenceTestSilo : ISiloConfigurator
         {
             options.SiloProcessors = false;
             options.WriteWait = TimeSpan.FromMilliseconds(500);
+            // A few chunks per batch: a transfer's deliveries are fetched, between silos, in many batches.
+            options.DeliveryBatchBytes = 4 * ChunkBytes;
         }).AddReferenceServices();
         siloBuilder.Services.Configure<CkptOptions>(options =>
         {

@@ -99,4 +99,7 @@ internal sealed record CkptChunk(
     [property: Id(1)] ItemVersion Version,
     [property: Id(2)] int Section,
     [property: Id(3)] int Offset,
-    [property: Id(4)] ReadOnlyMemory<byte> Data);
+    [property: Id(4)] ReadOnlyMemory<byte> Data) : ISizedPayload
+{
+    public int Bytes => Data.Length + ISizedPayload.DefaultBytes;
+}

@@ -1,0 +1,70 @@
+using System.Runtime.InteropServices;
+using Resync.Protocol;
+
+namespace Resync.Tests.Protocol;
+
+public sealed class DeliveryBatchesTests
+{
+    private sealed record Sized(int Bytes) : ISizedPayload;
+
+    private static Contribution Chunk(string sender, int sequence, int bytes) => new(5, "ckpt", sender, sequence, [], new Sized(bytes));
+
+    private static Contribution Small(string sender) => new(5, "clm", sender, 0, [], sender);
+
+    [Fact]
+    public void A_delivery_within_one_batch_goes_whole_with_its_notice_and_members_that_share_it_share_the_list()
+    {
+        ImmutableArray<Contribution> shared = [Small("p1"), Small("p2"), Small("p3")];
+        var batches = new DeliveryBatches(2, ["p1", "p2", "p3"], [shared, shared, shared], batchBytes: 3 * ISizedPayload.DefaultBytes);
+
+        var notices = Enumerable.Range(0, 3).Select(batches.Notice).ToList();
+
+        Assert.All(notices, n => Assert.True(n.IsWhole));
+        Assert.All(notices, n => Assert.Same(ImmutableCollectionsMarshal.AsArray(shared), ImmutableCollectionsMarshal.AsArray(n.First)));
+    }
+
+    [Fact]
+    public void A_long_delivery_is_cut_into_batches_of_at_most_the_batch_size_which_the_member_fetches_in_order()
+    {
+        ImmutableArray<Contribution> chunks = [.. Enumerable.Range(0, 10).Select(i => Chunk("p1", i, 400))];
+        var batches = new DeliveryBatches(1, ["p1", "p2"], [[], chunks], batchBytes: 1000);
+
+        Assert.Equal(Delivery.None, batches.Notice(0));
+        var notice = batches.Notice(1);
+        Assert.False(notice.IsWhole);
+        Assert.Equal((2, 10), (notice.First.Length, notice.Length));
+
+        var fetched = new List<Contribution>(notice.First);
+        while (fetched.Count < notice.Length)
+        {
+            var batch = batches.Fetch(1, "p2", fetched.Count);
+            Assert.InRange(batch.Sum(c => c.Bytes), 1, 1000);
+            fetched.AddRange(batch);
+        }
+
+        Assert.Equal(chunks, fetched);
+    }
+
+    [Fact]
+    public void A_contribution_larger_than_a_batch_is_a_batch_of_its_own()
+    {
+        ImmutableArray<Contribution> chunks = [Chunk("p1", 0, 5000), Chunk("p1", 1, 10), Chunk("p1", 2, 5000)];
+        var batches = new DeliveryBatches(0, ["p1"], [chunks], batchBytes: 1000);
+
+        Assert.Single(batches.Notice(0).First);
+        Assert.Equal([chunks[1]], batches.Fetch(0, "p1", 1).ToArray());
+        Assert.Equal([chunks[2]], batches.Fetch(0, "p1", 2).ToArray());
+    }
+
+    [Fact]
+    public void A_fetch_of_another_step_or_member_or_past_the_end_is_refused()
+    {
+        ImmutableArray<Contribution> chunks = [Chunk("p1", 0, 800), Chunk("p1", 1, 800)];
+        var batches = new DeliveryBatches(3, ["p1", "p2"], [chunks, chunks], batchBytes: 1000);
+
+        Assert.Contains("step 3's", Assert.Throws<ArgumentException>(() => batches.Fetch(2, "p1", 1)).Message);
+        Assert.Throws<ArgumentException>(() => batches.Fetch(3, "p9", 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => batches.Fetch(3, "p1", 2));
+        Assert.Equal([chunks[1]], batches.Fetch(3, "p1", 1).ToArray());
+    }
+}
