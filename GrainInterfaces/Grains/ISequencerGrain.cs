@@ -31,11 +31,11 @@ public interface ISequencerGrain : IGrainWithIntegerKey
     Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution);
 
     /// <summary>
-    /// The batch of what <paramref name="step"/> delivered to <paramref name="member"/> that starts at
-    /// <paramref name="from"/>: the rest of a delivery too large for its notice (see <see cref="Delivery"/>).
+    /// Batch <paramref name="batch"/> of what <paramref name="step"/> delivered to <paramref name="member"/>:
+    /// the rest of a delivery too large for its notice (see <see cref="Delivery"/>).
     /// </summary>
     [AlwaysInterleave, Alias("Fetch")]
-    Task<ImmutableArray<Contribution>> Fetch(int step, string member, int from);
+    Task<ImmutableArray<Contribution>> Fetch(int step, string member, int batch);
 
     /// <summary>Nothing but the activation: the next epoch's conductor is in memory before its configuration comes.</summary>
     [OneWay, Alias("Warm")] Task Warm();

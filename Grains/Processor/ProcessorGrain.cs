@@ -60,7 +60,10 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         await Replica(lastStep.Step).Activate(lastStep.Epoch, await ReceiveAsync(lastStep.Epoch, lastStep.Step, received));
     }
 
-    /// <summary>The whole of what <paramref name="step"/> delivered here: the rest of a long delivery comes from the sequencer, a batch at a time.</summary>
+    /// <summary>
+    /// The whole of what <paramref name="step"/> delivered here: the other batches of a long delivery come
+    /// from the sequencer, <see cref="FetchesInFlight"/> at a time.
+    /// </summary>
     private async Task<ImmutableArray<Contribution>> ReceiveAsync(long epoch, int step, Delivery delivery)
     {
         if (delivery.IsWhole)
@@ -68,22 +71,40 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
             return delivery.First;
         }
 
-        var all = ImmutableArray.CreateBuilder<Contribution>(delivery.Length);
-        all.AddRange(delivery.First);
         var sequencer = GrainFactory.Reference<ISequencerGrain>(epoch);
-        while (all.Count < delivery.Length)
+        var batches = new ImmutableArray<Contribution>[delivery.Batches];
+        batches[0] = delivery.First;
+        var next = 1;
+        async Task FetchAsync()
         {
-            var batch = await sequencer.Fetch(step, Id, all.Count);
-            if (batch.IsEmpty || all.Count + batch.Length > delivery.Length)
+            // The grain's turns never overlap, so the fetchers share the counter safely.
+            while (next < batches.Length)
             {
-                throw new InvalidOperationException($"Epoch {epoch}: the delivery of step {step} to {Id} is not the one its notice announced ({delivery.Length} contributions).");
+                var batch = next++;
+                batches[batch] = await sequencer.Fetch(step, Id, batch);
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(FetchesInFlight, batches.Length - 1)).Select(_ => FetchAsync()));
+        var all = ImmutableArray.CreateBuilder<Contribution>(delivery.Length);
+        foreach (var batch in batches)
+        {
+            if (batch.IsDefaultOrEmpty || all.Count + batch.Length > delivery.Length)
+            {
+                throw new InvalidOperationException($"Epoch {epoch}: the delivery of step {step} to {Id} is not the one its notice announced ({delivery.Length} contributions in {delivery.Batches} batches).");
             }
 
             all.AddRange(batch);
         }
 
-        return all.MoveToImmutable();
+        return all.Count == delivery.Length
+            ? all.MoveToImmutable()
+            : throw new InvalidOperationException($"Epoch {epoch}: the delivery of step {step} to {Id} has {all.Count} contributions, not the {delivery.Length} its notice announced.");
     }
+
+    // Enough to keep the connection busy while the sequencer serializes the next batch; bounded, so that a
+    // large transfer never has more than a few batches in flight.
+    private const int FetchesInFlight = 3;
 
     public Task Warm() => Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Warm()));
 
@@ -130,7 +151,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
     /// <summary>Refuses a notice without its deliveries, a step that names no registered service, or a configuration this processor is not in.</summary>
     private void Validate(RoundStep step, Delivery? received)
     {
-        if (received is null || received.First.IsDefault || received.Length < received.First.Length)
+        if (received is null || received.First.IsDefault || received.Length < received.First.Length || received.Batches < 1)
         {
             throw new ArgumentException($"Epoch {step.Epoch}: a notice must carry its (possibly empty) deliveries.", nameof(received));
         }

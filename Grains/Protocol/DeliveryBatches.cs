@@ -5,13 +5,13 @@ namespace Resync.Protocol;
 /// <summary>
 /// What one step delivered to each member, cut into batches of at most <c>batchBytes</c> (a contribution
 /// larger than that is a batch of its own): a notice carries a member's first batch, and the member fetches
-/// the rest (<see cref="Fetch"/>) while the sequencer keeps these deliveries, until the next step's notices.
+/// the others (<see cref="Fetch"/>) while the sequencer keeps these deliveries, until the next step's notices.
 /// A delivery within one batch, the common case, goes whole with its notice and is never fetched.
 /// </summary>
 internal sealed class DeliveryBatches(int step, ImmutableArray<string> members, ImmutableArray<Contribution>[] delivered, int batchBytes)
 {
-    // Members mostly share one list: its first batch is measured once, not once per member.
-    private (Contribution[]? List, Delivery Notice) _last;
+    // Members mostly share one list: it is cut once, not once per member.
+    private (Contribution[]? List, int[] Starts) _last = (null, []);
 
     /// <summary>The step whose deliveries these are.</summary>
     public int Step => step;
@@ -20,18 +20,12 @@ internal sealed class DeliveryBatches(int step, ImmutableArray<string> members, 
     public Delivery Notice(int index)
     {
         var all = delivered[index];
-        var list = ImmutableCollectionsMarshal.AsArray(all);
-        if (!ReferenceEquals(list, _last.List))
-        {
-            var first = BatchLength(all, 0);
-            _last = (list, first == all.Length ? new Delivery(all, all.Length) : new Delivery(all.Slice(0, first), all.Length));
-        }
-
-        return _last.Notice;
+        var starts = Starts(all);
+        return starts.Length == 1 ? Delivery.Whole(all) : new Delivery(Batch(all, starts, 0), all.Length, starts.Length);
     }
 
-    /// <summary>The batch of <paramref name="member"/>'s delivery that starts at <paramref name="from"/>.</summary>
-    public ImmutableArray<Contribution> Fetch(int step, string member, int from)
+    /// <summary>Batch <paramref name="batch"/> of <paramref name="member"/>'s delivery.</summary>
+    public ImmutableArray<Contribution> Fetch(int step, string member, int batch)
     {
         var index = members.BinarySearch(member, StringComparer.Ordinal);
         if (step != Step || index < 0)
@@ -40,23 +34,45 @@ internal sealed class DeliveryBatches(int step, ImmutableArray<string> members, 
         }
 
         var all = delivered[index];
-        if (from < 0 || from >= all.Length)
+        var starts = Starts(all);
+        if (batch < 0 || batch >= starts.Length)
         {
-            throw new ArgumentOutOfRangeException(nameof(from), $"The delivery of step {step} to {member} has {all.Length} contributions; none starts at {from}.");
+            throw new ArgumentOutOfRangeException(nameof(batch), $"The delivery of step {step} to {member} has {starts.Length} batches; there is no batch {batch}.");
         }
 
-        return all.Slice(from, BatchLength(all, from));
+        return Batch(all, starts, batch);
     }
 
-    private int BatchLength(ImmutableArray<Contribution> all, int from)
+    private static ImmutableArray<Contribution> Batch(ImmutableArray<Contribution> all, int[] starts, int batch)
     {
-        var (count, bytes) = (0, 0L);
-        while (from + count < all.Length && (count == 0 || bytes + all[from + count].Bytes <= batchBytes))
+        var end = batch + 1 < starts.Length ? starts[batch + 1] : all.Length;
+        return starts.Length == 1 ? all : all.Slice(starts[batch], end - starts[batch]);
+    }
+
+    /// <summary>Where each batch of <paramref name="all"/> starts; an empty delivery is one empty batch.</summary>
+    private int[] Starts(ImmutableArray<Contribution> all)
+    {
+        var list = ImmutableCollectionsMarshal.AsArray(all);
+        if (ReferenceEquals(list, _last.List))
         {
-            bytes += all[from + count].Bytes;
-            count++;
+            return _last.Starts;
         }
 
-        return count;
+        var starts = new List<int> { 0 };
+        var bytes = 0L;
+        for (var i = 0; i < all.Length; i++)
+        {
+            var size = all[i].Bytes;
+            if (bytes > 0 && bytes + size > batchBytes)
+            {
+                starts.Add(i);
+                bytes = 0;
+            }
+
+            bytes += size;
+        }
+
+        _last = (list, [.. starts]);
+        return _last.Starts;
     }
 }

@@ -113,11 +113,11 @@ internal sealed partial class SequencerGrain(
         return await gathered.WaitAsync(host.ApplicationStopping);
     }
 
-    public async Task<ImmutableArray<Contribution>> Fetch(int step, string member, int from)
+    public async Task<ImmutableArray<Contribution>> Fetch(int step, string member, int batch)
     {
         await RoundOrStaleAsync($"A fetch of step {step}'s delivery to {member}");
         return _deliveries is { } deliveries
-            ? deliveries.Fetch(step, member, from)
+            ? deliveries.Fetch(step, member, batch)
             : throw new ArgumentException($"Epoch {Epoch} keeps no deliveries: no step has been delivered yet.");
     }
 

@@ -21,7 +21,7 @@ public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(
         await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Prepare(new RoundStep(future, 7, "conf-a"), Delivery.None), "is not a step");
         await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Prepare(new RoundStep(future, 0, "conf-z"), Delivery.None), "is not a step");
         await Refused(() => Grains.GetGrain<IProcessorGrain>("g9").Prepare(new RoundStep(future, 0, "conf-a"), Delivery.None), "not a member");
-        await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Complete(new RoundStep(future, 2, "conf-c"), new Delivery(default, 0)), "deliveries");
+        await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Complete(new RoundStep(future, 2, "conf-c"), new Delivery(default, 0, 1)), "deliveries");
         await Refused(() => ReplicaOfConfA("g9").Run(new RoundStep(future, 0, "conf-a")), "not a member");
         await Refused(() => ReplicaOfConfA("g1").Run(new RoundStep(future, 1, "conf-b")), "does not run conf-b");
         await Refused(() => ReplicaOfConfA("g1").Activate(future.Epoch, default), "deliveries");
