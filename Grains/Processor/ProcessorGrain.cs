@@ -64,18 +64,16 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
     /// The whole of what <paramref name="step"/> delivered here: the other batches of a long delivery come
     /// from the sequencer, <see cref="FetchesInFlight"/> at a time.
     /// </summary>
-    private async Task<ImmutableArray<Contribution>> ReceiveAsync(long epoch, int step, Delivery delivery)
-    {
-        if (delivery.IsWhole)
-        {
-            return delivery.First;
-        }
+    private ValueTask<ImmutableArray<Contribution>> ReceiveAsync(long epoch, int step, Delivery delivery) =>
+        delivery.IsWhole ? new(delivery.First) : new(FetchAsync(epoch, step, delivery));
 
+    private async Task<ImmutableArray<Contribution>> FetchAsync(long epoch, int step, Delivery delivery)
+    {
         var sequencer = GrainFactory.Reference<ISequencerGrain>(epoch);
         var batches = new ImmutableArray<Contribution>[delivery.Batches];
         batches[0] = delivery.First;
         var next = 1;
-        async Task FetchAsync()
+        async Task FetchBatchesAsync()
         {
             // The grain's turns never overlap, so the fetchers share the counter safely.
             while (next < batches.Length)
@@ -85,7 +83,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, Math.Min(FetchesInFlight, batches.Length - 1)).Select(_ => FetchAsync()));
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(FetchesInFlight, batches.Length - 1)).Select(_ => FetchBatchesAsync()));
         var all = ImmutableArray.CreateBuilder<Contribution>(delivery.Length);
         foreach (var batch in batches)
         {

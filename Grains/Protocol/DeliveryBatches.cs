@@ -10,8 +10,9 @@ namespace Resync.Protocol;
 /// </summary>
 internal sealed class DeliveryBatches(int step, ImmutableArray<string> members, ImmutableArray<Contribution>[] delivered, int batchBytes)
 {
-    // Members mostly share one list: it is cut once, not once per member.
+    // Members mostly share one list: it is cut once, and its notice made once, not once per member.
     private (Contribution[]? List, int[] Starts) _last = (null, []);
+    private (Contribution[]? List, Delivery? Notice) _lastNotice;
 
     /// <summary>The step whose deliveries these are.</summary>
     public int Step => step;
@@ -20,8 +21,14 @@ internal sealed class DeliveryBatches(int step, ImmutableArray<string> members, 
     public Delivery Notice(int index)
     {
         var all = delivered[index];
-        var starts = Starts(all);
-        return starts.Length == 1 ? Delivery.Whole(all) : new Delivery(Batch(all, starts, 0), all.Length, starts.Length);
+        var list = ImmutableCollectionsMarshal.AsArray(all);
+        if (!ReferenceEquals(list, _lastNotice.List))
+        {
+            var starts = Starts(all);
+            _lastNotice = (list, starts.Length == 1 ? Delivery.Whole(all) : new Delivery(Batch(all, starts, 0), all.Length, starts.Length));
+        }
+
+        return _lastNotice.Notice!;
     }
 
     /// <summary>Batch <paramref name="batch"/> of <paramref name="member"/>'s delivery.</summary>
