@@ -30,25 +30,45 @@ internal static class BulkData
     }
 }
 
-[Alias("resync.bench.IBulkLinkGrain")]
-public interface IBulkLinkGrain : IGrainWithStringKey
+/// <summary>
+/// Grain calls between two silos, with nothing behind them: keyed by a silo processor, a link lives on that
+/// silo (<see cref="ProcessorPlacement"/>), as the replicas of that processor do.
+/// </summary>
+[Alias("resync.bench.ISiloLinkGrain")]
+public interface ISiloLinkGrain : IGrainWithStringKey
 {
+    /// <summary>The median round trip, in milliseconds, of <paramref name="calls"/> sequential no-op calls to the link of <paramref name="processor"/>.</summary>
+    [Alias("RoundTrip")] Task<double> RoundTrip(string processor, int calls);
+
     /// <summary>Sends <paramref name="bytes"/> to the link of <paramref name="processor"/> in sequential calls of <paramref name="chunkBytes"/>; returns bytes per second.</summary>
     [Alias("SendTo")] Task<double> SendTo(string processor, long bytes, int chunkBytes);
+
+    [Alias("Ping")] Task Ping();
 
     [Alias("Take")] Task Take(byte[] data);
 }
 
-/// <summary>
-/// The raw byte throughput of grain calls between two silos: keyed by a silo processor, a link lives on that
-/// silo (<see cref="ProcessorPlacement"/>), as the replicas of that processor do.
-/// </summary>
 [ProcessorPlacement]
-public sealed class BulkLinkGrain : Grain, IBulkLinkGrain
+public sealed class SiloLinkGrain : Grain, ISiloLinkGrain
 {
+    public async Task<double> RoundTrip(string processor, int calls)
+    {
+        var target = GrainFactory.GetGrain<ISiloLinkGrain>(processor);
+        await target.Ping();
+        var times = new List<double>(calls);
+        for (var i = 0; i < calls; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await target.Ping();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
+        return Stats.Percentile(times, 50);
+    }
+
     public async Task<double> SendTo(string processor, long bytes, int chunkBytes)
     {
-        var target = GrainFactory.GetGrain<IBulkLinkGrain>(processor);
+        var target = GrainFactory.GetGrain<ISiloLinkGrain>(processor);
         var chunk = new byte[chunkBytes];
         Random.Shared.NextBytes(chunk);
         await target.Take(chunk);
@@ -60,6 +80,8 @@ public sealed class BulkLinkGrain : Grain, IBulkLinkGrain
 
         return bytes / Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
+
+    public Task Ping() => Task.CompletedTask;
 
     public Task Take(byte[] data) => Task.CompletedTask;
 }

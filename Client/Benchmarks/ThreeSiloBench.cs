@@ -35,6 +35,9 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
             await using var connection = await ConnectAsync(cancellationToken);
             var engine = connection.Client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
             await SettledAsync(engine, silos, "two silos started", cancellationToken);
+            var roundTrip = await RoundTripAsync(connection.Client, engine, cancellationToken);
+            // The floor under a sync phase: S+1 barrier rounds, each at least one round trip between silos.
+            var lowerBound = (Services + 1) * roundTrip;
 
             List<double> joinSync = [], killSync = [], killTotal = [], stopSync = [], stopTotal = [];
             for (var run = 0; run < settings.ProcessRuns; run++)
@@ -43,21 +46,25 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
                 joinSync.Add((await JoinAsync(engine, silos, cancellationToken)).Duration.TotalMilliseconds);
 
                 var killed = silos[^1];
+                var beforeKill = (await engine.GetConfiguration().WaitAsync(CallTimeout, cancellationToken)).Epoch;
                 var killedAt = DateTimeOffset.UtcNow;
                 killed.Kill();
                 silos.Remove(killed);
                 await killed.DisposeAsync();
                 var afterKill = await SettledAsync(engine, silos, "after a kill -9", cancellationToken);
+                await DescribeRoundsAsync(engine, "kill", beforeKill, killedAt, cancellationToken);
                 killSync.Add(afterKill.Duration.TotalMilliseconds);
                 killTotal.Add((afterKill.EndedAt - killedAt).TotalMilliseconds);
 
                 joinSync.Add((await JoinAsync(engine, silos, cancellationToken)).Duration.TotalMilliseconds);
 
                 var stopped = silos[^1];
+                var beforeStop = (await engine.GetConfiguration().WaitAsync(CallTimeout, cancellationToken)).Epoch;
                 var stoppedAt = DateTimeOffset.UtcNow;
                 stopped.Stop();
                 silos.Remove(stopped);
                 var afterStop = await SettledAsync(engine, silos, "after a clean stop", cancellationToken);
+                await DescribeRoundsAsync(engine, "stop", beforeStop, stoppedAt, cancellationToken);
                 stopSync.Add(afterStop.Duration.TotalMilliseconds);
                 stopTotal.Add((afterStop.EndedAt - stoppedAt).TotalMilliseconds);
                 await stopped.DisposeAsync();
@@ -74,19 +81,21 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
             return
             [
                 .. bulk,
-                BenchmarkResult.FromSamples("three-silos-join", 3, 3, Services, joinSync, null,
-                    new Dictionary<string, double> { ["corosync_sync_ms"] = CorosyncJoinSyncMs }),
-                BenchmarkResult.FromSamples("three-silos-kill", 3, 2, Services, killSync, null,
+                BenchmarkResult.FromSamples("three-silos-join", 3, 3, Services, joinSync, lowerBound,
+                    new Dictionary<string, double> { ["cross_silo_round_trip_ms"] = roundTrip, ["corosync_sync_ms"] = CorosyncJoinSyncMs }),
+                BenchmarkResult.FromSamples("three-silos-kill", 3, 2, Services, killSync, lowerBound,
                     new Dictionary<string, double>
                     {
+                        ["cross_silo_round_trip_ms"] = roundTrip,
                         ["kill_to_completion_p50_ms"] = Stats.Percentile(killTotal, 50),
                         ["kill_to_completion_max_ms"] = killTotal.Max(),
                         ["corosync_sync_ms"] = CorosyncKillSyncMs,
                         ["corosync_kill_to_completion_ms"] = CorosyncKillToCompletionMs,
                     }),
-                BenchmarkResult.FromSamples("three-silos-stop", 3, 2, Services, stopSync, null,
+                BenchmarkResult.FromSamples("three-silos-stop", 3, 2, Services, stopSync, lowerBound,
                     new Dictionary<string, double>
                     {
+                        ["cross_silo_round_trip_ms"] = roundTrip,
                         ["stop_to_completion_p50_ms"] = Stats.Percentile(stopTotal, 50),
                         ["stop_to_completion_max_ms"] = stopTotal.Max(),
                         ["corosync_stop_to_completion_ms"] = CorosyncStopToCompletionMs,
@@ -134,7 +143,7 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
         var raw = 0.0;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            raw = Math.Max(raw, await client.GetGrain<IBulkLinkGrain>(sender).SendTo(joinerSilo!, bytes, CkptOptions.DefaultChunkBytes));
+            raw = Math.Max(raw, await client.GetGrain<ISiloLinkGrain>(sender).SendTo(joinerSilo!, bytes, CkptOptions.DefaultChunkBytes));
         }
 
         var rounds = new List<double>();
@@ -167,6 +176,13 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
         });
     }
 
+    /// <summary>The median round trip of a no-op grain call from one silo to another (the first two silo processors).</summary>
+    private static async Task<double> RoundTripAsync(IClusterClient client, IConfigurationGrain engine, CancellationToken cancellationToken)
+    {
+        var processors = (await engine.GetConfiguration().WaitAsync(CallTimeout, cancellationToken)).Members.Where(ProcessorId.IsSilo).ToList();
+        return await client.GetGrain<ISiloLinkGrain>(processors[0]).RoundTrip(processors[1], 400).WaitAsync(SettleTimeout, cancellationToken);
+    }
+
     /// <summary>The completed round of the change, from the history.</summary>
     private static async Task<RoundSummary> JoinedAsync(IConfigurationGrain engine, Task<ConfigurationChange> change, CancellationToken cancellationToken)
     {
@@ -174,12 +190,25 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
         return await engine.WaitForCompletedRound(epoch, SettleTimeout).WaitAsync(SettleTimeout + CallTimeout, cancellationToken);
     }
 
+    /// <summary>Every round that a kill or a stop caused, with its end after the signal and its steps: where the time went.</summary>
+    private async Task DescribeRoundsAsync(IConfigurationGrain engine, string what, long before, DateTimeOffset signalledAt, CancellationToken cancellationToken)
+    {
+        var history = await engine.GetHistory().WaitAsync(CallTimeout, cancellationToken);
+        foreach (var round in history.Where(r => r.Epoch > before))
+        {
+            progress.WriteLine($"    {what}: epoch {round.Epoch} {round.Outcome} {(round.EndedAt - signalledAt).TotalMilliseconds:F0} ms after the signal, " +
+                $"round {round.Duration.TotalMilliseconds:F1} ms ({Describe(round.Steps)}){(round.AbortReason is { } reason ? ": " + reason : "")}");
+        }
+    }
+
+    private static string Describe(IEnumerable<StepTiming> steps) =>
+        string.Join(", ", steps.Select(s => $"{s.Service} barrier {s.BarrierWait.TotalMilliseconds:F1} + processing {s.Processing.TotalMilliseconds:F1}"));
+
     private async Task<RoundSummary> JoinAsync(IConfigurationGrain engine, List<SiloProcess> silos, CancellationToken cancellationToken)
     {
         silos.Add(BenchSilo.Start(clustering));
         var round = await SettledAsync(engine, silos, "a silo joined", cancellationToken);
-        progress.WriteLine($"    join: round {round.Duration.TotalMilliseconds:F1} ms: " +
-            string.Join(", ", round.Steps.Select(s => $"{s.Service} barrier {s.BarrierWait.TotalMilliseconds:F1} + processing {s.Processing.TotalMilliseconds:F1}")));
+        progress.WriteLine($"    join: round {round.Duration.TotalMilliseconds:F1} ms: {Describe(round.Steps)}");
         return round;
     }
 
