@@ -10,6 +10,7 @@ public sealed class SyncRound
 {
     private readonly Func<ISequencerGrain> _sequencer;
     private readonly List<Contribution> _outbox = [];
+    private readonly Queue<Task> _posting = new();
     private ImmutableArray<Contribution> _received = [];
     private int _sequence;
 
@@ -75,8 +76,30 @@ public sealed class SyncRound
 
     internal int Unsent => _outbox.Count;
 
-    /// <summary>Posts what process sent so far to the round, ahead of the done answer.</summary>
-    internal Task PostSentAsync() => _sequencer().Post(TakeSent());
+    /// <summary>
+    /// Posts what process sent so far to the round, ahead of the done answer. Posts travel
+    /// <see cref="PostsInFlight"/> at a time, so that a transfer between silos keeps its connection busy
+    /// while the next batch is made; this returns once fewer are in flight.
+    /// </summary>
+    internal async Task PostSentAsync()
+    {
+        _posting.Enqueue(_sequencer().Post(TakeSent()));
+        while (_posting.Count >= PostsInFlight)
+        {
+            await _posting.Dequeue();
+        }
+    }
+
+    /// <summary>Every post has arrived: what process sent is in the round's mailbox before the replica answers done.</summary>
+    internal async Task PostedAsync()
+    {
+        while (_posting.TryDequeue(out var post))
+        {
+            await post;
+        }
+    }
+
+    private const int PostsInFlight = 3;
 
     /// <summary>What process sent since the last call; the engine sends it with the answer.</summary>
     internal ImmutableArray<Contribution> TakeSent()

@@ -216,9 +216,13 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
             var result = ProcessResult.More;
             await RunCallbackAsync(async () => result = await SyncProcessAsync(round, _roundCancellation.Token));
-            if (result == ProcessResult.Done && _lifecycle.ProcessDone(epoch))
+            if (result == ProcessResult.Done)
             {
-                return new StepReport(Processor, true, calls, round.TakeSent());
+                await round.PostedAsync();
+                if (_lifecycle.ProcessDone(epoch))
+                {
+                    return new StepReport(Processor, true, calls, round.TakeSent());
+                }
             }
 
             if (round.Unsent >= Options.SendBatch && _lifecycle.CanProcess(epoch))
@@ -236,7 +240,16 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
             }
         }
 
-        // Aborted: what the round sent is discarded with it.
+        // Aborted: what the round sent is discarded with it, and so is any failure of its last posts.
+        try
+        {
+            await round.PostedAsync();
+        }
+        catch (Exception exception)
+        {
+            LogPostAfterAbortFailed(Logger, exception, epoch, ServiceName, Processor);
+        }
+
         return StepReport.Unfinished(Processor, calls);
     }
 
@@ -347,4 +360,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A callback of epoch {Epoch} of service {Service} on processor {Processor} failed while its round was aborted.")]
     private static partial void LogCallbackFailedBeforeAbort(ILogger logger, Exception exception, long epoch, string service, string processor);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A post of epoch {Epoch} of service {Service} on processor {Processor} failed after its round was aborted.")]
+    private static partial void LogPostAfterAbortFailed(ILogger logger, Exception exception, long epoch, string service, string processor);
 }

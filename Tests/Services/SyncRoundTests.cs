@@ -1,0 +1,84 @@
+using Resync.Services;
+
+namespace Resync.Tests.Services;
+
+public sealed class SyncRoundTests
+{
+    private static readonly RoundStep Step = new(new Configuration(4, ["p1", "p2"], []), 0, "ckpt");
+
+    [Fact]
+    public async Task Posts_travel_three_at_a_time_and_all_of_them_have_arrived_before_the_replica_may_answer_done()
+    {
+        var sequencer = new HeldPosts();
+        var round = new SyncRound(Step, "p1", () => sequencer);
+
+        Task Post(int payload)
+        {
+            round.Send(payload);
+            return round.PostSentAsync();
+        }
+
+        Assert.True(Post(0).IsCompleted && Post(1).IsCompleted);
+        var third = Post(2);
+        Assert.Equal(3, sequencer.Posted.Count);
+        Assert.False(third.IsCompleted, "a third post in flight holds the replica until the first arrives");
+
+        sequencer.Posted[0].Arrived.SetResult();
+        await third.WaitAsync(TimeSpan.FromSeconds(5));
+        var fourth = Post(3);
+        Assert.False(fourth.IsCompleted, "again three in flight");
+        sequencer.Posted[1].Arrived.SetResult();
+        await fourth.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var posted = round.PostedAsync();
+        sequencer.Posted[2].Arrived.SetResult();
+        Assert.False(posted.IsCompleted, "the replica must not answer done while a post is still in flight");
+        sequencer.Posted[3].Arrived.SetResult();
+        await posted.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal([0, 1, 2, 3], sequencer.Posted.SelectMany(p => p.Contributions).Select(c => (int)c.Payload));
+    }
+
+    [Fact]
+    public async Task A_post_that_fails_fails_the_wait_for_the_posts()
+    {
+        var sequencer = new HeldPosts();
+        var round = new SyncRound(Step, "p1", () => sequencer);
+        round.Send(1);
+        await round.PostSentAsync();
+
+        sequencer.Posted[0].Arrived.SetException(new InvalidOperationException("the sequencer is gone"));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(round.PostedAsync);
+    }
+
+    /// <summary>A sequencer whose posts arrive when the test says so.</summary>
+    private sealed class HeldPosts : ISequencerGrain
+    {
+        public List<(ImmutableArray<Contribution> Contributions, TaskCompletionSource Arrived)> Posted { get; } = [];
+
+        public Task Post(ImmutableArray<Contribution> contributions)
+        {
+            // Continuations run inline: when the test lets a post arrive, the round has moved on when that returns.
+            var arrived = new TaskCompletionSource();
+            Posted.Add((contributions, arrived));
+            return arrived.Task;
+        }
+
+        public Task Start(Configuration configuration) => throw new NotSupportedException();
+
+        public Task Abort(string reason) => throw new NotSupportedException();
+
+        public Task OnBarrierCompleted(long epoch, int step) => throw new NotSupportedException();
+
+        public Task<RoundProgress?> GetProgress() => throw new NotSupportedException();
+
+        public Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution) => throw new NotSupportedException();
+
+        public Task<ImmutableArray<Contribution>> Fetch(int step, string member, int batch) => throw new NotSupportedException();
+
+        public Task Warm() => throw new NotSupportedException();
+
+        public Task OnActivity(long epoch) => throw new NotSupportedException();
+    }
+}
