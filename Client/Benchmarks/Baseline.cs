@@ -34,14 +34,7 @@ public sealed record Baseline(double RoundTripMs, double PerCallMs, int Processo
             await ping.Ping();
         }
 
-        var roundTrips = new List<double>();
-        for (var i = 0; i < 400; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            await ping.Ping();
-            roundTrips.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        }
-
+        var roundTrip = await MedianRoundTripMsAsync(ping.Ping, 400);
         var perCall = new List<double>();
         for (var trial = 0; trial < Math.Max(5, 2000 / processors); trial++)
         {
@@ -50,20 +43,33 @@ public sealed record Baseline(double RoundTripMs, double PerCallMs, int Processo
             perCall.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds / processors);
         }
 
-        return new Baseline(Stats.Percentile(roundTrips, 50), Stats.Percentile(perCall, 50), processors);
+        return new Baseline(roundTrip, Stats.Percentile(perCall, 50), processors);
     }
 
-    /// <summary>Bytes per second that sequential grain calls carry in chunks of <paramref name="chunkBytes"/>.</summary>
-    public static async Task<double> MeasureByteThroughputAsync(IClusterClient client, int chunkBytes, long totalBytes)
+    /// <summary>The median time of <paramref name="calls"/> sequential calls of <paramref name="call"/>, in milliseconds.</summary>
+    public static async Task<double> MedianRoundTripMsAsync(Func<Task> call, int calls)
     {
-        var sink = client.GetGrain<IPingGrain>(Random.Shared.NextInt64());
+        var times = new List<double>(calls);
+        for (var i = 0; i < calls; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await call();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
+        return Stats.Percentile(times, 50);
+    }
+
+    /// <summary>Bytes per second that sequential calls of <paramref name="take"/> carry in chunks of <paramref name="chunkBytes"/> (after one call to warm up).</summary>
+    public static async Task<double> MeasureByteThroughputAsync(Func<byte[], Task> take, int chunkBytes, long totalBytes)
+    {
         var chunk = new byte[chunkBytes];
         Random.Shared.NextBytes(chunk);
-        await sink.Take(chunk);
+        await take(chunk);
         var start = Stopwatch.GetTimestamp();
         for (long sent = 0; sent < totalBytes; sent += chunkBytes)
         {
-            await sink.Take(chunk);
+            await take(chunk);
         }
 
         return totalBytes / Stopwatch.GetElapsedTime(start).TotalSeconds;

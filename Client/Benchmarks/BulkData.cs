@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Resync.Placement;
 using Resync.Reference;
 
@@ -55,31 +54,11 @@ public sealed class SiloLinkGrain : Grain, ISiloLinkGrain
     {
         var target = GrainFactory.GetGrain<ISiloLinkGrain>(processor);
         await target.Ping();
-        var times = new List<double>(calls);
-        for (var i = 0; i < calls; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            await target.Ping();
-            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        }
-
-        return Stats.Percentile(times, 50);
+        return await Baseline.MedianRoundTripMsAsync(target.Ping, calls);
     }
 
-    public async Task<double> SendTo(string processor, long bytes, int chunkBytes)
-    {
-        var target = GrainFactory.GetGrain<ISiloLinkGrain>(processor);
-        var chunk = new byte[chunkBytes];
-        Random.Shared.NextBytes(chunk);
-        await target.Take(chunk);
-        var start = Stopwatch.GetTimestamp();
-        for (long sent = 0; sent < bytes; sent += chunkBytes)
-        {
-            await target.Take(chunk);
-        }
-
-        return bytes / Stopwatch.GetElapsedTime(start).TotalSeconds;
-    }
+    public Task<double> SendTo(string processor, long bytes, int chunkBytes) =>
+        Baseline.MeasureByteThroughputAsync(GrainFactory.GetGrain<ISiloLinkGrain>(processor).Take, chunkBytes, bytes);
 
     public Task Ping() => Task.CompletedTask;
 
