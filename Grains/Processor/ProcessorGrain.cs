@@ -1,5 +1,6 @@
 using Resync.Hosting;
 using Resync.Placement;
+using Resync.Protocol;
 
 namespace Resync.Engine;
 
@@ -18,12 +19,18 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
     private int _step = -1;
     private IBarrierGrain? _barrier;
     private readonly ISyncReplica?[] _replicas = new ISyncReplica?[services.Count];
+    private readonly NoticeInFlight _notice = new();
 
     private string Id => this.GetPrimaryKeyString();
 
-    public async Task Prepare(RoundStep step, Delivery received)
+    public Task Prepare(RoundStep step, Delivery received)
     {
         Validate(step, received);
+        return _notice.Follow(step.Epoch, step.Step, final: false, () => PrepareAsync(step, received));
+    }
+
+    private async Task PrepareAsync(RoundStep step, Delivery received)
+    {
         var epoch = step.Epoch;
         if (!Follow(step))
         {
@@ -48,9 +55,14 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         LogArrived(logger, epoch, step.Step, step.Service, Id, verdict);
     }
 
-    public async Task Complete(RoundStep lastStep, Delivery received)
+    public Task Complete(RoundStep lastStep, Delivery received)
     {
         Validate(lastStep, received);
+        return _notice.Follow(lastStep.Epoch, lastStep.Step, final: true, () => CompleteAsync(lastStep, received));
+    }
+
+    private async Task CompleteAsync(RoundStep lastStep, Delivery received)
+    {
         if (!Follow(lastStep))
         {
             LogStaleNotice(logger, "complete", lastStep.Epoch, lastStep.Step, Id, _epoch);
@@ -132,8 +144,9 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         DeactivateOnIdle();
     }
 
-    // A repeated notice of the current step is followed again: the sequencer retries notices that failed,
-    // and every action of a notice (activate, gate, barrier request) is harmless when repeated.
+    // A repeated notice of the current step is followed again (unless the first is still being followed:
+    // NoticeInFlight): the sequencer retries notices that failed, and every action of a notice (activate,
+    // gate, barrier request) is harmless when repeated.
     private bool Follow(RoundStep step)
     {
         if (step.Epoch < _epoch || step.Epoch <= _abortedThrough || (step.Epoch == _epoch && step.Step < _step))

@@ -1,0 +1,63 @@
+using Resync.Protocol;
+
+namespace Resync.Tests.Protocol;
+
+public sealed class NoticeInFlightTests
+{
+    [Fact]
+    public async Task A_notice_repeated_while_it_is_followed_joins_it_and_one_repeated_after_it_ended_is_followed_anew()
+    {
+        var notices = new NoticeInFlight();
+        var followed = 0;
+        var held = new TaskCompletionSource();
+        Task Follow()
+        {
+            followed++;
+            return held.Task;
+        }
+
+        var first = notices.Follow(7, 2, final: false, Follow);
+        var repeat = notices.Follow(7, 2, final: false, Follow);
+        Assert.Same(first, repeat);
+        Assert.Equal(1, followed);
+
+        held.SetResult();
+        await first;
+        held = new TaskCompletionSource();
+        _ = notices.Follow(7, 2, final: false, Follow);
+        Assert.Equal(2, followed);
+    }
+
+    [Fact]
+    public void Another_epoch_step_or_the_final_notice_of_the_same_step_is_another_notice()
+    {
+        var notices = new NoticeInFlight();
+        var followed = 0;
+        var held = new TaskCompletionSource();
+        Task Follow()
+        {
+            followed++;
+            return held.Task;
+        }
+
+        _ = notices.Follow(7, 2, final: false, Follow);
+        _ = notices.Follow(7, 2, final: true, Follow);
+        _ = notices.Follow(7, 3, final: true, Follow);
+        _ = notices.Follow(8, 3, final: true, Follow);
+
+        Assert.Equal(4, followed);
+    }
+
+    [Fact]
+    public async Task A_notice_that_failed_is_followed_anew_when_repeated()
+    {
+        var notices = new NoticeInFlight();
+        var followed = 0;
+        Task Follow() => ++followed == 1 ? Task.FromException(new InvalidOperationException("lost")) : Task.CompletedTask;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => notices.Follow(7, 2, final: false, Follow));
+        await notices.Follow(7, 2, final: false, Follow);
+
+        Assert.Equal(2, followed);
+    }
+}
