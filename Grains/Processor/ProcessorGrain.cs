@@ -26,7 +26,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
     public Task Prepare(RoundStep step, Delivery received)
     {
         Validate(step, received);
-        return _notice.Follow(step.Epoch, step.Step, final: false, () => PrepareAsync(step, received));
+        return _notice.Follow(step.Epoch, step.Step, final: false, (Processor: this, step, received), static s => s.Processor.PrepareAsync(s.step, s.received));
     }
 
     private async Task PrepareAsync(RoundStep step, Delivery received)
@@ -58,7 +58,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
     public Task Complete(RoundStep lastStep, Delivery received)
     {
         Validate(lastStep, received);
-        return _notice.Follow(lastStep.Epoch, lastStep.Step, final: true, () => CompleteAsync(lastStep, received));
+        return _notice.Follow(lastStep.Epoch, lastStep.Step, final: true, (Processor: this, lastStep, received), static s => s.Processor.CompleteAsync(s.lastStep, s.received));
     }
 
     private async Task CompleteAsync(RoundStep lastStep, Delivery received)

@@ -11,14 +11,15 @@ internal sealed class NoticeInFlight
     private (long Epoch, int Step, bool Final, Task Following)? _current;
 
     /// <param name="final">The final activation's notice, which names the last step as a step's notice can.</param>
-    public Task Follow(long epoch, int step, bool final, Func<Task> follow)
+    /// <param name="state">What <paramref name="follow"/> needs: passed, not captured, as every member gets a notice per step.</param>
+    public Task Follow<TState>(long epoch, int step, bool final, TState state, Func<TState, Task> follow)
     {
         if (_current is { } current && current.Epoch == epoch && current.Step == step && current.Final == final && !current.Following.IsCompleted)
         {
             return current.Following;
         }
 
-        var following = follow();
+        var following = follow(state);
         _current = (epoch, step, final, following);
         return following;
     }

@@ -16,15 +16,15 @@ public sealed class NoticeInFlightTests
             return held.Task;
         }
 
-        var first = notices.Follow(7, 2, final: false, Follow);
-        var repeat = notices.Follow(7, 2, final: false, Follow);
+        var first = notices.Follow(7, 2, final: false, 0, _ => Follow());
+        var repeat = notices.Follow(7, 2, final: false, 0, _ => Follow());
         Assert.Same(first, repeat);
         Assert.Equal(1, followed);
 
         held.SetResult();
         await first;
         held = new TaskCompletionSource();
-        _ = notices.Follow(7, 2, final: false, Follow);
+        _ = notices.Follow(7, 2, final: false, 0, _ => Follow());
         Assert.Equal(2, followed);
     }
 
@@ -40,10 +40,10 @@ public sealed class NoticeInFlightTests
             return held.Task;
         }
 
-        _ = notices.Follow(7, 2, final: false, Follow);
-        _ = notices.Follow(7, 2, final: true, Follow);
-        _ = notices.Follow(7, 3, final: true, Follow);
-        _ = notices.Follow(8, 3, final: true, Follow);
+        _ = notices.Follow(7, 2, final: false, 0, _ => Follow());
+        _ = notices.Follow(7, 2, final: true, 0, _ => Follow());
+        _ = notices.Follow(7, 3, final: true, 0, _ => Follow());
+        _ = notices.Follow(8, 3, final: true, 0, _ => Follow());
 
         Assert.Equal(4, followed);
     }
@@ -55,8 +55,8 @@ public sealed class NoticeInFlightTests
         var followed = 0;
         Task Follow() => ++followed == 1 ? Task.FromException(new InvalidOperationException("lost")) : Task.CompletedTask;
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => notices.Follow(7, 2, final: false, Follow));
-        await notices.Follow(7, 2, final: false, Follow);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => notices.Follow(7, 2, final: false, 0, _ => Follow()));
+        await notices.Follow(7, 2, final: false, 0, _ => Follow());
 
         Assert.Equal(2, followed);
     }
