@@ -96,20 +96,18 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         }
 
         await Task.WhenAll(Enumerable.Range(0, Math.Min(FetchesInFlight, batches.Length - 1)).Select(_ => FetchBatchesAsync()));
+        if (batches.Any(b => b.IsDefaultOrEmpty) || batches.Sum(b => b.Length) != delivery.Length)
+        {
+            throw new InvalidOperationException($"Epoch {epoch}: the delivery of step {step} to {Id} is not the one its notice announced ({delivery.Length} contributions in {delivery.Batches} batches).");
+        }
+
         var all = ImmutableArray.CreateBuilder<Contribution>(delivery.Length);
         foreach (var batch in batches)
         {
-            if (batch.IsDefaultOrEmpty || all.Count + batch.Length > delivery.Length)
-            {
-                throw new InvalidOperationException($"Epoch {epoch}: the delivery of step {step} to {Id} is not the one its notice announced ({delivery.Length} contributions in {delivery.Batches} batches).");
-            }
-
             all.AddRange(batch);
         }
 
-        return all.Count == delivery.Length
-            ? all.MoveToImmutable()
-            : throw new InvalidOperationException($"Epoch {epoch}: the delivery of step {step} to {Id} has {all.Count} contributions, not the {delivery.Length} its notice announced.");
+        return all.MoveToImmutable();
     }
 
     // Enough to keep the connection busy while the sequencer serializes the next batch; bounded, so that a
