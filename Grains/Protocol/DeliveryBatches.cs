@@ -11,25 +11,13 @@ namespace Resync.Protocol;
 internal sealed class DeliveryBatches(int step, ImmutableArray<string> members, ImmutableArray<Contribution>[] delivered, int batchBytes)
 {
     // Members mostly share one list: it is cut once, and its notice made once, not once per member.
-    private (Contribution[]? List, int[] Starts) _last = (null, []);
-    private (Contribution[]? List, Delivery? Notice) _lastNotice;
+    private (Contribution[]? List, Cut? Cut) _last;
 
     /// <summary>The step whose deliveries these are.</summary>
     public int Step => step;
 
     /// <summary>What the notice to the member at <paramref name="index"/> (in configuration order) carries.</summary>
-    public Delivery Notice(int index)
-    {
-        var all = delivered[index];
-        var list = ImmutableCollectionsMarshal.AsArray(all);
-        if (!ReferenceEquals(list, _lastNotice.List))
-        {
-            var starts = Starts(all);
-            _lastNotice = (list, starts.Length == 1 ? Delivery.Whole(all) : new Delivery(Batch(all, starts, 0), all.Length, starts.Length));
-        }
-
-        return _lastNotice.Notice!;
-    }
+    public Delivery Notice(int index) => CutOf(delivered[index]).Notice;
 
     /// <summary>Batch <paramref name="batch"/> of <paramref name="member"/>'s delivery.</summary>
     public ImmutableArray<Contribution> Fetch(int step, string member, int batch)
@@ -41,7 +29,7 @@ internal sealed class DeliveryBatches(int step, ImmutableArray<string> members, 
         }
 
         var all = delivered[index];
-        var starts = Starts(all);
+        var starts = CutOf(all).Starts;
         if (batch < 0 || batch >= starts.Length)
         {
             throw new ArgumentOutOfRangeException(nameof(batch), $"The delivery of step {step} to {member} has {starts.Length} batches; there is no batch {batch}.");
@@ -56,13 +44,13 @@ internal sealed class DeliveryBatches(int step, ImmutableArray<string> members, 
         return starts.Length == 1 ? all : all.Slice(starts[batch], end - starts[batch]);
     }
 
-    /// <summary>Where each batch of <paramref name="all"/> starts; an empty delivery is one empty batch.</summary>
-    private int[] Starts(ImmutableArray<Contribution> all)
+    /// <summary>Where each batch of <paramref name="all"/> starts (an empty delivery is one empty batch), and the notice that carries it.</summary>
+    private Cut CutOf(ImmutableArray<Contribution> all)
     {
         var list = ImmutableCollectionsMarshal.AsArray(all);
         if (ReferenceEquals(list, _last.List))
         {
-            return _last.Starts;
+            return _last.Cut!;
         }
 
         var starts = new List<int> { 0 };
@@ -79,7 +67,11 @@ internal sealed class DeliveryBatches(int step, ImmutableArray<string> members, 
             bytes += size;
         }
 
-        _last = (list, [.. starts]);
-        return _last.Starts;
+        int[] cut = [.. starts];
+        var notice = cut.Length == 1 ? Delivery.Whole(all) : new Delivery(Batch(all, cut, 0), all.Length, cut.Length);
+        _last = (list, new Cut(cut, notice));
+        return _last.Cut;
     }
+
+    private sealed record Cut(int[] Starts, Delivery Notice);
 }
