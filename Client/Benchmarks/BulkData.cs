@@ -27,6 +27,44 @@ internal static class BulkData
 
         return (long)sections * SectionBytes;
     }
+
+    /// <summary>The best of three measures of raw throughput, so that the first (the JIT's warm-up of the call path) does not flatter the fraction.</summary>
+    public static async Task<double> BestOfThreeAsync(Func<Task<double>> measure)
+    {
+        var best = 0.0;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            best = Math.Max(best, await measure());
+        }
+
+        return best;
+    }
+
+    /// <summary>The CKPT step of a join round: its barrier and its processing.</summary>
+    public static double CkptStepMs(RoundSummary round)
+    {
+        var step = round.Steps.Single(s => s.Service == CkptGrain.Name);
+        return (step.BarrierWait + step.Processing).TotalMilliseconds;
+    }
+
+    /// <summary>
+    /// A bulk scenario's figures: <paramref name="bytes"/> over the median of the whole join rounds (the joiner
+    /// assembles its checkpoints at the final activation, after the CKPT step), against <paramref name="raw"/>.
+    /// </summary>
+    public static Dictionary<string, double> Figures(string label, long bytes, IReadOnlyCollection<double> roundsMs, IReadOnlyCollection<double> ckptStepsMs, double raw, TextWriter progress)
+    {
+        const double MiB = 1024 * 1024;
+        var transfer = bytes / (Stats.Percentile(roundsMs, 50) / 1000);
+        progress.WriteLine($"  {label}: {bytes / MiB:F0} MiB at {transfer / MiB:F1} MiB/s; raw grain calls {raw / MiB:F1} MiB/s");
+        return new Dictionary<string, double>
+        {
+            ["mib"] = bytes / MiB,
+            ["transfer_mib_per_s"] = transfer / MiB,
+            ["raw_grain_call_mib_per_s"] = raw / MiB,
+            ["fraction_of_raw"] = transfer / raw,
+            ["ckpt_step_p50_ms"] = Stats.Percentile(ckptStepsMs, 50),
+        };
+    }
 }
 
 /// <summary>

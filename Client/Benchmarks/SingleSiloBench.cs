@@ -210,15 +210,11 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
         var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
         await JoinUpToAsync(client, 0, 3);
         var bytes = await BulkData.WriteAsync(client.GetGrain<ICkptService>(Processor(0)), settings.BulkMiB);
-        // The best of three, so that the first (the JIT's warm-up of the call path) does not flatter the fraction.
-        var raw = 0.0;
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            raw = Math.Max(raw, await Baseline.MeasureByteThroughputAsync(client.GetGrain<IPingGrain>(Random.Shared.NextInt64()).Take, CkptOptions.DefaultChunkBytes, bytes));
-        }
+        var raw = await BulkData.BestOfThreeAsync(() =>
+            Baseline.MeasureByteThroughputAsync(client.GetGrain<IPingGrain>(Random.Shared.NextInt64()).Take, CkptOptions.DefaultChunkBytes, bytes));
 
         var wall = new List<double>();
-        var throughput = new List<double>();
+        var rounds = new List<double>();
         var ckptSteps = new List<double>();
         var joiner = Processor(3);
         for (var run = 0; run < settings.BulkRuns; run++)
@@ -227,27 +223,15 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
             var change = await configuration.Join([joiner]);
             var round = await configuration.WaitForCompletedRound(change.Configuration.Epoch, RoundTimeout);
             wall.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            // The whole round: within one silo the chunks travel without a copy, and the joiner assembles
-            // its checkpoints at the final activation, after the CKPT step.
-            throughput.Add(bytes / round.Duration.TotalSeconds);
-            var step = round.Steps.Single(s => s.Service == CkptGrain.Name);
-            ckptSteps.Add((step.BarrierWait + step.Processing).TotalMilliseconds);
+            // Within one silo the chunks travel without a copy.
+            rounds.Add(round.Duration.TotalMilliseconds);
+            ckptSteps.Add(BulkData.CkptStepMs(round));
             await VerifyAsync(client, 3);
             var failed = await configuration.Fail([joiner]);
             await configuration.WaitForCompletedRound(failed.Configuration.Epoch, RoundTimeout);
         }
 
-        const double MiB = 1024 * 1024;
-        var transfer = Stats.Percentile(throughput, 50);
-        progress.WriteLine($"  bulk: {bytes / MiB:F0} MiB at {transfer / MiB:F1} MiB/s; raw grain calls {raw / MiB:F1} MiB/s");
-        return BenchmarkResult.FromSamples("bulk-transfer", 1, 4, 3, wall, null, new Dictionary<string, double>
-        {
-            ["mib"] = bytes / MiB,
-            ["transfer_mib_per_s"] = transfer / MiB,
-            ["raw_grain_call_mib_per_s"] = raw / MiB,
-            ["fraction_of_raw"] = transfer / raw,
-            ["ckpt_step_p50_ms"] = Stats.Percentile(ckptSteps, 50),
-        });
+        return BenchmarkResult.FromSamples("bulk-transfer", 1, 4, 3, wall, null, BulkData.Figures("bulk", bytes, rounds, ckptSteps, raw, progress));
     }
 
     private static double SettledHeapBytes()

@@ -140,11 +140,7 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
             await JoinedAsync(engine, engine.Fail([id]), cancellationToken);
         }
 
-        var raw = 0.0;
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            raw = Math.Max(raw, await client.GetGrain<ISiloLinkGrain>(sender).SendTo(joinerSilo!, bytes, CkptOptions.DefaultChunkBytes));
-        }
+        var raw = await BulkData.BestOfThreeAsync(() => client.GetGrain<ISiloLinkGrain>(sender).SendTo(joinerSilo!, bytes, CkptOptions.DefaultChunkBytes));
 
         var rounds = new List<double>();
         var ckptSteps = new List<double>();
@@ -152,8 +148,7 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
         {
             var round = await JoinedAsync(engine, engine.Join([joiner]), cancellationToken);
             rounds.Add(round.Duration.TotalMilliseconds);
-            var step = round.Steps.Single(s => s.Service == CkptGrain.Name);
-            ckptSteps.Add((step.BarrierWait + step.Processing).TotalMilliseconds);
+            ckptSteps.Add(BulkData.CkptStepMs(round));
             var (expected, received) = (await client.GetGrain<ICkptService>(sender).GetDigest(), await client.GetGrain<ICkptService>(joiner).GetDigest());
             if (expected != received)
             {
@@ -163,17 +158,8 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
             await JoinedAsync(engine, engine.Fail([joiner]), cancellationToken);
         }
 
-        const double MiB = 1024 * 1024;
-        var transfer = bytes / (Stats.Percentile(rounds, 50) / 1000);
-        progress.WriteLine($"  bulk between silos: {bytes / MiB:F0} MiB at {transfer / MiB:F1} MiB/s; raw grain calls {raw / MiB:F1} MiB/s");
-        return BenchmarkResult.FromSamples("bulk-transfer-three-silos", 3, 4, Services, rounds, null, new Dictionary<string, double>
-        {
-            ["mib"] = bytes / MiB,
-            ["transfer_mib_per_s"] = transfer / MiB,
-            ["raw_grain_call_mib_per_s"] = raw / MiB,
-            ["fraction_of_raw"] = transfer / raw,
-            ["ckpt_step_p50_ms"] = Stats.Percentile(ckptSteps, 50),
-        });
+        return BenchmarkResult.FromSamples("bulk-transfer-three-silos", 3, 4, Services, rounds, null,
+            BulkData.Figures("bulk between silos", bytes, rounds, ckptSteps, raw, progress));
     }
 
     /// <summary>The median round trip of a no-op grain call from one silo to another (the first two silo processors).</summary>
