@@ -9,16 +9,17 @@ internal sealed record BenchSettings(
     TimeSpan ProcessWarmupTime,
     int ChurnProcessors,
     int ChurnChanges,
+    int ChurnBursts,
     int BulkMiB,
     int BulkRuns,
     int ProcessRuns,
     double RunScale)
 {
     public static BenchSettings Full { get; } =
-        new([4, 16, 64, 256, 1024], [1, 3, 10], 10, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 16, 100, 64, 3, 5, 1);
+        new([4, 16, 64, 256, 1024], [1, 3, 10], 10, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10), 16, 100, 5, 64, 3, 5, 1);
 
     public static BenchSettings Quick { get; } =
-        new([4, 16, 64], [1, 3, 10], 3, TimeSpan.Zero, TimeSpan.Zero, 16, 100, 16, 1, 2, 0.1);
+        new([4, 16, 64], [1, 3, 10], 3, TimeSpan.Zero, TimeSpan.Zero, 16, 100, 2, 16, 1, 2, 0.1);
 
     /// <summary>Round latency at the given sizes only (either may be empty: all of it); no bulk run, and memory only with several N.</summary>
     public BenchSettings Narrowed(int[]? processors, int[]? services)

@@ -29,15 +29,14 @@ internal sealed partial class ConfigurationGrain(
     private int _unanswered;
     private IGrainTimer? _retry;
 
-    // Coalescing: the newest epoch whose round was started (and may be in flight), when the last change
-    // came, and the timer of a start deferred until a burst of changes settles.
+    // The newest epoch whose round was started (and may be in flight), the newest this grain aborted, and
+    // the coalescing of bursts: when and for how long the deferred start was armed, its timer and its door.
     private long _startedEpoch;
     private long _abortedEpoch;
-    private long _lastChangeAt;
-    private long _startedAt;
-    private int _burstLevel;
-    private long? _deferredSince;
-    private IGrainTimer? _deferredStart;
+    private readonly ChangeBursts _bursts = new(options.Value.ChangeSettle, options.Value.MaxChangeDelay, time);
+    private (long At, TimeSpan Due) _settleArmed;
+    private ITimer? _settleTimer;
+    private IGrainTimer? _settleDoor;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -53,6 +52,12 @@ internal sealed partial class ConfigurationGrain(
             LogResuming(logger, current.Epoch, state.State.CompletedEpoch);
             await AdvanceAsync(_ledger.Renewed(), $"round of epoch {current.Epoch} never completed");
         }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _settleTimer?.Dispose();
+        return Task.CompletedTask;
     }
 
     public Task<ConfigurationChange> Join(ImmutableArray<string> processors) =>
@@ -238,7 +243,7 @@ internal sealed partial class ConfigurationGrain(
         else if (summary.Outcome == RoundPhase.Completed)
         {
             _failedAttempts = 0;
-            _burstLevel = 0;
+            _bursts.Completed();
             foreach (var recovered in _serviceFailures.Current.Where(f => f.Failing))
             {
                 ResyncInstruments.FailingServices.Add(-1);
@@ -305,32 +310,18 @@ internal sealed partial class ConfigurationGrain(
         _ledger.Commit(next);
         LogAdvanced(logger, next.Epoch, reason, next.Members.Length, next.Survivors.Length);
 
-        // A change within the settle time of the previous one, or one that aborts a round that had barely
-        // started, is part of a burst; every round a burst wastes that way doubles the settle time (up to
-        // MaxChangeDelay), so a flapping membership converges on few rounds whatever its rhythm.
-        var settle = Settle;
-        var inFlight = _startedEpoch > _history.LastEndedEpoch;
-        var quick = _lastChangeAt != 0 && time.GetElapsedTime(_lastChangeAt) < settle;
-        var young = _startedAt != 0 && time.GetElapsedTime(_startedAt) < settle * 2;
-        var burst = inFlight && (quick || young);
-        if (inFlight && young && _deferredStart is null && Settle < options.Value.MaxChangeDelay)
-        {
-            _burstLevel++;
-            settle = Settle;
-        }
-
+        var deferFor = _bursts.Change(roundInFlight: _startedEpoch > _history.LastEndedEpoch);
         await AbortInFlightAsync(next, reason);
-        if (_deferredStart is not null || burst)
+        if (deferFor is { } due)
         {
-            DeferStart(settle);
+            DeferStart(due);
         }
         else
         {
-            await StartAsync(next);
+            await StartAsync(next, bySettle: false);
         }
 
-        // From the end of a change to the next one: the time a caller takes to come back, not this grain's own work.
-        _lastChangeAt = time.GetTimestamp();
+        _bursts.Handled();
     }
 
     /// <summary>Aborts the newest started round unless it ended or was aborted already (its sequencer is not woken up for nothing).</summary>
@@ -355,13 +346,10 @@ internal sealed partial class ConfigurationGrain(
         }
     }
 
-    private TimeSpan Settle => TimeSpan.FromTicks(Math.Min(
-        options.Value.ChangeSettle.Ticks << Math.Min(_burstLevel, 20), options.Value.MaxChangeDelay.Ticks));
-
-    private async Task StartAsync(Configuration next)
+    private async Task StartAsync(Configuration next, bool bySettle)
     {
         _startedEpoch = next.Epoch;
-        _startedAt = time.GetTimestamp();
+        _bursts.Started(bySettle);
         try
         {
             await Sequencer(next.Epoch).Start(next).WaitAsync(options.Value.NoticeTimeout, time);
@@ -373,20 +361,53 @@ internal sealed partial class ConfigurationGrain(
         }
     }
 
-    /// <summary>(Re)arms the deferred start: it fires once no change came for <paramref name="settle"/>, at the latest <see cref="ResyncOptions.MaxChangeDelay"/> after the burst began.</summary>
-    private void DeferStart(TimeSpan settle)
+    /// <summary>
+    /// (Re)arms the deferred start of the current configuration's round, <paramref name="due"/> from now on the
+    /// engine's clock. That clock's timer only opens the door: a grain timer, which runs the start as a turn of
+    /// this grain like any change (Orleans' own timers keep the kernel's coarse time, see <see cref="PreciseTimeProvider"/>).
+    /// </summary>
+    private void DeferStart(TimeSpan due)
     {
-        _deferredSince ??= time.GetTimestamp();
-        var left = options.Value.MaxChangeDelay - time.GetElapsedTime(_deferredSince.Value);
-        var due = TimeSpan.FromTicks(Math.Clamp(left.Ticks, 0, settle.Ticks));
-        _deferredStart?.Dispose();
-        _deferredStart = this.RegisterGrainTimer(async () =>
+        _settleArmed = (time.GetTimestamp(), due);
+        ArmSettleTimer(due);
+    }
+
+    private void ArmSettleTimer(TimeSpan due)
+    {
+        _settleDoor ??= this.RegisterGrainTimer(StartSettledAsync, new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { Interleave = false });
+        _settleTimer?.Dispose();
+        _settleTimer = time.CreateTimer(static door => OpenDoor((IGrainTimer)door!), _settleDoor, due, Timeout.InfiniteTimeSpan);
+    }
+
+    private static void OpenDoor(IGrainTimer door)
+    {
+        try
         {
-            _deferredStart?.Dispose();
-            (_deferredStart, _deferredSince) = (null, null);
-            LogBurstSettled(logger, _ledger.Current.Epoch);
-            await StartAsync(_ledger.Current);
-        }, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { Interleave = false });
+            door.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The grain deactivated while the burst settled; its next activation resumes the round.
+        }
+    }
+
+    private async Task StartSettledAsync()
+    {
+        if (!_bursts.Deferring)
+        {
+            return;
+        }
+
+        // A timer armed before the last change may open the door early.
+        var left = _settleArmed.Due - time.GetElapsedTime(_settleArmed.At);
+        if (left > TimeSpan.Zero)
+        {
+            ArmSettleTimer(left);
+            return;
+        }
+
+        LogBurstSettled(logger, _ledger.Current.Epoch);
+        await StartAsync(_ledger.Current, bySettle: true);
     }
 
     /// <summary>
@@ -397,7 +418,7 @@ internal sealed partial class ConfigurationGrain(
     private async Task WatchRoundAsync()
     {
         var current = _ledger.Current;
-        if (current.Epoch == 0 || _history.LastCompleted?.Epoch == current.Epoch || _retry is not null || _deferredStart is not null)
+        if (current.Epoch == 0 || _history.LastCompleted?.Epoch == current.Epoch || _retry is not null || _bursts.Deferring)
         {
             _unanswered = 0;
             return;

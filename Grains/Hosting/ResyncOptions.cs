@@ -10,8 +10,9 @@ public sealed class ResyncOptions
 
     /// <summary>
     /// The key of the engine's clock: the <see cref="TimeProvider"/> that its deadlines, watchdog,
-    /// coalescing and bounded waits read. It is the silo's TimeProvider unless a test registers its own
-    /// under this key, which then controls the engine's time without touching Orleans'.
+    /// coalescing and bounded waits read. It is the silo's TimeProvider (the system's with short timers that
+    /// keep time, <see cref="PreciseTimeProvider"/>) unless a test registers its own under this key, which
+    /// then controls the engine's time without touching Orleans'.
     /// </summary>
     public const string ClockKey = "resync.clock";
 
@@ -26,7 +27,7 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultNoticeTimeout = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultActivityInterval = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan DefaultChangeSettle = TimeSpan.FromMilliseconds(2);
+    public static readonly TimeSpan DefaultChangeSettle = TimeSpan.FromMilliseconds(1);
     public static readonly TimeSpan DefaultMaxChangeDelay = TimeSpan.FromMilliseconds(100);
     public static readonly TimeSpan DefaultStepDeadline = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan DefaultRoundDeadline = TimeSpan.FromSeconds(60);

@@ -180,6 +180,9 @@ public sealed class FaultTests(ControlledClockClusterFixture fixture, ITestOutpu
             last = (change % 2 == 0 ? await Driver.Join(name) : await Driver.Leave(name)).Configuration;
         }
 
+        // The last round starts once the changes have stopped for the settle time, on the engine's clock, which only this test moves.
+        Assert.NotEqual(last.Epoch, (await Driver.Status()).Round?.Epoch);
+        await AdvanceUntil(s => s.Round?.Epoch == last.Epoch, $"the start of epoch {last.Epoch}'s round once the burst settled");
         await Driver.WaitForRound(last.Epoch);
         var rounds = (await Driver.Configuration.GetHistory()).Where(r => r.Epoch > start.Epoch).ToList();
         output.WriteLine($"100 changes (epochs {start.Epoch + 1}..{last.Epoch}): {rounds.Count} rounds started, {rounds.Count(r => r.Outcome == RoundPhase.Aborted)} aborted");
