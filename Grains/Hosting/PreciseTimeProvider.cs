@@ -29,7 +29,7 @@ internal sealed class PreciseTimeProvider : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        if (period != Timeout.InfiniteTimeSpan || dueTime < TimeSpan.Zero || dueTime >= PreciseBelow)
+        if (period != Timeout.InfiniteTimeSpan || dueTime >= PreciseBelow || (dueTime < TimeSpan.Zero && dueTime != Timeout.InfiniteTimeSpan))
         {
             return System.CreateTimer(callback, state, dueTime, period);
         }

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Resync.Hosting;
+
+namespace Resync.Tests.Protocol;
+
+public sealed class PreciseTimeProviderTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(5);
+    private static readonly TimeProvider Time = PreciseTimeProvider.Instance;
+
+    private static async Task<TimeSpan> FiredAfter(TaskCompletionSource<long> fired, long armedAt, string what)
+    {
+        var at = await fired.Task.WaitAsync(Bound).ConfigureAwait(false);
+        Assert.True(fired.Task.IsCompletedSuccessfully, $"{what} did not fire");
+        return Stopwatch.GetElapsedTime(armedAt, at);
+    }
+
+    [Fact]
+    public async Task A_short_timer_fires_once_and_never_before_its_due_time()
+    {
+        var due = TimeSpan.FromMilliseconds(3);
+        var fired = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var count = 0;
+        var armed = Stopwatch.GetTimestamp();
+        using var timer = Time.CreateTimer(_ => { Interlocked.Increment(ref count); fired.TrySetResult(Stopwatch.GetTimestamp()); }, null, due, Timeout.InfiniteTimeSpan);
+
+        Assert.True(await FiredAfter(fired, armed, "a 3 ms timer") >= due, "the timer fired before its due time");
+        // A later timer on the same thread fires after anything still queued for the first.
+        var later = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var probe = Time.CreateTimer(_ => later.TrySetResult(Stopwatch.GetTimestamp()), null, TimeSpan.FromMilliseconds(5), Timeout.InfiniteTimeSpan);
+        await FiredAfter(later, armed, "the probe timer");
+        Assert.Equal(1, count);
+    }
+
+    [Fact]
+    public async Task A_changed_timer_fires_at_its_new_due_time_only_and_a_disposed_one_never()
+    {
+        var changedFired = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var changedCount = 0;
+        var disposedCount = 0;
+        var armed = Stopwatch.GetTimestamp();
+        using var changed = Time.CreateTimer(_ => { Interlocked.Increment(ref changedCount); changedFired.TrySetResult(Stopwatch.GetTimestamp()); }, null, TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+        var disposed = Time.CreateTimer(_ => Interlocked.Increment(ref disposedCount), null, TimeSpan.FromMilliseconds(2), Timeout.InfiniteTimeSpan);
+        Assert.True(changed.Change(TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan));
+        disposed.Dispose();
+        Assert.False(disposed.Change(TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan), "a disposed timer accepted a change");
+
+        Assert.True(await FiredAfter(changedFired, armed, "the changed timer") >= TimeSpan.FromMilliseconds(20), "the changed timer fired at its first due time");
+        var after = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var probe = Time.CreateTimer(_ => after.TrySetResult(Stopwatch.GetTimestamp()), null, TimeSpan.FromMilliseconds(5), Timeout.InfiniteTimeSpan);
+        await FiredAfter(after, armed, "the probe timer");
+        Assert.Equal(1, changedCount);
+        Assert.Equal(0, disposedCount);
+    }
+
+    [Fact]
+    public async Task An_infinite_due_time_waits_until_a_change_and_long_or_periodic_timers_are_the_systems()
+    {
+        var fired = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var waiting = Time.CreateTimer(_ => fired.TrySetResult(Stopwatch.GetTimestamp()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var armed = Stopwatch.GetTimestamp();
+        waiting.Change(TimeSpan.FromMilliseconds(2), Timeout.InfiniteTimeSpan);
+        Assert.True(await FiredAfter(fired, armed, "the timer armed by a change") >= TimeSpan.FromMilliseconds(2));
+
+        using var periodic = Time.CreateTimer(_ => { }, null, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1));
+        using var timeout = Time.CreateTimer(_ => { }, null, PreciseTimeProvider.PreciseBelow, Timeout.InfiniteTimeSpan);
+        using var system = TimeProvider.System.CreateTimer(_ => { }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Assert.Equal(system.GetType(), periodic.GetType());
+        Assert.Equal(periodic.GetType(), timeout.GetType());
+        Assert.NotEqual(periodic.GetType(), waiting.GetType());
+    }
+}
