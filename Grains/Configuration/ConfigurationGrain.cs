@@ -231,9 +231,10 @@ internal sealed partial class ConfigurationGrain(
             _ = Sequencer(summary.Epoch + 1).Warm();
         }
 
-        if (summary.Failed)
+        // A round that the cluster failed under (a silo stopped or died) is retried like any other, but is no service's failure.
+        if (summary.FailedService is { } failedService)
         {
-            RecordServiceFailure(summary);
+            RecordServiceFailure(failedService, summary);
         }
 
         if (summary.Failed && summary.Epoch == _ledger.Current.Epoch)
@@ -278,9 +279,8 @@ internal sealed partial class ConfigurationGrain(
         return new ConfigurationChange(true, next);
     }
 
-    private void RecordServiceFailure(RoundSummary summary)
+    private void RecordServiceFailure(string service, RoundSummary summary)
     {
-        var service = summary.FailedService ?? "(none)";
         ResyncInstruments.ServiceFailures.Add(1, new KeyValuePair<string, object?>("service", service));
         if (_serviceFailures.Record(service, $"epoch {summary.Epoch}: {summary.AbortReason ?? "failed"}"))
         {
@@ -376,8 +376,11 @@ internal sealed partial class ConfigurationGrain(
     {
         _settleDoor ??= this.RegisterGrainTimer(StartSettledAsync, new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { Interleave = false });
         _settleTimer?.Dispose();
-        _settleTimer = time.CreateTimer(static door => OpenDoor((IGrainTimer)door!), _settleDoor, due, Timeout.InfiniteTimeSpan);
+        _settleTimer = SettleClock.CreateTimer(static door => OpenDoor((IGrainTimer)door!), _settleDoor, due, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>The engine's clock, whose timers keep millisecond time when it is the system's: the settle is 1-2 ms.</summary>
+    private TimeProvider SettleClock => time == TimeProvider.System ? PreciseTimeProvider.Instance : time;
 
     private static void OpenDoor(IGrainTimer door)
     {

@@ -3,11 +3,11 @@ using System.Diagnostics;
 namespace Resync.Hosting;
 
 /// <summary>
-/// The engine's default clock: the system's, except that a one-shot timer due in less than
+/// The system's clock, except that a one-shot timer due in less than
 /// <see cref="PreciseBelow"/> fires within about a millisecond of its due time. .NET's timers read
 /// <see cref="Environment.TickCount64"/>, which on Linux follows the kernel's coarse clock: on this project's
 /// machines it moves in 4 ms steps, and a 2 ms timer fired after 4.3 ms. That would make the settle time of
-/// a burst of configuration changes (1-2 ms) cost 4-6 ms. Longer timers (the engine's timeouts, in seconds)
+/// a burst of configuration changes (1-2 ms) cost 4-6 ms, so the settle timer comes from here. Longer timers
 /// stay on .NET's timer queue, where 4 ms is noise and which handles thousands of them better than one thread.
 /// </summary>
 internal sealed class PreciseTimeProvider : TimeProvider

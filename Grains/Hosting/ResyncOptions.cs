@@ -10,9 +10,8 @@ public sealed class ResyncOptions
 
     /// <summary>
     /// The key of the engine's clock: the <see cref="TimeProvider"/> that its deadlines, watchdog,
-    /// coalescing and bounded waits read. It is the silo's TimeProvider (the system's with short timers that
-    /// keep time, <see cref="PreciseTimeProvider"/>) unless a test registers its own under this key, which
-    /// then controls the engine's time without touching Orleans'.
+    /// coalescing and bounded waits read. It is the silo's TimeProvider unless a test registers its own
+    /// under this key, which then controls the engine's time without touching Orleans'.
     /// </summary>
     public const string ClockKey = "resync.clock";
 

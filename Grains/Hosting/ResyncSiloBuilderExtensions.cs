@@ -36,9 +36,7 @@ public static class ResyncSiloBuilderExtensions
 
         services.AddSingleton<IValidateOptions<ResyncOptions>, ResyncOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddKeyedSingleton(ResyncOptions.ClockKey, (sp, _) => sp.GetRequiredService<TimeProvider>() is var silo && silo == TimeProvider.System
-            ? PreciseTimeProvider.Instance
-            : silo);
+        services.TryAddKeyedSingleton(ResyncOptions.ClockKey, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.AddSingleton<SyncServiceRegistry>();
         services.AddPlacementDirector<ProcessorPlacement, ProcessorPlacementDirector>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloMembershipWatcher>();

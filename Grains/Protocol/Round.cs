@@ -73,7 +73,9 @@ internal sealed class Round
     public string? AbortReason { get; private set; }
 
     /// <summary>True when the round was aborted because it failed, not because a newer configuration superseded it.</summary>
-    public bool Failed { get; private set; }
+    public bool Failed => Failure != RoundFailure.None;
+
+    public RoundFailure Failure { get; private set; }
 
     public bool IsOver => Phase is RoundPhase.Completed or RoundPhase.Aborted;
 
@@ -241,8 +243,8 @@ internal sealed class Round
         return true;
     }
 
-    /// <summary>Aborts the round from any phase; false if it was already over.</summary>
-    public bool Abort(string reason, bool failed = false)
+    /// <summary>Aborts the round from any phase, superseded or failed (<paramref name="failure"/>); false if it was already over.</summary>
+    public bool Abort(string reason, RoundFailure failure = RoundFailure.None)
     {
         if (IsOver)
         {
@@ -250,7 +252,7 @@ internal sealed class Round
         }
 
         AbortReason = reason;
-        Failed = failed;
+        Failure = failure;
         Enter(RoundPhase.Aborted);
         _exchange?.Abandon($"the round of epoch {Epoch} was aborted: {reason}");
         ReplaceExchange(null);
@@ -301,7 +303,7 @@ internal sealed class Round
         SinceActivity);
 
     public RoundSummary Summary() =>
-        new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed, Failed ? Service : null, _time.GetUtcNow());
+        new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed, Failure == RoundFailure.Service ? Service : null, _time.GetUtcNow());
 
     /// <summary>The mailbox that takes round traffic: the current step's, while it processes.</summary>
     private ExchangeMailbox? OpenExchange => Phase == RoundPhase.Processing ? _exchange : null;

@@ -128,7 +128,7 @@ internal sealed partial class SequencerGrain(
     /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_round?.Abort($"its sequencer was deactivated: {reason.Description}", failed: true) == true)
+        if (_round?.Abort($"its sequencer was deactivated: {reason.Description}", RoundFailure.Cluster) == true)
         {
             LogDeactivatedInFlight(logger, Epoch, _round.Step, _round.Service, reason.Description);
             await _roundOver.CancelAsync();
@@ -265,13 +265,13 @@ internal sealed partial class SequencerGrain(
         catch (Exception exception)
         {
             LogRoundFailed(logger, exception, Epoch, round.Step, round.Service);
-            await FailAsync(round, $"step {round.Step} ({round.Service}) failed: {exception.Message}");
+            await FailAsync(round, $"step {round.Step} ({round.Service}) failed: {exception.Message}", RoundFailures.Of(exception));
         }
     }
 
-    private async Task FailAsync(Round round, string reason)
+    private async Task FailAsync(Round round, string reason, RoundFailure failure)
     {
-        if (round.Abort(reason, failed: true))
+        if (round.Abort(reason, failure))
         {
             await _roundOver.CancelAsync();
             await EndAsync(round);
@@ -290,7 +290,7 @@ internal sealed partial class SequencerGrain(
             var failure = new InvalidOperationException($"on processor {member}: {exception.GetBaseException().Message}", exception);
             // At once, not when the other members' runs return: they may wait on this one (a gathering), and
             // ending the round fails their waits. A silo that stops would otherwise wait for them too.
-            await FailAsync(round, $"step {step.Step} ({step.Service}) failed: {failure.Message}");
+            await FailAsync(round, $"step {step.Step} ({step.Service}) failed: {failure.Message}", RoundFailures.Of(exception));
             throw failure;
         }
 
@@ -344,7 +344,7 @@ internal sealed partial class SequencerGrain(
                     break;
                 case DeadlineVerdict.RoundOverdue:
                     LogRoundOverdue(logger, Epoch, round.Step, round.Service, settings.RoundDeadline.TotalSeconds);
-                    await FailAsync(round, $"round deadline of {settings.RoundDeadline.TotalSeconds:0.###} s passed at step {round.Step} ({round.Service}), {round.Phase}");
+                    await FailAsync(round, $"round deadline of {settings.RoundDeadline.TotalSeconds:0.###} s passed at step {round.Step} ({round.Service}), {round.Phase}", RoundFailure.Service);
                     return;
             }
         }

@@ -245,6 +245,38 @@ public sealed class RoundTests
     }
 
     [Fact]
+    public void A_failed_round_names_its_step_service_only_when_that_service_failed_it_and_a_superseded_one_is_no_failure()
+    {
+        var blamed = new Dictionary<RoundFailure, RoundSummary>();
+        foreach (var failure in Enum.GetValues<RoundFailure>())
+        {
+            var round = NewRound();
+            round.EnterBarrier(0);
+            round.CompleteBarrier(0);
+            Assert.True(round.Abort($"{failure}", failure));
+            blamed[failure] = round.Summary();
+        }
+
+        Assert.False(blamed[RoundFailure.None].Failed);
+        Assert.Null(blamed[RoundFailure.None].FailedService);
+        Assert.True(blamed[RoundFailure.Service].Failed);
+        Assert.Equal("clm", blamed[RoundFailure.Service].FailedService);
+        Assert.True(blamed[RoundFailure.Cluster].Failed);
+        Assert.Null(blamed[RoundFailure.Cluster].FailedService);
+    }
+
+    [Fact]
+    public void A_replica_call_the_runtime_refused_is_the_clusters_failure_and_anything_the_call_threw_is_the_services()
+    {
+        // The runtime's refusals are message rejections (a silo that is unavailable is one of them); their constructors are the runtime's own.
+        Assert.IsAssignableFrom<OrleansMessageRejectionException>(new SiloUnavailableException());
+        Assert.Equal(RoundFailure.Cluster, RoundFailures.Of(new SiloUnavailableException("the replica's silo is gone")));
+        Assert.Equal(RoundFailure.Cluster, RoundFailures.Of(new InvalidOperationException("on processor p1", new SiloUnavailableException("Silo stopping"))));
+        Assert.Equal(RoundFailure.Service, RoundFailures.Of(new InvalidOperationException("conformance service told to throw in process")));
+        Assert.Equal(RoundFailure.Service, RoundFailures.Of(new TimeoutException("a callback that never returns")));
+    }
+
+    [Fact]
     public void A_completed_round_cannot_be_aborted()
     {
         var round = NewRound();
