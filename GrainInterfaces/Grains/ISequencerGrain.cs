@@ -24,11 +24,16 @@ public interface ISequencerGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// An all-to-all exchange inside process: stores <paramref name="contribution"/> under <paramref name="phase"/>
-    /// and completes, sorted by sender, once every member has gathered under it in the step in flight.
+    /// and completes, sorted by sender, once every member has gathered under it in the step in flight: with the
+    /// whole of what they gathered, or, when that is larger than a batch, its first batch (see <see cref="Delivery"/>).
     /// A contribution of another epoch, service or step is stale: dropped, counted and refused.
     /// </summary>
     [AlwaysInterleave, Alias("Gather")]
-    Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution);
+    Task<Delivery> Gather(string phase, Contribution contribution);
+
+    /// <summary>Batch <paramref name="batch"/> of what the members gathered under <paramref name="phase"/> in <paramref name="step"/>.</summary>
+    [AlwaysInterleave, Alias("FetchGathered")]
+    Task<ImmutableArray<Contribution>> FetchGathered(int step, string phase, int batch);
 
     /// <summary>
     /// Batch <paramref name="batch"/> of what <paramref name="step"/> delivered to <paramref name="member"/>:

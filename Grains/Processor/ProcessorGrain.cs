@@ -74,45 +74,10 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
     /// <summary>
     /// The whole of what <paramref name="step"/> delivered here: the other batches of a long delivery come
-    /// from the sequencer, <see cref="FetchesInFlight"/> at a time.
+    /// from the sequencer, a few at a time.
     /// </summary>
     private ValueTask<ImmutableArray<Contribution>> ReceiveAsync(long epoch, int step, Delivery delivery) =>
-        delivery.IsWhole ? new(delivery.First) : new(FetchAsync(epoch, step, delivery));
-
-    private async Task<ImmutableArray<Contribution>> FetchAsync(long epoch, int step, Delivery delivery)
-    {
-        var sequencer = GrainFactory.Reference<ISequencerGrain>(epoch);
-        var batches = new ImmutableArray<Contribution>[delivery.Batches];
-        batches[0] = delivery.First;
-        var next = 1;
-        async Task FetchBatchesAsync()
-        {
-            // The grain's turns never overlap, so the fetchers share the counter safely.
-            while (next < batches.Length)
-            {
-                var batch = next++;
-                batches[batch] = await sequencer.Fetch(step, Id, batch);
-            }
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, Math.Min(FetchesInFlight, batches.Length - 1)).Select(_ => FetchBatchesAsync()));
-        if (batches.Any(b => b.IsDefaultOrEmpty) || batches.Sum(b => b.Length) != delivery.Length)
-        {
-            throw new InvalidOperationException($"Epoch {epoch}: the delivery of step {step} to {Id} is not the one its notice announced ({delivery.Length} contributions in {delivery.Batches} batches).");
-        }
-
-        var all = ImmutableArray.CreateBuilder<Contribution>(delivery.Length);
-        foreach (var batch in batches)
-        {
-            all.AddRange(batch);
-        }
-
-        return all.MoveToImmutable();
-    }
-
-    // Enough to keep the connection busy while the sequencer serializes the next batch; bounded, so that a
-    // large transfer never has more than a few batches in flight.
-    private const int FetchesInFlight = 3;
+        DeliveryFetch.WholeAsync(delivery, batch => GrainFactory.Reference<ISequencerGrain>(epoch).Fetch(step, Id, batch), $"Epoch {epoch}: the delivery of step {step} to {Id}");
 
     public Task Warm() => Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Warm()));
 

@@ -30,6 +30,7 @@ internal sealed partial class SequencerGrain(
     private string? _abortedBeforeStart;
     private readonly Dictionary<string, IProcessorGrain> _processors = new(StringComparer.Ordinal);
     private DeliveryBatches? _deliveries;
+    private (int Step, Dictionary<string, BatchedList> Phases) _gathered = (-1, []);
     private IBarrierGrain? _barrier;
 
     private long Epoch => this.GetPrimaryKeyLong();
@@ -103,14 +104,36 @@ internal sealed partial class SequencerGrain(
         await ReportDroppedAsync(round, before);
     }
 
-    public async Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution)
+    public async Task<Delivery> Gather(string phase, Contribution contribution)
     {
         var round = await RoundOrStaleAsync($"Contribution of {contribution.Sender} for epoch {contribution.Epoch} ({contribution.Service})");
+        var step = round.Step;
         var before = round.Dropped;
-        var gathered = round.Gather(phase, contribution);
+        var gathering = round.Gather(phase, contribution);
         await ReportDroppedAsync(round, before);
         // A gathering waits for every member; it must not hold a silo that stops, which waits for its requests.
-        return await gathered.WaitAsync(host.ApplicationStopping);
+        var gathered = await gathering.WaitAsync(host.ApplicationStopping);
+
+        // Every member gathers the same list: it is cut once, and kept for the members that fetch the rest.
+        if (_gathered.Step != step)
+        {
+            _gathered = (step, []);
+        }
+
+        if (!_gathered.Phases.TryGetValue(phase, out var cut) || cut.All != gathered)
+        {
+            _gathered.Phases[phase] = cut = BatchedList.Cut(gathered, options.Value.DeliveryBatchBytes);
+        }
+
+        return cut.Notice;
+    }
+
+    public async Task<ImmutableArray<Contribution>> FetchGathered(int step, string phase, int batch)
+    {
+        await RoundOrStaleAsync($"A fetch of what was gathered under '{phase}' in step {step}");
+        return _gathered.Step == step && _gathered.Phases.TryGetValue(phase, out var cut)
+            ? cut.Batch(batch, $"The gathering '{phase}' of step {step}")
+            : throw new ArgumentException($"Epoch {Epoch} keeps no gathering '{phase}' of step {step}: it keeps step {_gathered.Step}'s.");
     }
 
     public async Task<ImmutableArray<Contribution>> Fetch(int step, string member, int batch)

@@ -1,3 +1,5 @@
+using Resync.Protocol;
+
 namespace Resync.Services;
 
 /// <summary>
@@ -65,7 +67,11 @@ public sealed class SyncRound
     {
         ArgumentNullException.ThrowIfNull(payload);
         var mine = new Contribution(Epoch, Service, Processor, _sequence++, [], payload);
-        return await _sequencer().Gather(phase, mine).WaitAsync(cancellationToken);
+        var gathered = await _sequencer().Gather(phase, mine).WaitAsync(cancellationToken);
+        return await DeliveryFetch.WholeAsync(
+            gathered,
+            batch => _sequencer().FetchGathered(StepIndex, phase, batch).WaitAsync(cancellationToken),
+            $"Epoch {Epoch}: what the members of {Service} gathered under '{phase}' in step {StepIndex}");
     }
 
     /// <summary>

@@ -121,6 +121,26 @@ public sealed class ReferenceServiceTests(ReferenceClusterFixture fixture, ITest
     }
 
     [Fact]
+    public async Task A_joiner_takes_in_many_checkpoints_whose_indices_are_gathered_in_batches()
+    {
+        await _driver.Settle(_driver.Engine.Join("p1", "p2", "p3"));
+        // 90 checkpoints make every member's index larger than a 4 KiB batch: the gathering answers with one
+        // index and each member fetches the others.
+        for (var i = 0; i < 90; i++)
+        {
+            var writer = $"p{1 + (i % 3)}";
+            await _driver.Ckpt(writer).Create($"checkpoint-{i:D3}");
+            await _driver.Ckpt(writer).Write($"checkpoint-{i:D3}", "s", ReferenceDriver.Bytes(16, (byte)i));
+        }
+
+        await _driver.Settle(_driver.Engine.Join("p4"));
+
+        await _driver.AssertIdentical();
+        Assert.Equal(90, (await _driver.Ckpt("p4").List()).Length);
+        Assert.Equal(ReferenceDriver.Bytes(16, 77), await _driver.Ckpt("p4").Read("checkpoint-077", "s"));
+    }
+
+    [Fact]
     public async Task Evt_uses_the_clm_view_activated_in_the_same_round_and_drops_the_subscriptions_of_processors_that_left_it()
     {
         await _driver.Settle(_driver.Engine.Join("p1", "p2", "p3"));

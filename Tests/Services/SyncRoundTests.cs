@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Resync.Services;
 
 namespace Resync.Tests.Services;
@@ -52,10 +53,62 @@ public sealed class SyncRoundTests
         await Assert.ThrowsAsync<InvalidOperationException>(round.PostedAsync);
     }
 
-    /// <summary>A sequencer whose posts arrive when the test says so.</summary>
+    [Fact]
+    public async Task A_gathering_larger_than_a_batch_returns_whole_and_in_order_its_first_batch_answered_and_the_others_fetched()
+    {
+        var gathered = Enumerable.Range(0, 7).Select(i => new Contribution(4, "ckpt", $"p{i}", 0, [], i)).ToImmutableArray();
+        var sequencer = new HeldPosts { Gathered = gathered, BatchLength = 2 };
+        var round = new SyncRound(Step, "p1", () => sequencer);
+
+        var all = await round.GatherAsync("index", "mine", CancellationToken.None);
+
+        Assert.Equal(gathered.Select(c => c.Payload), all.Select(c => c.Payload));
+        Assert.Equal([1, 2, 3], sequencer.Fetched.Order());
+        Assert.All(sequencer.FetchedFrom, f => Assert.Equal((0, "index"), f));
+    }
+
+    [Fact]
+    public async Task A_fetched_gathering_that_is_not_the_one_announced_is_refused()
+    {
+        var gathered = Enumerable.Range(0, 5).Select(i => new Contribution(4, "ckpt", $"p{i}", 0, [], i)).ToImmutableArray();
+        var sequencer = new HeldPosts { Gathered = gathered, BatchLength = 2, LoseBatch = 2 };
+        var round = new SyncRound(Step, "p1", () => sequencer);
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => round.GatherAsync("index", "mine", CancellationToken.None));
+        Assert.Contains("gathered under 'index'", refused.Message);
+    }
+
+    /// <summary>A sequencer whose posts arrive when the test says so, and whose gathering answers in batches of <see cref="BatchLength"/>.</summary>
     private sealed class HeldPosts : ISequencerGrain
     {
         public List<(ImmutableArray<Contribution> Contributions, TaskCompletionSource Arrived)> Posted { get; } = [];
+
+        public ImmutableArray<Contribution> Gathered { get; init; } = [];
+
+        public int BatchLength { get; init; } = int.MaxValue;
+
+        /// <summary>A batch that comes back empty, as if lost on the way.</summary>
+        public int LoseBatch { get; init; } = -1;
+
+        public ConcurrentBag<int> Fetched { get; } = [];
+
+        public ConcurrentBag<(int Step, string Phase)> FetchedFrom { get; } = [];
+
+        private int Batches => (Gathered.Length + BatchLength - 1) / BatchLength;
+
+        private ImmutableArray<Contribution> Batch(int batch) =>
+            batch == LoseBatch ? [] : Gathered.Skip(batch * BatchLength).Take(BatchLength).ToImmutableArray();
+
+        public Task<Delivery> Gather(string phase, Contribution contribution) =>
+            Task.FromResult(Batches <= 1 ? Delivery.Whole(Gathered) : new Delivery(Batch(0), Gathered.Length, Batches));
+
+        public async Task<ImmutableArray<Contribution>> FetchGathered(int step, string phase, int batch)
+        {
+            await Task.Yield();
+            Fetched.Add(batch);
+            FetchedFrom.Add((step, phase));
+            return Batch(batch);
+        }
 
         public Task Post(ImmutableArray<Contribution> contributions)
         {
@@ -72,8 +125,6 @@ public sealed class SyncRoundTests
         public Task OnBarrierCompleted(long epoch, int step) => throw new NotSupportedException();
 
         public Task<RoundProgress?> GetProgress() => throw new NotSupportedException();
-
-        public Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution) => throw new NotSupportedException();
 
         public Task<ImmutableArray<Contribution>> Fetch(int step, string member, int batch) => throw new NotSupportedException();
 

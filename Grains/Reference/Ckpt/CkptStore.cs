@@ -79,7 +79,11 @@ internal sealed record CkptIndexEntry(
 
 /// <summary>A replica's index: its checkpoints' versions, tombstones included.</summary>
 [GenerateSerializer, Immutable, Alias("resync.ckpt.index")]
-internal sealed record CkptIndex([property: Id(0)] ImmutableArray<CkptIndexEntry> Entries);
+internal sealed record CkptIndex([property: Id(0)] ImmutableArray<CkptIndexEntry> Entries) : ISizedPayload
+{
+    // Every member receives every member's index: at N members with many checkpoints, the gathering is cut into batches.
+    public int Bytes => ISizedPayload.DefaultBytes + Entries.Sum(e => 32 + e.Name.Length + e.Version.Writer.Length);
+}
 
 /// <summary>The shape of a checkpoint that is being sent: its sections' names and lengths, in order.</summary>
 [GenerateSerializer, Immutable, Alias("resync.ckpt.header")]
