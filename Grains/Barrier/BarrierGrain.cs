@@ -7,7 +7,7 @@ namespace Resync.Engine;
 /// <summary>
 /// One per epoch: holds the epoch's <see cref="RoundBarrier"/>, tells the sequencer when a step's
 /// barrier completes, and reports what it drops. A barrier that was never opened (an old epoch's,
-/// re-activated by a late request) knows no members and drops everything as stale.
+/// re-activated by a late request) knows no members, drops everything as stale and deactivates.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
 internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain, IBarrierGrain
@@ -34,6 +34,12 @@ internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain
 
     public async Task<BarrierVerdict> Arrive(BarrierRequest request)
     {
+        if (_barrier is null)
+        {
+            // Never opened here: an old epoch's barrier, re-activated by a late request, which it refuses and goes.
+            DeactivateOnIdle();
+        }
+
         var verdict = _barrier?.Arrive(request) ?? BarrierVerdict.Stale;
         switch (verdict)
         {

@@ -167,12 +167,28 @@ internal sealed partial class SequencerGrain(
 
     public Task OnActivity(long epoch)
     {
-        if (epoch == Epoch)
+        if (epoch == Epoch && _round is not null)
         {
-            _round?.Touch();
+            _round.Touch();
+        }
+        else
+        {
+            LeaveIfRoundless();
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A late message (a sign of life, a fetch, a post) re-activates an epoch whose round ended here long ago:
+    /// refused as stale, and the activation goes again instead of waiting for the collector.
+    /// </summary>
+    private void LeaveIfRoundless()
+    {
+        if (_round is null && _abortedBeforeStart is null)
+        {
+            DeactivateOnIdle();
+        }
     }
 
     public async Task<RoundProgress?> GetProgress()
@@ -331,6 +347,7 @@ internal sealed partial class SequencerGrain(
             return round;
         }
 
+        LeaveIfRoundless();
         await ResyncInstruments.ReportDroppedAsync(GrainFactory, DropCounts.None.Add(BarrierVerdict.Stale));
         throw new ArgumentException($"{traffic} is stale: epoch {Epoch} has no round here.");
     }

@@ -38,6 +38,42 @@ public sealed class BookkeepingTests(ResyncClusterFixture fixture, ITestOutputHe
         Assert.Equal(Hosting.ResyncOptions.DefaultHistoryLength, history.Length);
     }
 
+    [Fact]
+    public async Task A_late_message_to_an_epoch_whose_round_ended_reactivates_its_grains_only_to_refuse_it()
+    {
+        var management = Grains.GetGrain<IManagementGrain>(0);
+        var old = (await Driver.Join("late-1")).Configuration;
+        await Driver.WaitForRound(old.Epoch);
+        var next = (await Driver.Leave("late-1")).Configuration;
+        await Driver.WaitForRound(next.Epoch);
+        var sequencer = Grains.GetGrain<ISequencerGrain>(old.Epoch);
+        var barrier = Grains.GetGrain<IBarrierGrain>(old.Epoch);
+        GrainId[] grains = [sequencer.GetGrainId(), barrier.GetGrainId()];
+        await WaitUntilGone(management, grains, $"epoch {old.Epoch}'s sequencer and barrier deactivating after their round");
+
+        // A replica's last sign of life and a processor's late barrier request, after the round ended.
+        await sequencer.OnActivity(old.Epoch);
+        Assert.Equal(BarrierVerdict.Stale, await barrier.Arrive(new BarrierRequest(old.Epoch, 0, "late-1")));
+
+        await WaitUntilGone(management, grains, $"epoch {old.Epoch}'s sequencer and barrier, re-activated by late messages, deactivating again");
+    }
+
+    private static async Task WaitUntilGone(IManagementGrain management, GrainId[] grains, string phase)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var active = (await management.GetDetailedGrainStatistics()).Select(s => s.GrainId).Intersect(grains).ToList();
+            if (active.Count == 0)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{phase}: {string.Join(", ", active)} still active after 10 s");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Activations of the engine's per-epoch grains across the cluster, settled.</summary>
     private static async Task<int> EngineActivationsAsync(IManagementGrain management)
     {
