@@ -28,6 +28,7 @@ internal sealed partial class ConfigurationGrain(
     private int _failedAttempts;
     private int _unanswered;
     private IGrainTimer? _retry;
+    private IGrainTimer? _siloReturn;
 
     // The newest epoch whose round was started (and may be in flight), the newest this grain aborted, and
     // the coalescing of bursts: when and for how long the deferred start was armed, its timer and its door.
@@ -176,9 +177,28 @@ internal sealed partial class ConfigurationGrain(
         {
             ResyncInstruments.ProcessorsEvicted.Add(processors.Length);
             LogEvicted(logger, epoch, string.Join(" ", processors), reason, change.Configuration.Epoch);
+            if (processors.Any(ProcessorId.IsSilo))
+            {
+                ScheduleSiloReturn();
+            }
         }
 
         return change;
+    }
+
+    /// <summary>
+    /// An evicted silo processor has no caller to join it again, and its silo, still active and ready, would
+    /// otherwise return only with the next membership change: it is taken back after <see cref="ResyncOptions.EvictedSiloReturn"/>.
+    /// </summary>
+    private void ScheduleSiloReturn()
+    {
+        _siloReturn?.Dispose();
+        _siloReturn = this.RegisterGrainTimer(async () =>
+        {
+            _siloReturn?.Dispose();
+            _siloReturn = null;
+            await PersistSilosAsync(AdmitSilos(), "evicted silo processors return");
+        }, new GrainTimerCreationOptions(options.Value.EvictedSiloReturn, Timeout.InfiniteTimeSpan) { Interleave = false });
     }
 
     public Task<Configuration> GetConfiguration() => Task.FromResult(_ledger.Current);

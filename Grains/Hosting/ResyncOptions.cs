@@ -31,6 +31,7 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultStepDeadline = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan DefaultRoundDeadline = TimeSpan.FromSeconds(60);
     public const int DefaultServiceFailureThreshold = 3;
+    public static readonly TimeSpan DefaultEvictedSiloReturn = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a configuration change waits for the members of the superseded round to confirm its abort.</summary>
     public TimeSpan AbortTimeout { get; set; } = DefaultAbortTimeout;
@@ -98,6 +99,13 @@ public sealed class ResyncOptions
     /// <summary>After this many consecutive failed rounds of the same service, status, log and metric report the service as failing.</summary>
     public int ServiceFailureThreshold { get; set; } = DefaultServiceFailureThreshold;
 
+    /// <summary>
+    /// How long after its eviction a silo processor whose silo is still active and ready is taken back (a logical
+    /// processor is taken back when its caller joins it again). One that is still slow is evicted again at the
+    /// step deadline: a slow silo costs two rounds per this period, not one per step.
+    /// </summary>
+    public TimeSpan EvictedSiloReturn { get; set; } = DefaultEvictedSiloReturn;
+
     /// <summary>How many finished rounds the configuration grain remembers.</summary>
     public int HistoryLength { get; set; } = DefaultHistoryLength;
 }
@@ -160,6 +168,11 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
         if (options.ServiceFailureThreshold < 1)
         {
             failures.Add($"{nameof(ResyncOptions.ServiceFailureThreshold)} must be at least 1.");
+        }
+
+        if (options.EvictedSiloReturn <= TimeSpan.Zero)
+        {
+            failures.Add($"{nameof(ResyncOptions.EvictedSiloReturn)} must be positive.");
         }
 
         if (options.HistoryLength is < 1 or > 100_000)

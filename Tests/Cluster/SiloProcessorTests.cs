@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 using Resync.Hosting;
@@ -11,9 +12,12 @@ namespace Resync.Tests.Cluster;
 /// <summary>Silos as processors (issue 4), in process: Orleans membership drives the configuration.</summary>
 public sealed class SiloProcessorTests(ITestOutputHelper output)
 {
+    private static readonly TimeSpan EvictedSiloReturn = TimeSpan.FromSeconds(1);
+
     public sealed class SiloProcessorSilo : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddResync().AddReferenceServices();
+        public void Configure(ISiloBuilder siloBuilder) =>
+            siloBuilder.AddResync(options => options.EvictedSiloReturn = EvictedSiloReturn).AddReferenceServices();
     }
 
     private static async Task<TestCluster> StartAsync(short silos)
@@ -63,6 +67,33 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             Assert.True(shrunk.Configuration.Epoch > grown.Configuration.Epoch);
             await driver.WaitForIdentical("after the third silo stopped (its departure renews the epoch for logical-1)");
             output.WriteLine($"epochs: two silos {initial.Configuration.Epoch}, three {grown.Configuration.Epoch}, two again {shrunk.Configuration.Epoch}");
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task An_evicted_silo_processor_whose_silo_stays_active_and_ready_is_taken_back_after_the_return_delay()
+    {
+        var cluster = await StartAsync(2);
+        try
+        {
+            var driver = new ReferenceDriver(cluster.Client);
+            var settled = await Settled(driver.Engine, cluster.Silos, "two silos");
+            var evicted = settled.Configuration.Members.Last(ProcessorId.IsSilo);
+
+            // As the sequencer does when a step deadline passes with the silo's processor still missing.
+            var without = await driver.Engine.Configuration.Evict(settled.Configuration.Epoch, [evicted], "missed a step deadline (the test says so)");
+            Assert.DoesNotContain(evicted, without.Configuration.Members);
+            var clock = Stopwatch.StartNew();
+
+            var back = await Settled(driver.Engine, cluster.Silos, $"{evicted} taken back without a membership change");
+            Assert.True(clock.Elapsed >= EvictedSiloReturn * 0.9, $"{evicted} was taken back after {clock.Elapsed.TotalMilliseconds} ms, before the return delay");
+            Assert.True(back.Configuration.Epoch > without.Configuration.Epoch);
+            await driver.WaitForIdentical($"after {evicted} returned");
         }
         finally
         {
