@@ -31,11 +31,10 @@ internal sealed partial class ConfigurationGrain(
     private IGrainTimer? _siloReturn;
 
     // The newest epoch whose round was started (and may be in flight), the newest this grain aborted, and
-    // the coalescing of bursts: when and for how long the deferred start was armed, its timer and its door.
+    // the coalescing of bursts with the timer of a deferred start and its door.
     private long _startedEpoch;
     private long _abortedEpoch;
     private readonly ChangeBursts _bursts = new(options.Value.ChangeSettle, options.Value.MaxChangeDelay, time);
-    private (long At, TimeSpan Due) _settleArmed;
     private ITimer? _settleTimer;
     private IGrainTimer? _settleDoor;
 
@@ -334,7 +333,7 @@ internal sealed partial class ConfigurationGrain(
         await AbortInFlightAsync(next, reason);
         if (deferFor is { } due)
         {
-            DeferStart(due);
+            ArmSettleTimer(due);
         }
         else
         {
@@ -386,12 +385,6 @@ internal sealed partial class ConfigurationGrain(
     /// engine's clock. That clock's timer only opens the door: a grain timer, which runs the start as a turn of
     /// this grain like any change (Orleans' own timers keep the kernel's coarse time, see <see cref="PreciseTimeProvider"/>).
     /// </summary>
-    private void DeferStart(TimeSpan due)
-    {
-        _settleArmed = (time.GetTimestamp(), due);
-        ArmSettleTimer(due);
-    }
-
     private void ArmSettleTimer(TimeSpan due)
     {
         _settleDoor ??= this.RegisterGrainTimer(StartSettledAsync, new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { Interleave = false });
@@ -421,8 +414,7 @@ internal sealed partial class ConfigurationGrain(
             return;
         }
 
-        // A timer armed before the last change may open the door early.
-        var left = _settleArmed.Due - time.GetElapsedTime(_settleArmed.At);
+        var left = _bursts.Left;
         if (left > TimeSpan.Zero)
         {
             ArmSettleTimer(left);

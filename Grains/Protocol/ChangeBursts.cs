@@ -19,6 +19,7 @@ internal sealed class ChangeBursts
     private bool _startedBySettle;
     private int _level;
     private long? _deferredSince;
+    private (long ArmedAt, TimeSpan Due) _dueAt;
 
     public ChangeBursts(TimeSpan settle, TimeSpan maxDelay, TimeProvider time)
     {
@@ -59,8 +60,13 @@ internal sealed class ChangeBursts
 
         _deferredSince ??= _time.GetTimestamp();
         var left = _maxDelay - _time.GetElapsedTime(_deferredSince.Value);
-        return TimeSpan.FromTicks(Math.Clamp(left.Ticks, 0, settle.Ticks));
+        var due = TimeSpan.FromTicks(Math.Clamp(left.Ticks, 0, settle.Ticks));
+        _dueAt = (_time.GetTimestamp(), due);
+        return due;
     }
+
+    /// <summary>How long the deferred start still has to wait: a timer armed before the last change fires early.</summary>
+    public TimeSpan Left => _dueAt.Due - _time.GetElapsedTime(_dueAt.ArmedAt);
 
     /// <summary>The change is handled: the next one's quiet spell counts from here, not from its arrival (the caller's own time to come back).</summary>
     public void Handled() => _lastChangeAt = _time.GetTimestamp();

@@ -61,6 +61,22 @@ public sealed class ChangeBurstsTests
     }
 
     [Fact]
+    public void A_timer_armed_before_the_last_change_finds_time_left_and_one_armed_by_it_none()
+    {
+        Assert.Null(Change(roundInFlight: false));
+        _time.Advance(Gap);
+        Assert.Equal(Settle, Change(roundInFlight: true));
+        _time.Advance(Gap);
+        Assert.Equal(Settle, Change(roundInFlight: true));
+
+        // The first deferral's timer fires one settle after it was armed: the last change moved the start on by a gap.
+        _time.Advance(Settle - Gap);
+        Assert.Equal(Gap, _bursts.Left);
+        _time.Advance(Gap);
+        Assert.Equal(TimeSpan.Zero, _bursts.Left);
+    }
+
+    [Fact]
     public void The_round_a_quiet_change_started_at_once_does_not_lengthen_the_settle_when_the_burst_aborts_it()
     {
         Assert.Null(Change(roundInFlight: false));
