@@ -30,7 +30,7 @@ internal sealed partial class SequencerGrain(
     private string? _abortedBeforeStart;
     private readonly Dictionary<string, IProcessorGrain> _processors = new(StringComparer.Ordinal);
     private DeliveryBatches? _deliveries;
-    private (int Step, Dictionary<string, BatchedList> Phases) _gathered = (-1, []);
+    private GatheringBatches? _gathered;
     private IBarrierGrain? _barrier;
 
     private long Epoch => this.GetPrimaryKeyLong();
@@ -112,28 +112,13 @@ internal sealed partial class SequencerGrain(
         var gathering = round.Gather(phase, contribution);
         await ReportDroppedAsync(round, before);
         // A gathering waits for every member; it must not hold a silo that stops, which waits for its requests.
-        var gathered = await gathering.WaitAsync(host.ApplicationStopping);
-
-        // Every member gathers the same list: it is cut once, and kept for the members that fetch the rest.
-        if (_gathered.Step != step)
-        {
-            _gathered = (step, []);
-        }
-
-        if (!_gathered.Phases.TryGetValue(phase, out var cut) || cut.All != gathered)
-        {
-            _gathered.Phases[phase] = cut = BatchedList.Cut(gathered, options.Value.DeliveryBatchBytes);
-        }
-
-        return cut.Notice;
+        return Gathered.Notice(step, phase, await gathering.WaitAsync(host.ApplicationStopping));
     }
 
     public async Task<ImmutableArray<Contribution>> FetchGathered(int step, string phase, int batch)
     {
         await RoundOrStaleAsync($"A fetch of what was gathered under '{phase}' in step {step}");
-        return _gathered.Step == step && _gathered.Phases.TryGetValue(phase, out var cut)
-            ? cut.Batch(batch, $"The gathering '{phase}' of step {step}")
-            : throw new ArgumentException($"Epoch {Epoch} keeps no gathering '{phase}' of step {step}: it keeps step {_gathered.Step}'s.");
+        return Gathered.Fetch(step, phase, batch);
     }
 
     public async Task<ImmutableArray<Contribution>> Fetch(int step, string member, int batch)
@@ -209,6 +194,8 @@ internal sealed partial class SequencerGrain(
     }
 
     private IBarrierGrain Barrier => _barrier ??= GrainFactory.Reference<IBarrierGrain>(Epoch);
+
+    private GatheringBatches Gathered => _gathered ??= new GatheringBatches(options.Value.DeliveryBatchBytes);
 
     // Kept: every member gets a notice per step, and one more at the end.
     private IProcessorGrain Processor(string id)

@@ -61,4 +61,22 @@ public sealed class DeliveryBatchesTests
         Assert.Throws<ArgumentOutOfRangeException>(() => batches.Fetch(3, "p1", 2));
         Assert.Equal([chunks[1]], batches.Fetch(3, "p1", 1).ToArray());
     }
+
+    [Fact]
+    public void A_gathering_is_cut_once_for_every_member_and_its_batches_are_kept_until_a_later_steps_gathering()
+    {
+        ImmutableArray<Contribution> indices = [.. Enumerable.Range(0, 6).Select(i => Chunk($"p{i}", 0, 400))];
+        var gatherings = new GatheringBatches(batchBytes: 1000);
+
+        var first = gatherings.Notice(2, "index", indices);
+        Assert.Same(first, gatherings.Notice(2, "index", indices));
+        Assert.Equal((6, 3), (first.Length, first.Batches));
+        Assert.Equal(indices.Skip(2).Take(2), gatherings.Fetch(2, "index", 1));
+        Assert.Equal(indices.Skip(4), gatherings.Fetch(2, "index", 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => gatherings.Fetch(2, "index", 3));
+        Assert.Throws<ArgumentException>(() => gatherings.Fetch(2, "other", 1));
+
+        Assert.True(gatherings.Notice(3, "index", [indices[0]]).IsWhole);
+        Assert.Contains("step 3's", Assert.Throws<ArgumentException>(() => gatherings.Fetch(2, "index", 1)).Message);
+    }
 }
