@@ -10,9 +10,10 @@ namespace Resync.Engine;
 /// re-activated by a late request) knows no members, drops everything as stale and deactivates.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
-internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain, IBarrierGrain
+internal sealed partial class BarrierGrain(IOptions<ResyncOptions> options, ILogger<BarrierGrain> logger) : Grain, IBarrierGrain
 {
     private RoundBarrier? _barrier;
+    private IGrainTimer? _unusedWarmth;
 
     private long Epoch => this.GetPrimaryKeyLong();
 
@@ -34,12 +35,8 @@ internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain
 
     public async Task<BarrierVerdict> Arrive(BarrierRequest request)
     {
-        if (_barrier is null)
-        {
-            // Never opened here: an old epoch's barrier, re-activated by a late request, which it refuses and goes.
-            DeactivateOnIdle();
-        }
-
+        // Never opened here: an old epoch's barrier, re-activated by a late request, which it refuses and goes.
+        LeaveIfNeverOpened();
         var verdict = _barrier?.Arrive(request) ?? BarrierVerdict.Stale;
         switch (verdict)
         {
@@ -63,9 +60,30 @@ internal sealed partial class BarrierGrain(ILogger<BarrierGrain> logger) : Grain
         return Task.CompletedTask;
     }
 
-    public Task<ImmutableArray<string>> GetMissing(int step) => Task.FromResult(_barrier?.Missing(step) ?? []);
+    private void LeaveIfNeverOpened()
+    {
+        if (_barrier is null)
+        {
+            DeactivateOnIdle();
+        }
+    }
 
-    public Task Warm() => Task.CompletedTask;
+    public Task<ImmutableArray<string>> GetMissing(int step)
+    {
+        LeaveIfNeverOpened();
+        return Task.FromResult(_barrier?.Missing(step) ?? []);
+    }
+
+    public Task Warm()
+    {
+        // As its sequencer: a warm barrier that is never opened goes.
+        _unusedWarmth ??= this.RegisterGrainTimer(() =>
+        {
+            LeaveIfNeverOpened();
+            return Task.CompletedTask;
+        }, new GrainTimerCreationOptions(options.Value.WarmKeep, Timeout.InfiniteTimeSpan));
+        return Task.CompletedTask;
+    }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Barrier of epoch {Epoch} step {Step} completed.")]
     private static partial void LogCompleted(ILogger logger, long epoch, int step);

@@ -32,6 +32,7 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultRoundDeadline = TimeSpan.FromSeconds(60);
     public const int DefaultServiceFailureThreshold = 3;
     public static readonly TimeSpan DefaultEvictedSiloReturn = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultWarmKeep = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a configuration change waits for the members of the superseded round to confirm its abort.</summary>
     public TimeSpan AbortTimeout { get; set; } = DefaultAbortTimeout;
@@ -106,6 +107,12 @@ public sealed class ResyncOptions
     /// </summary>
     public TimeSpan EvictedSiloReturn { get; set; } = DefaultEvictedSiloReturn;
 
+    /// <summary>
+    /// How long the next epoch's sequencer and barrier, activated when a round ends so that the next configuration
+    /// finds them in memory, wait for that configuration before they deactivate.
+    /// </summary>
+    public TimeSpan WarmKeep { get; set; } = DefaultWarmKeep;
+
     /// <summary>How many finished rounds the configuration grain remembers.</summary>
     public int HistoryLength { get; set; } = DefaultHistoryLength;
 }
@@ -170,9 +177,9 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
             failures.Add($"{nameof(ResyncOptions.ServiceFailureThreshold)} must be at least 1.");
         }
 
-        if (options.EvictedSiloReturn <= TimeSpan.Zero)
+        if (options.EvictedSiloReturn <= TimeSpan.Zero || options.WarmKeep <= TimeSpan.Zero)
         {
-            failures.Add($"{nameof(ResyncOptions.EvictedSiloReturn)} must be positive.");
+            failures.Add($"{nameof(ResyncOptions.EvictedSiloReturn)} and {nameof(ResyncOptions.WarmKeep)} must be positive.");
         }
 
         if (options.HistoryLength is < 1 or > 100_000)

@@ -31,6 +31,7 @@ internal sealed partial class SequencerGrain(
     private readonly Dictionary<string, IProcessorGrain> _processors = new(StringComparer.Ordinal);
     private DeliveryBatches? _deliveries;
     private GatheringBatches? _gathered;
+    private IGrainTimer? _unusedWarmth;
     private IBarrierGrain? _barrier;
 
     private long Epoch => this.GetPrimaryKeyLong();
@@ -147,6 +148,13 @@ internal sealed partial class SequencerGrain(
     {
         // The barrier of this epoch too: both are then activated before the configuration that needs them.
         _ = Barrier.Warm();
+        // For nothing when no configuration comes, or when this warm-up reached a new activation after the
+        // epoch's round had run and gone (messages racing to create an activation may be reordered).
+        _unusedWarmth ??= this.RegisterGrainTimer(() =>
+        {
+            LeaveIfRoundless();
+            return Task.CompletedTask;
+        }, new GrainTimerCreationOptions(options.Value.WarmKeep, Timeout.InfiniteTimeSpan));
         return Task.CompletedTask;
     }
 
@@ -165,7 +173,7 @@ internal sealed partial class SequencerGrain(
     }
 
     /// <summary>
-    /// A late message (a sign of life, a fetch, a post) re-activates an epoch whose round ended here long ago:
+    /// A late message (a sign of life, a fetch, a post, a progress query) re-activates an epoch whose round ended here:
     /// refused as stale, and the activation goes again instead of waiting for the collector.
     /// </summary>
     private void LeaveIfRoundless()
@@ -180,6 +188,8 @@ internal sealed partial class SequencerGrain(
     {
         if (_round is null)
         {
+            // The watchdog asks while the round's end is on its way to it: this is a fresh activation.
+            LeaveIfRoundless();
             return null;
         }
 

@@ -58,18 +58,36 @@ public sealed class BookkeepingTests(ResyncClusterFixture fixture, ITestOutputHe
         await WaitUntilGone(management, grains, $"epoch {old.Epoch}'s sequencer and barrier, re-activated by late messages, deactivating again");
     }
 
-    private static async Task WaitUntilGone(IManagementGrain management, GrainId[] grains, string phase)
+    [Fact]
+    public async Task A_sequencer_and_barrier_warmed_for_a_configuration_that_never_comes_deactivate_after_the_warm_keep()
+    {
+        var management = Grains.GetGrain<IManagementGrain>(0);
+        var unused = (await Driver.Configuration.GetConfiguration()).Epoch + 1_000_000;
+        var sequencer = Grains.GetGrain<ISequencerGrain>(unused);
+        var clock = Stopwatch.StartNew();
+        await sequencer.Warm();
+        var barrierId = Grains.GetGrain<IBarrierGrain>(unused).GetGrainId();
+        await WaitUntil(management, ids => ids.Contains(barrierId), "the warm-up activating the barrier as well");
+
+        await WaitUntilGone(management, [sequencer.GetGrainId(), barrierId], $"epoch {unused}'s warm sequencer and barrier, never used, deactivating");
+        Assert.True(clock.Elapsed >= ResyncTestSilo.BookkeepingWarmKeep * 0.9, $"gone after {clock.Elapsed.TotalMilliseconds} ms, before the warm keep");
+    }
+
+    private static Task WaitUntilGone(IManagementGrain management, GrainId[] grains, string phase) =>
+        WaitUntil(management, active => !active.Intersect(grains).Any(), phase);
+
+    private static async Task WaitUntil(IManagementGrain management, Func<IReadOnlySet<GrainId>, bool> condition, string phase)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
-            var active = (await management.GetDetailedGrainStatistics()).Select(s => s.GrainId).Intersect(grains).ToList();
-            if (active.Count == 0)
+            var active = (await management.GetDetailedGrainStatistics()).Select(s => s.GrainId).ToHashSet();
+            if (condition(active))
             {
                 return;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"{phase}: {string.Join(", ", active)} still active after 10 s");
+            Assert.True(DateTime.UtcNow < deadline, $"{phase}: not so after 10 s");
             await Task.Delay(50);
         }
     }

@@ -11,6 +11,9 @@ public sealed class ResyncTestSilo : ISiloConfigurator
 {
     public static readonly ImmutableArray<string> Services = ["conf-a", "conf-b", "conf-c"];
 
+    /// <summary>How long a warm sequencer and barrier wait for their configuration here: short, so that tests see unused ones go.</summary>
+    public static readonly TimeSpan BookkeepingWarmKeep = TimeSpan.FromSeconds(2);
+
     /// <summary>The property that gives a cluster deadlines short enough for tests: 400 ms per step, 2 s per round, 2.5 s without a sign of life.</summary>
     public const string ShortDeadlines = "ShortDeadlines";
 
@@ -25,6 +28,7 @@ public sealed class ResyncTestSilo : ISiloConfigurator
                 options.SiloProcessors = false;
                 options.AbortGrace = TimeSpan.FromSeconds(1);
                 options.WriteWait = TimeSpan.FromMilliseconds(300);
+                options.WarmKeep = BookkeepingWarmKeep;
                 if (siloBuilder.Configuration[ShortDeadlines] == "true")
                 {
                     options.StepDeadline = TimeSpan.FromMilliseconds(400);
