@@ -86,9 +86,9 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             var evicted = settled.Configuration.Members.Last(ProcessorId.IsSilo);
 
             // As the sequencer does when a step deadline passes with the silo's processor still missing.
+            var clock = Stopwatch.StartNew();
             var without = await driver.Engine.Configuration.Evict(settled.Configuration.Epoch, [evicted], "missed a step deadline (the test says so)");
             Assert.DoesNotContain(evicted, without.Configuration.Members);
-            var clock = Stopwatch.StartNew();
 
             var back = await Settled(driver.Engine, cluster.Silos, $"{evicted} taken back without a membership change");
             Assert.True(clock.Elapsed >= EvictedSiloReturn * 0.9, $"{evicted} was taken back after {clock.Elapsed.TotalMilliseconds} ms, before the return delay");

@@ -35,19 +35,22 @@ public sealed class PreciseTimeProviderTests
     [Fact]
     public async Task A_changed_timer_fires_at_its_new_due_time_only_and_a_disposed_one_never()
     {
+        // First due times of 45 ms: far enough that the change and the dispose below come before them.
+        var first = TimeSpan.FromMilliseconds(45);
         var changedFired = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var changedCount = 0;
         var disposedCount = 0;
         var armed = Stopwatch.GetTimestamp();
-        using var changed = Time.CreateTimer(_ => { Interlocked.Increment(ref changedCount); changedFired.TrySetResult(Stopwatch.GetTimestamp()); }, null, TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
-        var disposed = Time.CreateTimer(_ => Interlocked.Increment(ref disposedCount), null, TimeSpan.FromMilliseconds(2), Timeout.InfiniteTimeSpan);
-        Assert.True(changed.Change(TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan));
+        using var changed = Time.CreateTimer(_ => { Interlocked.Increment(ref changedCount); changedFired.TrySetResult(Stopwatch.GetTimestamp()); }, null, first, Timeout.InfiniteTimeSpan);
+        var disposed = Time.CreateTimer(_ => Interlocked.Increment(ref disposedCount), null, first, Timeout.InfiniteTimeSpan);
+        Assert.True(changed.Change(TimeSpan.FromMilliseconds(5), Timeout.InfiniteTimeSpan));
         disposed.Dispose();
         Assert.False(disposed.Change(TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan), "a disposed timer accepted a change");
 
-        Assert.True(await FiredAfter(changedFired, armed, "the changed timer") >= TimeSpan.FromMilliseconds(20), "the changed timer fired at its first due time");
+        Assert.True(await FiredAfter(changedFired, armed, "the changed timer") >= TimeSpan.FromMilliseconds(5), "the changed timer fired before its new due time");
+        // Past the first due time: neither the changed timer's first schedule nor the disposed timer fires.
         var after = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var probe = Time.CreateTimer(_ => after.TrySetResult(Stopwatch.GetTimestamp()), null, TimeSpan.FromMilliseconds(5), Timeout.InfiniteTimeSpan);
+        using var probe = Time.CreateTimer(_ => after.TrySetResult(Stopwatch.GetTimestamp()), null, first + TimeSpan.FromMilliseconds(4), Timeout.InfiniteTimeSpan);
         await FiredAfter(after, armed, "the probe timer");
         Assert.Equal(1, changedCount);
         Assert.Equal(0, disposedCount);
