@@ -20,13 +20,22 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             siloBuilder.AddResync(options => options.EvictedSiloReturn = EvictedSiloReturn).AddReferenceServices();
     }
 
-    private static async Task<TestCluster> StartAsync(short silos)
+    /// <summary>Runs <paramref name="test"/> on a fresh cluster of <paramref name="silos"/> silo processors, stopped afterwards whatever happens.</summary>
+    private static async Task OnClusterAsync(short silos, Func<TestCluster, Task> test)
     {
         var builder = new TestClusterBuilder(silos);
         builder.AddSiloBuilderConfigurator<SiloProcessorSilo>();
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        return cluster;
+        try
+        {
+            await test(cluster);
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
     }
 
     private static string[] SiloProcessors(IEnumerable<SiloHandle> silos) =>
@@ -44,8 +53,7 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
     [Fact]
     public async Task A_silo_that_starts_or_stops_starts_a_round_with_or_without_its_processor_and_replicas_agree()
     {
-        var cluster = await StartAsync(2);
-        try
+        await OnClusterAsync(2, async cluster =>
         {
             var driver = new ReferenceDriver(cluster.Client);
             var initial = await Settled(driver.Engine, cluster.Silos, "two silos");
@@ -67,19 +75,13 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             Assert.True(shrunk.Configuration.Epoch > grown.Configuration.Epoch);
             await driver.WaitForIdentical("after the third silo stopped (its departure renews the epoch for logical-1)");
             output.WriteLine($"epochs: two silos {initial.Configuration.Epoch}, three {grown.Configuration.Epoch}, two again {shrunk.Configuration.Epoch}");
-        }
-        finally
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task An_evicted_silo_processor_whose_silo_stays_active_and_ready_is_taken_back_after_the_return_delay()
     {
-        var cluster = await StartAsync(2);
-        try
+        await OnClusterAsync(2, async cluster =>
         {
             var driver = new ReferenceDriver(cluster.Client);
             var settled = await Settled(driver.Engine, cluster.Silos, "two silos");
@@ -94,19 +96,13 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             Assert.True(clock.Elapsed >= EvictedSiloReturn * 0.9, $"{evicted} was taken back after {clock.Elapsed.TotalMilliseconds} ms, before the return delay");
             Assert.True(back.Configuration.Epoch > without.Configuration.Epoch);
             await driver.WaitForIdentical($"after {evicted} returned");
-        }
-        finally
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task A_stale_silo_proposal_never_moves_the_configuration_back_and_silo_processors_cannot_be_joined_by_hand()
     {
-        var cluster = await StartAsync(1);
-        try
+        await OnClusterAsync(1, async cluster =>
         {
             var driver = new ResyncDriver(cluster.Client);
             var settled = await Settled(driver, cluster.Silos, "one silo");
@@ -118,11 +114,6 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             var refused = await Assert.ThrowsAsync<ArgumentException>(() => driver.Join("silo:127.0.0.1:1@1"));
             Assert.Contains("silo processor", refused.Message);
             Assert.Equal(settled.Configuration, await driver.Configuration.GetConfiguration());
-        }
-        finally
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-        }
+        });
     }
 }
