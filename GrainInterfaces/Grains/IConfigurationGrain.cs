@@ -28,6 +28,14 @@ public interface IConfigurationGrain : IGrainWithStringKey
     [Alias("ProposeSilos")] Task<ConfigurationChange> ProposeSilos(long membershipVersion, ImmutableArray<string> siloProcessors, ImmutableArray<string> departedSilos);
 
     /// <summary>
+    /// Runs the rehearsal round of the silo whose processor is <paramref name="siloProcessor"/>, before it says it
+    /// is ready: one round of every service over its rehearsal processor alone ("rehearsal:" and the silo's address,
+    /// placed on that silo), under an epoch of its own above the deployment's. Its conductor is placed here, so that
+    /// the rehearsal crosses silos as the silo's first round will. It changes no configuration and enters no history.
+    /// </summary>
+    [AlwaysInterleave, Alias("Rehearse")] Task<RoundSummary> Rehearse(string siloProcessor);
+
+    /// <summary>
     /// A silo's watcher says that its silo processor and replicas are activated: the processor joins as soon
     /// as its silo is also active in the newest membership proposal.
     /// </summary>

@@ -4,8 +4,14 @@ namespace Resync.Grains;
 [Alias("resync.ISequencerGrain")]
 public interface ISequencerGrain : IGrainWithIntegerKey
 {
-    /// <summary>Starts the round; returns once it runs. A second call is harmless.</summary>
+    /// <summary>Starts the round of a configuration of the deployment; returns once it runs. A second call is harmless.</summary>
     [Alias("Start")] Task Start(Configuration configuration);
+
+    /// <summary>
+    /// Runs a silo's rehearsal round (an epoch from 2^62 up, see <see cref="IConfigurationGrain.Rehearse"/>) like any
+    /// round, but reports it to no configuration and counts it in no instrument; returns its summary when it ends.
+    /// </summary>
+    [Alias("Rehearse")] Task<RoundSummary> Rehearse(Configuration configuration);
 
     /// <summary>Aborts the round (contract item 6); returns when every member has been told.</summary>
     [AlwaysInterleave, Alias("Abort")] Task Abort(string reason);

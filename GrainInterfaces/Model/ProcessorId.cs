@@ -18,6 +18,23 @@ public static class ProcessorId
 
     public static bool IsSilo(string id) => id.StartsWith(SiloPrefix, StringComparison.Ordinal);
 
+    /// <summary>
+    /// The prefix of rehearsal processors' ids: "rehearsal:" and the address of the silo that rehearses a round
+    /// before it joins (see <c>IConfigurationGrain.Rehearse</c>). A rehearsal processor is never a member.
+    /// </summary>
+    public const string RehearsalPrefix = "rehearsal:";
+
+    public static bool IsRehearsal(string id) => id.StartsWith(RehearsalPrefix, StringComparison.Ordinal);
+
+    /// <summary>The rehearsal processor of the silo whose processor is <paramref name="siloProcessor"/>.</summary>
+    public static string RehearsalOf(string siloProcessor) => IsSilo(siloProcessor)
+        ? RehearsalPrefix + siloProcessor[SiloPrefix.Length..]
+        : throw new ArgumentException($"'{siloProcessor}' is not a silo processor.", nameof(siloProcessor));
+
+    /// <summary>The address of the silo that a silo or rehearsal processor lives on; null for a logical processor, which has no home silo.</summary>
+    public static string? HomeSilo(string id) =>
+        IsSilo(id) ? id[SiloPrefix.Length..] : IsRehearsal(id) ? id[RehearsalPrefix.Length..] : null;
+
     public static string Validate(string? id) => IsValid(id)
         ? id!
         : throw new ArgumentException(

@@ -116,6 +116,18 @@ internal sealed partial class ConfigurationGrain(
         return await PersistSilosAsync(next, $"silo membership version {membershipVersion}");
     }
 
+    public Task<RoundSummary> Rehearse(string siloProcessor)
+    {
+        if (!IsSiloProcessor(siloProcessor))
+        {
+            throw new ArgumentException($"'{siloProcessor}' is not a silo processor.", nameof(siloProcessor));
+        }
+
+        // Interleaved, and without this grain's state: it only places the rehearsal's conductor on this silo.
+        var rehearsal = Rehearsal.Of(siloProcessor);
+        return Sequencer(rehearsal.Epoch).Rehearse(rehearsal);
+    }
+
     public Task<ConfigurationChange> SiloReady(string siloProcessor) =>
         AdmitAsync(siloProcessor, _admission.MarkReady, "ready");
 
@@ -500,6 +512,11 @@ internal sealed partial class ConfigurationGrain(
             if (ProcessorId.IsSilo(ProcessorId.Validate(processor)))
             {
                 throw new ArgumentException($"'{processor}' is a silo processor: it joins and leaves with its silo.", nameof(processors));
+            }
+
+            if (ProcessorId.IsRehearsal(processor))
+            {
+                throw new ArgumentException($"'{processor}' is a silo's rehearsal processor, which is never a member.", nameof(processors));
             }
         }
 

@@ -33,6 +33,7 @@ public sealed class ResyncOptions
     public const int DefaultServiceFailureThreshold = 3;
     public static readonly TimeSpan DefaultEvictedSiloReturn = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultWarmKeep = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultRehearsalTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a configuration change waits for the members of the superseded round to confirm its abort.</summary>
     public TimeSpan AbortTimeout { get; set; } = DefaultAbortTimeout;
@@ -58,6 +59,17 @@ public sealed class ResyncOptions
 
     /// <summary>Whether every silo hosts a silo processor that joins and leaves with the silo.</summary>
     public bool SiloProcessors { get; set; } = true;
+
+    /// <summary>
+    /// Whether a silo rehearses a round before its processor joins (see <c>IConfigurationGrain.Rehearse</c>): every
+    /// service's callbacks run once on the silo's throwaway rehearsal replicas, so that the round that takes the silo
+    /// in does not wait for its process to compile and load that code. Turn it off for services whose callbacks
+    /// have effects outside their replica.
+    /// </summary>
+    public bool RehearseBeforeJoining { get; set; } = true;
+
+    /// <summary>How long a silo waits for its rehearsal; it joins when the rehearsal ends, fails, or runs out of this.</summary>
+    public TimeSpan RehearsalTimeout { get; set; } = DefaultRehearsalTimeout;
 
     /// <summary>How long the membership watcher waits for a burst of membership changes to settle before it proposes.</summary>
     public TimeSpan MembershipSettle { get; set; } = DefaultMembershipSettle;
@@ -177,9 +189,9 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
             failures.Add($"{nameof(ResyncOptions.ServiceFailureThreshold)} must be at least 1.");
         }
 
-        if (options.EvictedSiloReturn <= TimeSpan.Zero || options.WarmKeep <= TimeSpan.Zero)
+        if (options.EvictedSiloReturn <= TimeSpan.Zero || options.WarmKeep <= TimeSpan.Zero || options.RehearsalTimeout <= TimeSpan.Zero)
         {
-            failures.Add($"{nameof(ResyncOptions.EvictedSiloReturn)} and {nameof(ResyncOptions.WarmKeep)} must be positive.");
+            failures.Add($"{nameof(ResyncOptions.EvictedSiloReturn)}, {nameof(ResyncOptions.WarmKeep)} and {nameof(ResyncOptions.RehearsalTimeout)} must be positive.");
         }
 
         if (options.HistoryLength is < 1 or > 100_000)

@@ -10,8 +10,9 @@ namespace Resync.Hosting;
 /// applied and ignores older ones, so duplicates and late arrivals are harmless. Changes that come in a
 /// burst (a restarting silo leaves and joins) are coalesced: the watcher waits for the membership to be
 /// quiet for <see cref="ResyncOptions.MembershipSettle"/> and proposes only the latest snapshot. With
-/// silo processors, the watcher first activates its own silo's processor and replicas and says so
-/// (<see cref="IConfigurationGrain.SiloReady"/>): the silo joins the configuration warm.
+/// silo processors, the watcher first rehearses a round (<see cref="IConfigurationGrain.Rehearse"/>), then
+/// activates its own silo's processor and replicas and says so (<see cref="IConfigurationGrain.SiloReady"/>):
+/// the silo joins the configuration warm, its code and its grains.
 /// </summary>
 internal sealed partial class SiloMembershipWatcher(
     IClusterMembershipService membership,
@@ -38,12 +39,50 @@ internal sealed partial class SiloMembershipWatcher(
         {
             if (options.Value.SiloProcessors)
             {
+                if (options.Value.RehearseBeforeJoining)
+                {
+                    await RehearseAsync();
+                }
+
                 await AnnounceReadyAsync();
             }
 
             await WatchAsync();
         });
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The silo's rehearsal round, bounded by <see cref="ResyncOptions.RehearsalTimeout"/>; its processor and
+    /// replicas are dropped afterwards. A rehearsal that fails costs only the warmth: the silo joins all the same.
+    /// </summary>
+    private async Task RehearseAsync()
+    {
+        var self = SelfProcessor;
+        var rehearsal = grains.GetGrain<IProcessorGrain>(ProcessorId.RehearsalOf(self));
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            // Activated from here, on this silo: the conductor's silo may not see this one active yet.
+            await rehearsal.Warm();
+            var summary = await grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).Rehearse(self)
+                .WaitAsync(options.Value.RehearsalTimeout, time, _stopping.Token);
+            LogRehearsed(logger, self, summary.Epoch, summary.Outcome, clock.Elapsed.TotalMilliseconds, summary.AbortReason);
+        }
+        catch (Exception exception) when (!_stopping.IsCancellationRequested)
+        {
+            LogRehearsalFailed(logger, exception, self, clock.Elapsed.TotalMilliseconds);
+        }
+
+        try
+        {
+            await rehearsal.Crash().WaitAsync(options.Value.NoticeTimeout, time, _stopping.Token);
+        }
+        catch (Exception exception) when (!_stopping.IsCancellationRequested)
+        {
+            // Its activations then go with the collector; it is never a member.
+            LogRehearsalFailed(logger, exception, self, clock.Elapsed.TotalMilliseconds);
+        }
     }
 
     private async Task AnnounceReadyAsync()
@@ -158,6 +197,12 @@ internal sealed partial class SiloMembershipWatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo processor {Processor} activated in {Milliseconds:F1} ms and ready: changed {Changed}, epoch {Epoch}.")]
     private static partial void LogReady(ILogger logger, string processor, double milliseconds, bool changed, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo processor {Processor} rehearsed a round (epoch {Epoch}) before joining: {Outcome} in {Milliseconds:F1} ms. {AbortReason}")]
+    private static partial void LogRehearsed(ILogger logger, string processor, long epoch, RoundPhase outcome, double milliseconds, string? abortReason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo processor {Processor}'s rehearsal failed after {Milliseconds:F1} ms; the silo joins all the same.")]
+    private static partial void LogRehearsalFailed(ILogger logger, Exception exception, string processor, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo processor {Processor} is stopping and left the configuration: changed {Changed}, epoch {Epoch}.")]
     private static partial void LogStopping(ILogger logger, string processor, bool changed, long epoch);

@@ -1,5 +1,6 @@
 using Orleans.Placement;
 using Orleans.Runtime.Placement;
+using Resync.Protocol;
 
 namespace Resync.Placement;
 
@@ -7,7 +8,7 @@ namespace Resync.Placement;
 /// Places a processor grain and all its replica grains (they share the processor id as key) on one silo.
 /// A silo processor ("silo:" and a silo address) lives on that silo and nowhere else: once the silo is
 /// gone its replicas are gone, as a crashed node's memory is, and placement refuses to revive them
-/// elsewhere. A logical processor goes to the silo chosen by a stable hash of its id over the compatible
+/// elsewhere. So does a silo's rehearsal processor ("rehearsal:" and its address). A logical processor goes to the silo chosen by a stable hash of its id over the compatible
 /// silos, so that the calls between a processor and its replicas stay inside one silo.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("resync.processor-placement")]
@@ -34,27 +35,15 @@ internal sealed class ProcessorPlacementDirector : IPlacementDirector
         }
 
         var processor = target.GrainIdentity.Key.ToString() ?? "";
-        if (ProcessorId.IsSilo(processor))
+        if (ProcessorId.HomeSilo(processor) is { } address)
         {
-            var home = SiloAddress.FromParsableString(processor[ProcessorId.SiloPrefix.Length..]);
+            var home = SiloAddress.FromParsableString(address);
             return silos.Contains(home)
                 ? Task.FromResult(home)
-                : throw new OrleansException($"Silo processor {processor} is gone with its silo; its replicas are never placed elsewhere.");
+                : throw new OrleansException($"Processor {processor} is gone with its silo; its replicas are never placed elsewhere.");
         }
 
         Array.Sort(silos, (a, b) => string.CompareOrdinal(a.ToParsableString(), b.ToParsableString()));
-        return Task.FromResult(silos[(int)(StableHash(processor) % (uint)silos.Length)]);
-    }
-
-    // FNV-1a: stable across processes, unlike string.GetHashCode.
-    private static uint StableHash(string value)
-    {
-        var hash = 2166136261u;
-        foreach (var c in value)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return hash;
+        return Task.FromResult(silos[(int)(Fnv1a.Of(processor) % (uint)silos.Length)]);
     }
 }

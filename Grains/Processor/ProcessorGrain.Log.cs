@@ -11,6 +11,6 @@ internal sealed partial class ProcessorGrain
     [LoggerMessage(Level = LogLevel.Debug, Message = "Epoch {Epoch} aborted at step {Step} on processor {Processor}.")]
     private static partial void LogAborted(ILogger logger, long epoch, int step, string processor);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {Processor} crashed at epoch {Epoch}: its replicas are dropped.")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Processor {Processor} dropped its replicas at epoch {Epoch}: a crash, or the end of a silo's rehearsal.")]
     private static partial void LogCrashed(ILogger logger, string processor, long epoch);
 }

@@ -33,10 +33,34 @@ internal sealed partial class SequencerGrain(
     private GatheringBatches? _gathered;
     private IGrainTimer? _unusedWarmth;
     private IBarrierGrain? _barrier;
+    private TaskCompletionSource<RoundSummary>? _rehearsal;
 
     private long Epoch => this.GetPrimaryKeyLong();
 
     public Task Start(Configuration configuration)
+    {
+        if (Rehearsal.IsRehearsal(configuration.Epoch))
+        {
+            throw new ArgumentException($"Epoch {configuration.Epoch} is a rehearsal's: it is rehearsed, not started.", nameof(configuration));
+        }
+
+        Begin(configuration);
+        return Task.CompletedTask;
+    }
+
+    public Task<RoundSummary> Rehearse(Configuration configuration)
+    {
+        if (!Rehearsal.IsRehearsal(configuration.Epoch))
+        {
+            throw new ArgumentException($"Epoch {configuration.Epoch} is a deployment's, not a rehearsal's.", nameof(configuration));
+        }
+
+        _rehearsal ??= new TaskCompletionSource<RoundSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Begin(configuration);
+        return _rehearsal.Task;
+    }
+
+    private void Begin(Configuration configuration)
     {
         if (configuration.Epoch != Epoch)
         {
@@ -51,16 +75,22 @@ internal sealed partial class SequencerGrain(
 
         if (_round is not null || _abortedBeforeStart is not null)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         _round = new Round(configuration, services.Names, time);
-        ResyncInstruments.RoundsStarted.Add(1);
+        if (Counted)
+        {
+            ResyncInstruments.RoundsStarted.Add(1);
+        }
+
         LogRoundStarted(logger, Epoch, configuration.Members.Length, services.Count);
         _ = RunAsync(_round);
         _ = WatchDeadlinesAsync(_round);
-        return Task.CompletedTask;
     }
+
+    /// <summary>The deployment's rounds count in the engine's instruments; a silo's rehearsal does not.</summary>
+    private bool Counted => _rehearsal is null;
 
     public async Task Abort(string reason)
     {
@@ -141,6 +171,7 @@ internal sealed partial class SequencerGrain(
         {
             LogDeactivatedInFlight(logger, Epoch, _round.Step, _round.Service, reason.Description);
             await _roundOver.CancelAsync();
+            _rehearsal?.TrySetResult(_round.Summary());
         }
     }
 
@@ -244,7 +275,10 @@ internal sealed partial class SequencerGrain(
                 _ = NotifyAsync(round, step, members, m => Processor(members[m]).Prepare(notice, received.Notice(m)));
 
                 await barrierCompleted.Task.WaitAsync(_roundOver.Token);
-                ResyncInstruments.BarrierWait.Record(round.LastBarrierWait.TotalMilliseconds);
+                if (Counted)
+                {
+                    ResyncInstruments.BarrierWait.Record(round.LastBarrierWait.TotalMilliseconds);
+                }
 
                 var dropped = round.Dropped;
                 await Task.WhenAll(members.Select(member => RunOnAsync(round, notice, member)));
@@ -262,7 +296,11 @@ internal sealed partial class SequencerGrain(
                 }
 
                 var timing = round.Steps[^1];
-                ResyncInstruments.StepDuration.Record((timing.BarrierWait + timing.Processing).TotalMilliseconds);
+                if (Counted)
+                {
+                    ResyncInstruments.StepDuration.Record((timing.BarrierWait + timing.Processing).TotalMilliseconds);
+                }
+
                 LogStepCompleted(logger, Epoch, step, notice.Service, timing.BarrierWait.TotalMilliseconds, timing.Processing.TotalMilliseconds);
             }
 
@@ -411,7 +449,8 @@ internal sealed partial class SequencerGrain(
         ResyncInstruments.StepsOverdue.Add(1, new KeyValuePair<string, object?>("service", round.Service));
         LogStepOverdue(logger, Epoch, step, round.Service, phase, round.PhaseElapsed.TotalMilliseconds, string.Join(" ", waiting), settings.SlowProcessors);
         var evictable = RoundDeadlines.Evictable(waiting, round.Configuration);
-        if (settings.SlowProcessors == SlowProcessorPolicy.Evict && !evictable.IsEmpty)
+        // A rehearsal's processor is no member to evict: the round deadline ends a rehearsal that hangs.
+        if (settings.SlowProcessors == SlowProcessorPolicy.Evict && !evictable.IsEmpty && Counted)
         {
             try
             {
@@ -509,7 +548,11 @@ internal sealed partial class SequencerGrain(
         var summary = round.Summary();
         if (round.Phase == RoundPhase.Aborted)
         {
-            ResyncInstruments.RoundsAborted.Add(1);
+            if (Counted)
+            {
+                ResyncInstruments.RoundsAborted.Add(1);
+            }
+
             LogRoundAborted(logger, Epoch, round.Step, round.Service, round.AbortReason);
             var told = Task.WhenAll(round.Configuration.Members.Select(member => Processor(member).Abort(Epoch)));
             try
@@ -524,13 +567,26 @@ internal sealed partial class SequencerGrain(
         else
         {
             await _roundOver.CancelAsync();
-            ResyncInstruments.RoundsCompleted.Add(1);
-            ResyncInstruments.RoundDuration.Record(summary.Duration.TotalMilliseconds);
+            if (Counted)
+            {
+                ResyncInstruments.RoundsCompleted.Add(1);
+                ResyncInstruments.RoundDuration.Record(summary.Duration.TotalMilliseconds);
+            }
+
             LogRoundCompleted(logger, Epoch, summary.Duration.TotalMilliseconds);
         }
 
         await Barrier.Close();
-        await GrainFactory.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).OnRoundEnded(summary);
+        if (_rehearsal is { } rehearsal)
+        {
+            // No configuration's round: only the silo that rehearses hears how it went.
+            rehearsal.TrySetResult(summary);
+        }
+        else
+        {
+            await GrainFactory.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).OnRoundEnded(summary);
+        }
+
         DeactivateOnIdle();
     }
 }

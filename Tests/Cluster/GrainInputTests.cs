@@ -1,3 +1,4 @@
+using Resync.Protocol;
 using Resync.Tests.Conformance;
 using Resync.Tests.Infrastructure;
 
@@ -39,6 +40,10 @@ public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(
         await Refused(() => Driver.Configuration.SiloReady("g1"), "is not a silo processor");
         await Refused(() => Driver.Configuration.SiloReady("bad id"), "not a valid processor id");
         await Refused(() => Driver.Configuration.SiloStopping("g1"), "is not a silo processor");
+        await Refused(() => Driver.Join("rehearsal:127.0.0.1:1@1"), "rehearsal processor");
+        await Refused(() => Driver.Configuration.Rehearse("g1"), "is not a silo processor");
+        await Refused(() => Grains.GetGrain<ISequencerGrain>(Rehearsal.FirstEpoch).Start(future with { Epoch = Rehearsal.FirstEpoch }), "is a rehearsal's");
+        await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch).Rehearse(future), "not a rehearsal's");
 
         Assert.Equal(settled, await Driver.Configuration.GetConfiguration());
         var status = await Driver.Status();
