@@ -34,6 +34,7 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultEvictedSiloReturn = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultWarmKeep = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultRehearsalTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultDepartureWait = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a configuration change waits for the members of the superseded round to confirm its abort.</summary>
     public TimeSpan AbortTimeout { get; set; } = DefaultAbortTimeout;
@@ -70,6 +71,12 @@ public sealed class ResyncOptions
 
     /// <summary>How long a silo waits for its rehearsal; it joins when the rehearsal ends, fails, or runs out of this.</summary>
     public TimeSpan RehearsalTimeout { get; set; } = DefaultRehearsalTimeout;
+
+    /// <summary>
+    /// How long a silo that stops cleanly waits, while it still serves, for the round that settles its processor's
+    /// departure; its shutdown then goes on, that round completed or not.
+    /// </summary>
+    public TimeSpan DepartureWait { get; set; } = DefaultDepartureWait;
 
     /// <summary>How long the membership watcher waits for a burst of membership changes to settle before it proposes.</summary>
     public TimeSpan MembershipSettle { get; set; } = DefaultMembershipSettle;
@@ -189,9 +196,9 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
             failures.Add($"{nameof(ResyncOptions.ServiceFailureThreshold)} must be at least 1.");
         }
 
-        if (options.EvictedSiloReturn <= TimeSpan.Zero || options.WarmKeep <= TimeSpan.Zero || options.RehearsalTimeout <= TimeSpan.Zero)
+        if (options.EvictedSiloReturn <= TimeSpan.Zero || options.WarmKeep <= TimeSpan.Zero || options.RehearsalTimeout <= TimeSpan.Zero || options.DepartureWait <= TimeSpan.Zero)
         {
-            failures.Add($"{nameof(ResyncOptions.EvictedSiloReturn)}, {nameof(ResyncOptions.WarmKeep)} and {nameof(ResyncOptions.RehearsalTimeout)} must be positive.");
+            failures.Add($"{nameof(ResyncOptions.EvictedSiloReturn)}, {nameof(ResyncOptions.WarmKeep)}, {nameof(ResyncOptions.RehearsalTimeout)} and {nameof(ResyncOptions.DepartureWait)} must be positive.");
         }
 
         if (options.HistoryLength is < 1 or > 100_000)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Orleans.Hosting;
 using Resync.Placement;
 using Resync.Services;
@@ -39,7 +40,11 @@ public static class ResyncSiloBuilderExtensions
         services.TryAddKeyedSingleton(ResyncOptions.ClockKey, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.AddSingleton<SyncServiceRegistry>();
         services.AddPlacementDirector<ProcessorPlacement, ProcessorPlacementDirector>();
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloMembershipWatcher>();
+        // One watcher, in the silo's lifecycle (it starts once the silo is active) and in the host's (a stopping
+        // host tells it first, while the silo still serves).
+        services.AddSingleton<SiloMembershipWatcher>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMembershipWatcher>());
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<SiloMembershipWatcher>());
         if (!services.Any(s => s.IsKeyedService && Equals(s.ServiceKey, ResyncOptions.StorageName)))
         {
             builder.AddMemoryGrainStorage(ResyncOptions.StorageName);

@@ -1,4 +1,5 @@
 using Orleans.Runtime;
+using Microsoft.Extensions.Hosting;
 
 namespace Resync.Hosting;
 
@@ -20,10 +21,11 @@ internal sealed partial class SiloMembershipWatcher(
     IGrainFactory grains,
     IOptions<ResyncOptions> options,
     TimeProvider time,
-    ILogger<SiloMembershipWatcher> logger) : ILifecycleParticipant<ISiloLifecycle>
+    ILogger<SiloMembershipWatcher> logger) : ILifecycleParticipant<ISiloLifecycle>, IHostedLifecycleService
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _watching = Task.CompletedTask;
+    private int _departed;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(SiloMembershipWatcher), ServiceLifecycleStage.Active, Start, Stop);
@@ -106,32 +108,59 @@ internal sealed partial class SiloMembershipWatcher(
         }
     }
 
+    /// <summary>
+    /// The host begins to stop, before any part of the silo does: the silo processor leaves here, while the silo
+    /// still serves, and the silo waits (at most <see cref="ResyncOptions.DepartureWait"/>) for the round that
+    /// settles its departure. That round then neither competes with the shutdown for the machine nor loses a
+    /// sequencer or barrier that this silo hosts.
+    /// </summary>
+    public Task StoppingAsync(CancellationToken cancellationToken) => DepartAsync(awaitRound: true, cancellationToken);
+
     private async Task Stop(CancellationToken cancellationToken)
     {
-        if (options.Value.SiloProcessors)
-        {
-            await AnnounceStoppingAsync(cancellationToken);
-        }
-
+        // A silo stopped without its host's StoppingAsync leaves here, without waiting: it is shutting down already.
+        await DepartAsync(awaitRound: false, cancellationToken);
         await _stopping.CancelAsync();
         await _watching.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
-    /// <summary>Best effort: if the configuration grain cannot be told, the other silos' watchers remove the processor when the membership shows the silo gone.</summary>
-    private async Task AnnounceStoppingAsync(CancellationToken cancellationToken)
+    /// <summary>Best effort, once: if the configuration grain cannot be told, the other silos' watchers remove the processor when the membership shows the silo gone.</summary>
+    private async Task DepartAsync(bool awaitRound, CancellationToken cancellationToken)
     {
+        if (!options.Value.SiloProcessors || Interlocked.Exchange(ref _departed, 1) == 1)
+        {
+            return;
+        }
+
         var self = SelfProcessor;
+        var configuration = grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
+        var clock = Stopwatch.StartNew();
         try
         {
-            var change = await grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).SiloStopping(self)
-                .WaitAsync(options.Value.NoticeTimeout, cancellationToken);
+            var change = await configuration.SiloStopping(self).WaitAsync(options.Value.NoticeTimeout, time, cancellationToken);
             LogStopping(logger, self, change.Changed, change.Configuration.Epoch);
+            if (awaitRound && change.Changed)
+            {
+                var wait = options.Value.DepartureWait;
+                await configuration.WaitForCompletedRound(change.Configuration.Epoch, wait).WaitAsync(wait + options.Value.NoticeTimeout, time, cancellationToken);
+                LogDeparted(logger, self, change.Configuration.Epoch, clock.Elapsed.TotalMilliseconds);
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogStoppingFailed(logger, exception, self);
         }
     }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private async Task WatchAsync()
     {
@@ -207,7 +236,10 @@ internal sealed partial class SiloMembershipWatcher(
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo processor {Processor} is stopping and left the configuration: changed {Changed}, epoch {Epoch}.")]
     private static partial void LogStopping(ILogger logger, string processor, bool changed, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo processor {Processor} could not say it is stopping; the membership will remove it.")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo processor {Processor} departed: the round of epoch {Epoch} completed without it {Milliseconds:F1} ms after the silo began to stop.")]
+    private static partial void LogDeparted(ILogger logger, string processor, long epoch, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo processor {Processor} could not say it is stopping, or its departure's round did not complete in time; the membership will remove it.")]
     private static partial void LogStoppingFailed(ILogger logger, Exception exception, string processor);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo processor {Processor} could not say it is ready; retrying.")]

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 using Resync.Hosting;
@@ -16,8 +18,22 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
 
     public sealed class SiloProcessorSilo : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) =>
+        public void Configure(ISiloBuilder siloBuilder)
+        {
             siloBuilder.AddResync(options => options.EvictedSiloReturn = EvictedSiloReturn).AddReferenceServices();
+            siloBuilder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ShutdownProbe>();
+        }
+    }
+
+    /// <summary>What the configuration was when each silo's own shutdown began (its lifecycle's stop, after the host's stopping).</summary>
+    private static readonly ConcurrentDictionary<string, ResyncStatus> StatusAtShutdown = new();
+
+    private sealed class ShutdownProbe(ILocalSiloDetails silo, IGrainFactory grains) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        // Stopped before the engine's own participants: stages stop from the highest.
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(ShutdownProbe), ServiceLifecycleStage.Active + 1, _ => Task.CompletedTask, async _ =>
+                StatusAtShutdown[ProcessorPlacement.SiloProcessor(silo.SiloAddress)] = await grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).GetStatus());
     }
 
     /// <summary>Runs <paramref name="test"/> on a fresh cluster of <paramref name="silos"/> silo processors, stopped afterwards whatever happens.</summary>
@@ -70,6 +86,11 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             Assert.Equal(ReferenceDriver.Bytes(10_000, 4), await driver.Ckpt(ProcessorPlacement.SiloProcessor(added.SiloAddress)).Read("kept", "s"));
 
             await cluster.StopSiloAsync(added);
+            // The silo left while it still served: its departure's round had completed before its shutdown began.
+            var atShutdown = StatusAtShutdown[ProcessorPlacement.SiloProcessor(added.SiloAddress)];
+            Assert.DoesNotContain(ProcessorPlacement.SiloProcessor(added.SiloAddress), atShutdown.Configuration.Members);
+            Assert.True(atShutdown.Round is { Phase: RoundPhase.Completed } r && r.Epoch == atShutdown.Configuration.Epoch,
+                $"when the silo's shutdown began, the round of epoch {atShutdown.Configuration.Epoch} was {atShutdown.Round?.Phase} (epoch {atShutdown.Round?.Epoch})");
             var shrunk = await Settled(driver.Engine, cluster.Silos, "the third silo stopped");
             Assert.DoesNotContain(ProcessorPlacement.SiloProcessor(added.SiloAddress), shrunk.Configuration.Members);
             Assert.True(shrunk.Configuration.Epoch > grown.Configuration.Epoch);
