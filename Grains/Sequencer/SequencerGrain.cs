@@ -79,18 +79,13 @@ internal sealed partial class SequencerGrain(
         }
 
         _round = new Round(configuration, services.Names, time);
-        if (Counted)
-        {
-            ResyncInstruments.RoundsStarted.Add(1);
-        }
-
+        Meter.Started();
         LogRoundStarted(logger, Epoch, configuration.Members.Length, services.Count);
         _ = RunAsync(_round);
         _ = WatchDeadlinesAsync(_round);
     }
 
-    /// <summary>The deployment's rounds count in the engine's instruments; a silo's rehearsal does not.</summary>
-    private bool Counted => _rehearsal is null;
+    private RoundMeter Meter => _rehearsal is null ? RoundMeter.Recording : RoundMeter.Silent;
 
     public async Task Abort(string reason)
     {
@@ -275,10 +270,7 @@ internal sealed partial class SequencerGrain(
                 _ = NotifyAsync(round, step, members, m => Processor(members[m]).Prepare(notice, received.Notice(m)));
 
                 await barrierCompleted.Task.WaitAsync(_roundOver.Token);
-                if (Counted)
-                {
-                    ResyncInstruments.BarrierWait.Record(round.LastBarrierWait.TotalMilliseconds);
-                }
+                Meter.BarrierCompleted(round.LastBarrierWait);
 
                 var dropped = round.Dropped;
                 await Task.WhenAll(members.Select(member => RunOnAsync(round, notice, member)));
@@ -296,11 +288,7 @@ internal sealed partial class SequencerGrain(
                 }
 
                 var timing = round.Steps[^1];
-                if (Counted)
-                {
-                    ResyncInstruments.StepDuration.Record((timing.BarrierWait + timing.Processing).TotalMilliseconds);
-                }
-
+                Meter.StepCompleted(timing.BarrierWait + timing.Processing);
                 LogStepCompleted(logger, Epoch, step, notice.Service, timing.BarrierWait.TotalMilliseconds, timing.Processing.TotalMilliseconds);
             }
 
@@ -450,7 +438,7 @@ internal sealed partial class SequencerGrain(
         LogStepOverdue(logger, Epoch, step, round.Service, phase, round.PhaseElapsed.TotalMilliseconds, string.Join(" ", waiting), settings.SlowProcessors);
         var evictable = RoundDeadlines.Evictable(waiting, round.Configuration);
         // A rehearsal's processor is no member to evict: the round deadline ends a rehearsal that hangs.
-        if (settings.SlowProcessors == SlowProcessorPolicy.Evict && !evictable.IsEmpty && Counted)
+        if (settings.SlowProcessors == SlowProcessorPolicy.Evict && !evictable.IsEmpty && _rehearsal is null)
         {
             try
             {
@@ -548,11 +536,7 @@ internal sealed partial class SequencerGrain(
         var summary = round.Summary();
         if (round.Phase == RoundPhase.Aborted)
         {
-            if (Counted)
-            {
-                ResyncInstruments.RoundsAborted.Add(1);
-            }
-
+            Meter.Aborted();
             LogRoundAborted(logger, Epoch, round.Step, round.Service, round.AbortReason);
             var told = Task.WhenAll(round.Configuration.Members.Select(member => Processor(member).Abort(Epoch)));
             try
@@ -567,12 +551,7 @@ internal sealed partial class SequencerGrain(
         else
         {
             await _roundOver.CancelAsync();
-            if (Counted)
-            {
-                ResyncInstruments.RoundsCompleted.Add(1);
-                ResyncInstruments.RoundDuration.Record(summary.Duration.TotalMilliseconds);
-            }
-
+            Meter.Completed(summary.Duration);
             LogRoundCompleted(logger, Epoch, summary.Duration.TotalMilliseconds);
         }
 
