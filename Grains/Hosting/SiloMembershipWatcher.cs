@@ -114,14 +114,24 @@ internal sealed partial class SiloMembershipWatcher(
     /// settles its departure. That round then neither competes with the shutdown for the machine nor loses a
     /// sequencer or barrier that this silo hosts.
     /// </summary>
-    public Task StoppingAsync(CancellationToken cancellationToken) => DepartAsync(awaitRound: true, cancellationToken);
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        await StopWatchingAsync(cancellationToken);
+        await DepartAsync(awaitRound: true, cancellationToken);
+    }
 
     private async Task Stop(CancellationToken cancellationToken)
     {
+        await StopWatchingAsync(cancellationToken);
         // A silo stopped without its host's StoppingAsync leaves here, without waiting: it is shutting down already.
         await DepartAsync(awaitRound: false, cancellationToken);
+    }
+
+    /// <summary>Ends the rehearsal, the announcement of readiness and the proposals (bounded): no "ready" may land after "stopping".</summary>
+    private async Task StopWatchingAsync(CancellationToken cancellationToken)
+    {
         await _stopping.CancelAsync();
-        await _watching.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        await _watching.WaitAsync(options.Value.NoticeTimeout, time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     /// <summary>Best effort, once: if the configuration grain cannot be told, the other silos' watchers remove the processor when the membership shows the silo gone.</summary>
