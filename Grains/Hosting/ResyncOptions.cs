@@ -64,8 +64,8 @@ public sealed class ResyncOptions
     /// <summary>
     /// Whether a silo rehearses a round before its processor joins (see <c>IConfigurationGrain.Rehearse</c>): every
     /// service's callbacks run once on the silo's throwaway rehearsal replicas, so that the round that takes the silo
-    /// in does not wait for its process to compile and load that code. Turn it off for services whose callbacks
-    /// have effects outside their replica.
+    /// in does not wait for its process to compile and load that code. A service whose callbacks act outside their
+    /// replica skips those acts when <c>SyncRound.IsRehearsal</c>, or turns the rehearsal off here.
     /// </summary>
     public bool RehearseBeforeJoining { get; set; } = true;
 

@@ -40,6 +40,13 @@ public sealed class SyncRound
     /// <summary>The processor this replica belongs to.</summary>
     public string Processor { get; }
 
+    /// <summary>
+    /// Whether this is a silo's rehearsal before it joins (<see cref="Hosting.ResyncOptions.RehearseBeforeJoining"/>):
+    /// the replica is a throwaway one, dropped afterwards, on an empty state. A service whose callbacks act
+    /// outside their replica skips those acts here.
+    /// </summary>
+    public bool IsRehearsal => Rehearsal.IsRehearsal(Epoch);
+
     /// <summary>Sends <paramref name="payload"/> to every member.</summary>
     public void Send(object payload) => Send(payload, []);
 
