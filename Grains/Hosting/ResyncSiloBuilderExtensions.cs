@@ -42,6 +42,8 @@ public static class ResyncSiloBuilderExtensions
         services.AddPlacementDirector<ProcessorPlacement, ProcessorPlacementDirector>();
         // One watcher, in the silo's lifecycle (it starts once the silo is active) and in the host's (a stopping
         // host tells it first, while the silo still serves).
+        services.AddSingleton<SiloShutdown>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloShutdown>());
         services.AddSingleton<SiloMembershipWatcher>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMembershipWatcher>());
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<SiloMembershipWatcher>());

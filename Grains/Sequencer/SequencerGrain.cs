@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Resync.Diagnostics;
 using Resync.Hosting;
+using Resync.Placement;
 using Resync.Protocol;
 
 namespace Resync.Engine;
@@ -21,7 +21,7 @@ internal sealed partial class SequencerGrain(
     SyncServiceRegistry services,
     IOptions<ResyncOptions> options,
     [FromKeyedServices(ResyncOptions.ClockKey)] TimeProvider time,
-    IHostApplicationLifetime host,
+    SiloShutdown shutdown,
     ILogger<SequencerGrain> logger) : Grain, ISequencerGrain
 {
     private readonly CancellationTokenSource _roundOver = new();
@@ -138,7 +138,7 @@ internal sealed partial class SequencerGrain(
         var gathering = round.Gather(phase, contribution);
         await ReportDroppedAsync(round, before);
         // A gathering waits for every member; it must not hold a silo that stops, which waits for its requests.
-        return Gathered.Notice(step, phase, await gathering.WaitAsync(host.ApplicationStopping));
+        return Gathered.Notice(step, phase, await gathering.WaitAsync(shutdown.Begun));
     }
 
     public async Task<ImmutableArray<Contribution>> FetchGathered(int step, string phase, int batch)
@@ -168,6 +168,17 @@ internal sealed partial class SequencerGrain(
             await _roundOver.CancelAsync();
             _rehearsal?.TrySetResult(_round.Summary());
         }
+    }
+
+    public Task Vacate()
+    {
+        if (_round is null && _abortedBeforeStart is null)
+        {
+            _ = Barrier.Vacate();
+            DeactivateOnIdle();
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task Warm()
@@ -251,6 +262,8 @@ internal sealed partial class SequencerGrain(
         try
         {
             await Barrier.Open(configuration, round.Services.Length).WaitAsync(options.Value.NoticeTimeout, time);
+            // The placement hint that brought this sequencer to its silo brought the barrier too; the round's other calls go without it.
+            PlacementHint.Drop();
             for (var step = 0; step < round.Services.Length; step++)
             {
                 var barrierCompleted = _barrierCompleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
