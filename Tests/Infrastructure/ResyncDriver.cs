@@ -63,7 +63,7 @@ public sealed class ResyncDriver(IClusterClient client)
             if (DateTime.UtcNow > deadline)
             {
                 var round = status?.Round;
-                Assert.Fail($"{phase}: status never matched within {RoundTimeout.TotalSeconds} s; last: epoch {status?.Configuration.Epoch}, " +
+                Assert.Fail($"{phase}: status never matched within {RoundTimeout.TotalSeconds} s; last: epoch {status?.Configuration.Epoch} [{string.Join(" ", status?.Configuration.Members ?? [])}], " +
                     $"phase {round?.Phase}, step {round?.Step} ({round?.Service}), pending [{string.Join(",", round?.Pending ?? [])}].");
             }
 
