@@ -15,9 +15,6 @@ public interface IBarrierGrain : IGrainWithIntegerKey
     /// <summary>Who the barrier of <paramref name="step"/> still waits for.</summary>
     [Alias("GetMissing")] Task<ImmutableArray<string>> GetMissing(int step);
 
-    /// <summary>A barrier that was never opened goes (its sequencer vacates a leaving silo).</summary>
-    [OneWay, Alias("Vacate")] Task Vacate();
-
     /// <summary>Nothing but the activation, ahead of the epoch's round.</summary>
     [OneWay, Alias("Warm")] Task Warm();
 }

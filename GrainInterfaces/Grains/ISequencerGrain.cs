@@ -48,12 +48,6 @@ public interface ISequencerGrain : IGrainWithIntegerKey
     [AlwaysInterleave, Alias("Fetch")]
     Task<ImmutableArray<Contribution>> Fetch(int step, string member, int batch);
 
-    /// <summary>
-    /// A warm sequencer whose round has not started goes, with its barrier, so that its round starts elsewhere
-    /// (it was warmed on the silo of a processor that is leaving); harmless once the round started.
-    /// </summary>
-    [Alias("Vacate")] Task Vacate();
-
     /// <summary>Nothing but the activation: the next epoch's conductor is in memory before its configuration comes.</summary>
     [OneWay, Alias("Warm")] Task Warm();
 

@@ -74,12 +74,6 @@ internal sealed partial class BarrierGrain(IOptions<ResyncOptions> options, ILog
         return Task.FromResult(_barrier?.Missing(step) ?? []);
     }
 
-    public Task Vacate()
-    {
-        LeaveIfNeverOpened();
-        return Task.CompletedTask;
-    }
-
     public Task Warm()
     {
         // As its sequencer: a warm barrier that is never opened goes.

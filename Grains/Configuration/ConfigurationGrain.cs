@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Hosting;
-using Resync.Placement;
 using Resync.Protocol;
 
 namespace Resync.Engine;
@@ -35,7 +34,6 @@ internal sealed partial class ConfigurationGrain(
     // the coalescing of bursts with the timer of a deferred start and its door.
     private long _startedEpoch;
     private long _abortedEpoch;
-    private (long Epoch, string? Hub)? _warmed;
     private readonly ChangeBursts _bursts = new(options.Value.ChangeSettle, options.Value.MaxChangeDelay, time);
     private ITimer? _settleTimer;
     private IGrainTimer? _settleDoor;
@@ -260,11 +258,8 @@ internal sealed partial class ConfigurationGrain(
         if (summary.Epoch == _ledger.Current.Epoch)
         {
             // A fresh activation costs about as much as a small round's steps: the next epoch's sequencer
-            // and barrier are activated now, while nothing waits for them, on the hub's silo (RoundHub).
-            var next = summary.Epoch + 1;
-            var hub = RoundHub.Of(_ledger.Current);
-            _warmed = (next, hub);
-            _ = PlacementHint.On(hub, () => Sequencer(next).Warm());
+            // and barrier are activated now, while nothing waits for them.
+            _ = Sequencer(summary.Epoch + 1).Warm();
         }
 
         // A round that the cluster failed under (a silo stopped or died) is retried like any other, but is no service's failure.
@@ -388,14 +383,7 @@ internal sealed partial class ConfigurationGrain(
         _bursts.Started(bySettle);
         try
         {
-            if (_warmed is (var epoch, { } hub) && epoch == next.Epoch && !next.IsMember(hub))
-            {
-                // Warmed on the silo of a processor that leaves (a silo that stops says so first): conducted from
-                // there, the round ran at a quarter of its speed (measured: 125-131 ms against 10-40 ms), so it goes.
-                await Sequencer(epoch).Vacate().WaitAsync(options.Value.NoticeTimeout, time);
-            }
-
-            await PlacementHint.On(RoundHub.Of(next), () => Sequencer(next.Epoch).Start(next)).WaitAsync(options.Value.NoticeTimeout, time);
+            await Sequencer(next.Epoch).Start(next).WaitAsync(options.Value.NoticeTimeout, time);
         }
         catch (Exception exception)
         {

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Hosting;
-using Resync.Placement;
 using Resync.Protocol;
 
 namespace Resync.Engine;
@@ -170,17 +169,6 @@ internal sealed partial class SequencerGrain(
         }
     }
 
-    public Task Vacate()
-    {
-        if (_round is null && _abortedBeforeStart is null)
-        {
-            _ = Barrier.Vacate();
-            DeactivateOnIdle();
-        }
-
-        return Task.CompletedTask;
-    }
-
     public Task Warm()
     {
         // The barrier of this epoch too: both are then activated before the configuration that needs them.
@@ -262,8 +250,6 @@ internal sealed partial class SequencerGrain(
         try
         {
             await Barrier.Open(configuration, round.Services.Length).WaitAsync(options.Value.NoticeTimeout, time);
-            // The placement hint that brought this sequencer to its silo brought the barrier too; the round's other calls go without it.
-            PlacementHint.Drop();
             for (var step = 0; step < round.Services.Length; step++)
             {
                 var barrierCompleted = _barrierCompleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

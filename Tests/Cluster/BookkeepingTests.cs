@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Orleans.Runtime;
-using Resync.Tests.Conformance;
 using Resync.Tests.Infrastructure;
 
 namespace Resync.Tests.Cluster;
@@ -72,28 +71,6 @@ public sealed class BookkeepingTests(ResyncClusterFixture fixture, ITestOutputHe
 
         await WaitUntilGone(management, [sequencer.GetGrainId(), barrierId], $"epoch {unused}'s warm sequencer and barrier, never used, deactivating");
         Assert.True(clock.Elapsed >= ResyncTestSilo.BookkeepingWarmKeep * 0.9, $"gone after {clock.Elapsed.TotalMilliseconds} ms, before the warm keep");
-    }
-
-    [Fact]
-    public async Task A_warm_sequencer_vacates_with_its_barrier_and_one_whose_round_started_carries_on()
-    {
-        var management = Grains.GetGrain<IManagementGrain>(0);
-        var unused = (await Driver.Configuration.GetConfiguration()).Epoch + 2_000_000;
-        var warm = Grains.GetGrain<ISequencerGrain>(unused);
-        await warm.Warm();
-        GrainId[] warmGrains = [warm.GetGrainId(), Grains.GetGrain<IBarrierGrain>(unused).GetGrainId()];
-        await WaitUntil(management, ids => warmGrains.All(ids.Contains), $"epoch {unused}'s sequencer and barrier warm");
-        var clock = Stopwatch.StartNew();
-        await warm.Vacate();
-        await WaitUntilGone(management, warmGrains, $"epoch {unused}'s warm sequencer and barrier vacating");
-        Assert.True(clock.Elapsed < ResyncTestSilo.BookkeepingWarmKeep, $"gone after {clock.Elapsed.TotalMilliseconds} ms: the warm keep, not the vacating");
-
-        var hold = ConformanceControl.HoldAt("process", "conf-b");
-        var running = (await Driver.Join("vacate-1")).Configuration;
-        await ResyncDriver.Reached(hold, "conf-b processing in the round whose sequencer is told to vacate");
-        await Grains.GetGrain<ISequencerGrain>(running.Epoch).Vacate();
-        hold.Release();
-        Assert.Equal(RoundPhase.Completed, (await Driver.WaitForRound(running.Epoch)).Outcome);
     }
 
     private static Task WaitUntilGone(IManagementGrain management, GrainId[] grains, string phase) =>

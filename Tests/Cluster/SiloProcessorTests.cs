@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Runtime;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 using Resync.Hosting;
@@ -109,49 +108,6 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             await driver.WaitForIdentical("after the third silo stopped (its departure renews the epoch for logical-1)");
             output.WriteLine($"epochs: two silos {initial.Configuration.Epoch}, three {grown.Configuration.Epoch}, two again {shrunk.Configuration.Epoch}");
         });
-    }
-
-    [Fact]
-    public async Task The_next_rounds_sequencer_and_barrier_wait_on_the_lowest_silo_processors_silo_wherever_the_configuration_grain_is()
-    {
-        await OnClusterAsync(2, async cluster =>
-        {
-            var driver = new ResyncDriver(cluster.Client);
-            await Settled(driver, cluster.Silos, "two silos");
-            var hub = cluster.Silos.MinBy(s => ProcessorPlacement.SiloProcessor(s.SiloAddress), StringComparer.Ordinal)!.SiloAddress;
-            var management = cluster.Client.GetGrain<IManagementGrain>(0);
-
-            // Without the hub, a sequencer goes where the configuration grain is: on the other silo, this test tells
-            // the two apart. (Moving the configuration grain there with MigrateOnIdle left a silo of this cluster running
-            // after its stop, which later clusters of the test process then joined.)
-            var configurationHost = (await management.GetDetailedGrainStatistics()).Single(g => g.GrainId == driver.Configuration.GetGrainId()).SiloAddress;
-            output.WriteLine($"hub {hub}; the configuration grain is on {(configurationHost.Equals(hub) ? "the hub" : "the other silo")}");
-
-            for (var round = 0; round < 3; round++)
-            {
-                var change = round % 2 == 0 ? await driver.Join("hub-1") : await driver.Leave("hub-1");
-                await driver.WaitForRound(change.Configuration.Epoch);
-                var next = change.Configuration.Epoch + 1;
-                await WaitForHost(management, cluster.Client.GetGrain<ISequencerGrain>(next).GetGrainId(), hub, $"epoch {next}'s sequencer warming on the hub");
-                await WaitForHost(management, cluster.Client.GetGrain<IBarrierGrain>(next).GetGrainId(), hub, $"epoch {next}'s barrier warming on the hub");
-            }
-        });
-    }
-
-    private static async Task WaitForHost(IManagementGrain management, GrainId grain, SiloAddress silo, string phase)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var hosts = (await management.GetDetailedGrainStatistics()).Where(s => s.GrainId == grain).Select(s => s.SiloAddress).ToList();
-            if (hosts.Count == 1 && hosts[0].Equals(silo))
-            {
-                return;
-            }
-
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), $"{phase}: {grain} is on [{string.Join(", ", hosts)}], not on {silo}, after 10 s");
-            await Task.Delay(50);
-        }
     }
 
     [Fact]

@@ -33,12 +33,4 @@ public sealed class RehearsalEpochTests
         Assert.False(ProcessorId.IsSilo(ProcessorId.RehearsalOf(SiloA)));
         Assert.Throws<ArgumentException>(() => ProcessorId.RehearsalOf("logical-1"));
     }
-
-    [Fact]
-    public void The_hub_of_a_configuration_is_its_lowest_silo_processor_and_a_configuration_of_logical_processors_has_none()
-    {
-        Assert.Equal(SiloA, RoundHub.Of(new Configuration(3, ["a-logical", SiloA, SiloB], [])));
-        Assert.Null(RoundHub.Of(new Configuration(3, ["a-logical", "b-logical"], [])));
-        Assert.Null(RoundHub.Of(Rehearsal.Of(SiloA)));
-    }
 }

@@ -122,8 +122,6 @@ public sealed class SyncRoundTests
 
         public Task<RoundSummary> Rehearse(Configuration configuration) => throw new NotSupportedException();
 
-        public Task Vacate() => throw new NotSupportedException();
-
         public Task Abort(string reason) => throw new NotSupportedException();
 
         public Task OnBarrierCompleted(long epoch, int step) => throw new NotSupportedException();
