@@ -53,10 +53,10 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
     public async Task Killing_an_idle_silo_leads_to_a_completed_round_among_the_survivors_with_nothing_lost()
     {
         var survivorProcessor = await ProcessorOf(_silos[0]);
-        await Driver.Ckpt(survivorProcessor).Create("kept");
-        await Driver.Ckpt(survivorProcessor).Write("kept", "s", ReferenceDriver.Bytes(50_000, 9));
-        await Driver.Evt(survivorProcessor).OpenChannel("log");
-        var acknowledged = await Driver.Evt(survivorProcessor).Publish("log", [1, 2, 3], TimeSpan.FromHours(1));
+        await Written(() => Driver.Ckpt(survivorProcessor).Create("kept"));
+        await Written(() => Driver.Ckpt(survivorProcessor).Write("kept", "s", ReferenceDriver.Bytes(50_000, 9)));
+        await Written(() => Driver.Evt(survivorProcessor).OpenChannel("log"));
+        var acknowledged = await Written(() => Driver.Evt(survivorProcessor).Publish("log", [1, 2, 3], TimeSpan.FromHours(1)));
 
         var elapsed = await KillAndWait(_silos[2], "idle");
 
@@ -73,12 +73,12 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
     public async Task Killing_a_silo_while_a_round_transfers_checkpoints_leads_to_a_completed_round_among_the_survivors(bool killTheSender)
     {
         var writer = await ProcessorOf(_silos[0]);
-        await Driver.Evt(writer).OpenChannel("log");
-        var acknowledged = await Driver.Evt(writer).Publish("log", [7], TimeSpan.FromHours(1));
+        await Written(() => Driver.Evt(writer).OpenChannel("log"));
+        var acknowledged = await Written(() => Driver.Evt(writer).Publish("log", [7], TimeSpan.FromHours(1)));
         for (var i = 0; i < 4; i++)
         {
-            await Driver.Ckpt(writer).Create($"bulk{i}");
-            await Driver.Ckpt(writer).Write($"bulk{i}", "data", ReferenceDriver.Bytes(1024 * 1024, i));
+            await Written(() => Driver.Ckpt(writer).Create($"bulk{i}"));
+            await Written(() => Driver.Ckpt(writer).Write($"bulk{i}", "data", ReferenceDriver.Bytes(1024 * 1024, i)));
         }
 
         // Every silo holds the checkpoints; the holder with the lowest id sends them to the joiner, in 1 KiB
@@ -123,6 +123,32 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
         var round = await Driver.Engine.WaitForEnded(settled.Configuration.Epoch);
         return round.EndedAt - killedAt;
     }
+
+    /// <summary>
+    /// A write as a client makes it: refused with "recovery in progress, retry" while a round runs (contract item 8),
+    /// it is made again. Seen once on a fresh clone: a round of a fourth epoch in flight right after the three
+    /// silos had settled, past the write's wait.
+    /// </summary>
+    private static async Task<T> Written<T>(Func<Task<T>> write)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await write();
+            }
+            catch (RecoveryInProgressException) when (attempt < 20)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static Task Written(Func<Task> write) => Written(async () =>
+    {
+        await write();
+        return true;
+    });
 
     private async Task<string> ProcessorOf(SiloProcess silo) =>
         (await ResyncDriver.Retrying(() => Driver.Engine.Configuration.GetConfiguration())).Members.Single(m => m.StartsWith(silo.ProcessorPrefix, StringComparison.Ordinal));
