@@ -31,27 +31,14 @@ public sealed class RehearsalTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs <paramref name="test"/> on a fresh cluster of <paramref name="silos"/> silo processors, stopped afterwards whatever happens.</summary>
-    private static async Task OnClusterAsync(short silos, TimeSpan? rehearsalTimeout, Func<TestCluster, Task> test)
-    {
-        var builder = new TestClusterBuilder(silos);
-        builder.AddSiloBuilderConfigurator<RehearsingSilo>();
-        if (rehearsalTimeout is { } timeout)
+    private static Task OnClusterAsync(short silos, TimeSpan? rehearsalTimeout, Func<TestCluster, Task> test) =>
+        FreshCluster.RunAsync<RehearsingSilo>(silos, test, builder =>
         {
-            builder.Properties[RehearsalTimeoutProperty] = timeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        try
-        {
-            await test(cluster);
-        }
-        finally
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-        }
-    }
+            if (rehearsalTimeout is { } timeout)
+            {
+                builder.Properties[RehearsalTimeoutProperty] = timeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+            }
+        });
 
     private static Task<ResyncStatus> Settled(ResyncDriver driver, TestCluster cluster, string phase)
     {

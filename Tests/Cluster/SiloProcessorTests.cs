@@ -48,22 +48,7 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs <paramref name="test"/> on a fresh cluster of <paramref name="silos"/> silo processors, stopped afterwards whatever happens.</summary>
-    private static async Task OnClusterAsync(short silos, Func<TestCluster, Task> test)
-    {
-        var builder = new TestClusterBuilder(silos);
-        builder.AddSiloBuilderConfigurator<SiloProcessorSilo>();
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        try
-        {
-            await test(cluster);
-        }
-        finally
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-        }
-    }
+    private static Task OnClusterAsync(short silos, Func<TestCluster, Task> test) => FreshCluster.RunAsync<SiloProcessorSilo>(silos, test);
 
     private static string[] SiloProcessors(IEnumerable<SiloHandle> silos) =>
         [.. silos.Select(s => ProcessorPlacement.SiloProcessor(s.SiloAddress)).Order(StringComparer.Ordinal)];
