@@ -40,10 +40,10 @@ public static class ResyncSiloBuilderExtensions
         services.TryAddKeyedSingleton(ResyncOptions.ClockKey, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.AddSingleton<SyncServiceRegistry>();
         services.AddPlacementDirector<ProcessorPlacement, ProcessorPlacementDirector>();
-        // One watcher, in the silo's lifecycle (it starts once the silo is active) and in the host's (a stopping
-        // host tells it first, while the silo still serves).
         services.AddSingleton<SiloShutdown>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloShutdown>());
+        // One watcher, in the silo's lifecycle (it starts once the silo is active) and in the host's (a stopping
+        // host tells it first, while the silo still serves).
         services.AddSingleton<SiloMembershipWatcher>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMembershipWatcher>());
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<SiloMembershipWatcher>());
