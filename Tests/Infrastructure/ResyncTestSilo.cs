@@ -80,7 +80,7 @@ public class ResyncClusterFixture : IAsyncLifetime
     /// <summary>Starts a cluster; with <paramref name="sharedStorage"/> its state outlives it (see <see cref="SharedStorage"/>).</summary>
     public static async Task<TestCluster> StartAsync(short silos, bool sharedStorage, bool shortDeadlines = false, bool controlledClock = false)
     {
-        var builder = new TestClusterBuilder(silos);
+        var builder = FreshCluster.Builder(silos);
         builder.Properties[ResyncTestSilo.ControlledClock] = controlledClock ? "true" : "false";
         builder.Properties[SharedStorage.PropertyName] = sharedStorage ? "true" : "false";
         builder.Properties[ResyncTestSilo.ShortDeadlines] = shortDeadlines ? "true" : "false";

@@ -3,6 +3,7 @@ using Orleans.Hosting;
 using Orleans.TestingHost;
 using Resync.Hosting;
 using Resync.Reference;
+using Resync.Tests.Infrastructure;
 
 namespace Resync.Tests.Reference;
 
@@ -35,7 +36,7 @@ public sealed class ReferenceClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new TestClusterBuilder(3);
+        var builder = FreshCluster.Builder(3);
         builder.AddSiloBuilderConfigurator<ReferenceTestSilo>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
