@@ -75,20 +75,21 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             await driver.Settle(driver.Engine.Join("logical-1"));
 
             var added = await cluster.StartAdditionalSiloAsync();
+            var addedProcessor = ProcessorPlacement.SiloProcessor(added.SiloAddress);
             var grown = await Settled(driver.Engine, cluster.Silos, "a third silo joined");
             Assert.Contains("logical-1", grown.Configuration.Members);
-            Assert.Contains(ProcessorPlacement.SiloProcessor(added.SiloAddress), grown.Configuration.Members);
+            Assert.Contains(addedProcessor, grown.Configuration.Members);
             await driver.AssertIdentical();
-            Assert.Equal(ReferenceDriver.Bytes(10_000, 4), await driver.Ckpt(ProcessorPlacement.SiloProcessor(added.SiloAddress)).Read("kept", "s"));
+            Assert.Equal(ReferenceDriver.Bytes(10_000, 4), await driver.Ckpt(addedProcessor).Read("kept", "s"));
 
             await cluster.StopSiloAsync(added);
             // The silo left while it still served: its departure's round had completed before its shutdown began.
-            var atShutdown = StatusAtShutdown[ProcessorPlacement.SiloProcessor(added.SiloAddress)];
-            Assert.DoesNotContain(ProcessorPlacement.SiloProcessor(added.SiloAddress), atShutdown.Configuration.Members);
+            var atShutdown = StatusAtShutdown[addedProcessor];
+            Assert.DoesNotContain(addedProcessor, atShutdown.Configuration.Members);
             Assert.True(atShutdown.Round is { Phase: RoundPhase.Completed } r && r.Epoch == atShutdown.Configuration.Epoch,
                 $"when the silo's shutdown began, the round of epoch {atShutdown.Configuration.Epoch} was {atShutdown.Round?.Phase} (epoch {atShutdown.Round?.Epoch})");
             var shrunk = await Settled(driver.Engine, cluster.Silos, "the third silo stopped");
-            Assert.DoesNotContain(ProcessorPlacement.SiloProcessor(added.SiloAddress), shrunk.Configuration.Members);
+            Assert.DoesNotContain(addedProcessor, shrunk.Configuration.Members);
             Assert.True(shrunk.Configuration.Epoch > grown.Configuration.Epoch);
             await driver.WaitForIdentical("after the third silo stopped (its departure renews the epoch for logical-1)");
             output.WriteLine($"epochs: two silos {initial.Configuration.Epoch}, three {grown.Configuration.Epoch}, two again {shrunk.Configuration.Epoch}");
