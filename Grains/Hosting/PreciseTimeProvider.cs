@@ -3,12 +3,13 @@ using System.Diagnostics;
 namespace Resync.Hosting;
 
 /// <summary>
-/// The system's clock, except that a one-shot timer due in less than
-/// <see cref="PreciseBelow"/> fires within about a millisecond of its due time. .NET's timers read
-/// <see cref="Environment.TickCount64"/>, which on Linux follows the kernel's coarse clock: on this project's
-/// machines it moves in 4 ms steps, and a 2 ms timer fired after 4.3 ms. That would make the settle time of
-/// a burst of configuration changes (1-2 ms) cost 4-6 ms, so the settle timer comes from here. Longer timers
-/// stay on .NET's timer queue, where 4 ms is noise and which handles thousands of them better than one thread.
+/// The system's clock, except that a one-shot timer due in less than <see cref="PreciseBelow"/> fires
+/// within about a tenth of a millisecond of its due time on Linux (elsewhere, within a millisecond). .NET's
+/// timers read <see cref="Environment.TickCount64"/>, which on Linux follows the kernel's coarse clock: on this
+/// project's machines it moves in 4 ms steps, and a 2 ms timer fired after 4.3 ms; its waits count whole
+/// milliseconds. That would make the settle time of a burst of configuration changes (0.5 ms) cost 4 ms,
+/// so the settle timer comes from here. Longer timers stay on .NET's timer queue, where 4 ms is noise and
+/// which handles thousands of them better than one thread.
 /// </summary>
 internal sealed class PreciseTimeProvider : TimeProvider
 {
@@ -58,9 +59,10 @@ internal sealed class PreciseTimeProvider : TimeProvider
 
     private void FireDueTimers()
     {
-        lock (_lock)
+        while (true)
         {
-            while (true)
+            TimeSpan nap;
+            lock (_lock)
             {
                 if (!_due.TryPeek(out var next, out var due))
                 {
@@ -68,22 +70,32 @@ internal sealed class PreciseTimeProvider : TimeProvider
                     continue;
                 }
 
-                var left = GetElapsedTime(GetTimestamp(), due);
-                if (left > TimeSpan.Zero)
+                nap = GetElapsedTime(GetTimestamp(), due);
+                if (nap <= TimeSpan.Zero)
                 {
-                    // Waits take whole milliseconds: wait the whole ones left (at least one), then check again.
-                    Monitor.Wait(_lock, Math.Max(1, (int)left.TotalMilliseconds));
+                    _due.Dequeue();
+                    if (next.Timer.Version == next.Version)
+                    {
+                        ThreadPool.UnsafeQueueUserWorkItem(static timer => timer.Fire(), next.Timer, preferLocal: false);
+                    }
+
                     continue;
                 }
 
-                _due.Dequeue();
-                if (next.Timer.Version == next.Version)
+                if (nap >= OneMillisecond || !HighResolutionSleep.IsSupported)
                 {
-                    ThreadPool.UnsafeQueueUserWorkItem(static timer => timer.Fire(), next.Timer, preferLocal: false);
+                    // Waits take whole milliseconds: wait the whole ones left (at least one), then check again.
+                    Monitor.Wait(_lock, Math.Max(1, (int)nap.TotalMilliseconds));
+                    continue;
                 }
             }
+
+            // Less than a millisecond left: slept outside the lock, so a timer armed meanwhile waits at most that long.
+            HighResolutionSleep.Sleep(nap);
         }
     }
+
+    private static readonly TimeSpan OneMillisecond = TimeSpan.FromMilliseconds(1);
 
     /// <summary>A one-shot timer on the dedicated thread; a change or a dispose makes its earlier schedule stale.</summary>
     private sealed class ShortTimer(PreciseTimeProvider provider, TimerCallback callback, object? state) : ITimer

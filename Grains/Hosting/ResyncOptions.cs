@@ -26,7 +26,7 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultNoticeTimeout = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultActivityInterval = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan DefaultChangeSettle = TimeSpan.FromMilliseconds(1);
+    public static readonly TimeSpan DefaultChangeSettle = TimeSpan.FromMilliseconds(0.5);
     public static readonly TimeSpan DefaultMaxChangeDelay = TimeSpan.FromMilliseconds(100);
     public static readonly TimeSpan DefaultStepDeadline = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan DefaultRoundDeadline = TimeSpan.FromSeconds(60);
@@ -100,7 +100,9 @@ public sealed class ResyncOptions
     /// <summary>
     /// Coalescing of bursts: a change that comes less than this after the previous one was handled, while that one's
     /// round is still in flight, aborts it but defers the next round until the changes stop for this long
-    /// (at most <see cref="MaxChangeDelay"/>). A change after a quiet spell starts its round at once.
+    /// (at most <see cref="MaxChangeDelay"/>). A change after a quiet spell starts its round at once. The default,
+    /// 0.5 ms, is several times the gap between the changes of a client that sends them back to back in the
+    /// silo's process; a slower rhythm doubles it for the burst (<see cref="Protocol.ChangeBursts"/>).
     /// </summary>
     public TimeSpan ChangeSettle { get; set; } = DefaultChangeSettle;
 

@@ -33,6 +33,43 @@ public sealed class PreciseTimeProviderTests
     }
 
     [Fact]
+    public async Task Timers_due_in_less_than_a_millisecond_fire_in_due_order_and_never_before_their_due_times()
+    {
+        // Armed while the thread naps for the first: the second is due before that nap ends, the third after it.
+        var dues = new[] { TimeSpan.FromMilliseconds(0.6), TimeSpan.FromMilliseconds(0.3), TimeSpan.FromMilliseconds(0.9) };
+        var fired = dues.Select(_ => new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var armed = new long[dues.Length];
+        var timers = new List<ITimer>();
+        for (var i = 0; i < dues.Length; i++)
+        {
+            var index = i;
+            armed[i] = Stopwatch.GetTimestamp();
+            timers.Add(Time.CreateTimer(_ => fired[index].TrySetResult(Stopwatch.GetTimestamp()), null, dues[i], Timeout.InfiniteTimeSpan));
+        }
+
+        for (var i = 0; i < dues.Length; i++)
+        {
+            Assert.True(await FiredAfter(fired[i], armed[i], $"the {dues[i].TotalMilliseconds} ms timer") >= dues[i], $"the {dues[i].TotalMilliseconds} ms timer fired before its due time");
+        }
+
+        foreach (var timer in timers)
+        {
+            timer.Dispose();
+        }
+    }
+
+    [Fact]
+    public void A_high_resolution_sleep_lasts_at_least_its_duration()
+    {
+        foreach (var duration in new[] { TimeSpan.Zero, TimeSpan.FromMilliseconds(0.2), TimeSpan.FromMilliseconds(0.7), TimeSpan.FromMilliseconds(1.5) })
+        {
+            var start = Stopwatch.GetTimestamp();
+            HighResolutionSleep.Sleep(duration);
+            Assert.True(Stopwatch.GetElapsedTime(start) >= duration, $"a sleep of {duration.TotalMilliseconds} ms returned early");
+        }
+    }
+
+    [Fact]
     public async Task A_changed_timer_fires_at_its_new_due_time_only_and_a_disposed_one_never()
     {
         // First due times of 45 ms: far enough that the change and the dispose below come before them.
