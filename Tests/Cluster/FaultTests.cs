@@ -24,21 +24,40 @@ public sealed class ControlledClockCollection : ICollectionFixture<ControlledClo
 [Collection(ControlledClockCollection.Name)]
 public sealed class FaultTests(ControlledClockClusterFixture fixture, ITestOutputHelper output) : ClusterTest(fixture)
 {
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
-
     /// <summary>
-    /// Moves the engine's clock by <see cref="Tick"/> after every status that does not satisfy
+    /// Moves the engine's clock by <see cref="EngineClock.TickLength"/> after every status that does not satisfy
     /// <paramref name="condition"/>; returns the one that does and how far the clock moved.
     /// </summary>
     private async Task<(ResyncStatus Status, TimeSpan Moved)> AdvanceUntil(Func<ResyncStatus, bool> condition, string phase)
     {
         var moved = TimeSpan.Zero;
-        var status = await Driver.WaitForStatus(condition, $"{phase}, moving the engine clock {Tick.TotalMilliseconds} ms per poll", () =>
+        var status = await Driver.WaitForStatus(condition, $"{phase}, moving the engine clock {EngineClock.TickLength.TotalMilliseconds} ms per poll", () =>
         {
-            EngineClock.Instance.Advance(Tick);
-            moved += Tick;
+            EngineClock.Tick();
+            moved += EngineClock.TickLength;
         });
         return (status, moved);
+    }
+
+    [Fact]
+    public async Task A_change_while_a_round_is_in_flight_waits_for_the_clock_and_a_reset_moves_it()
+    {
+        var hold = ConformanceControl.HoldAt("init", "conf-a", "p1");
+        var first = (await Driver.Join("p1")).Configuration;
+        await ResyncDriver.Reached(hold, "p1 in init of conf-a");
+        var second = (await Driver.Join("p2")).Configuration;
+        hold.Release();
+
+        // The second change came while the first round was in flight: a burst, whose round waits for the settle time on the still clock.
+        await Driver.WaitForEnded(first.Epoch);
+        Assert.NotEqual(second.Epoch, (await Driver.Status()).Round?.Epoch);
+
+        // As a test that ended here would leave it for the next one's reset.
+        await Driver.Reset();
+        var reset = await Driver.Status();
+        Assert.Empty(reset.Configuration.Members);
+        Assert.Equal(RoundPhase.Completed, reset.Round?.Phase);
+        Assert.Equal(reset.Configuration.Epoch, reset.Round?.Epoch);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace Resync.Tests.Infrastructure;
 /// </summary>
 public abstract class ClusterTest(ResyncClusterFixture fixture) : IAsyncLifetime
 {
-    protected ResyncDriver Driver { get; } = new(fixture.Cluster.Client);
+    protected ResyncDriver Driver { get; } = new(fixture.Cluster.Client, fixture.EngineClockIsControlled ? EngineClock.Tick : null);
 
     protected IGrainFactory Grains => fixture.Cluster.Client;
 

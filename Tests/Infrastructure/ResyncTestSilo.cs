@@ -71,6 +71,8 @@ public class ResyncClusterFixture : IAsyncLifetime
     /// <summary>Whether the engine's clock is <see cref="EngineClock"/>, which only the tests move.</summary>
     protected virtual bool ControlledClock => false;
 
+    public bool EngineClockIsControlled => ControlledClock;
+
     /// <summary>Whether this cluster runs with <see cref="ResyncTestSilo.ShortDeadlines"/>.</summary>
     protected virtual bool ShortDeadlines => false;
 
@@ -125,5 +127,10 @@ public sealed class ControlledClockClusterFixture : ResyncClusterFixture
 /// <summary>The engine's clock in clusters of <see cref="ControlledClockClusterFixture"/>; Orleans keeps its own.</summary>
 public static class EngineClock
 {
+    /// <summary>How far a test moves the clock at a time: less than any deadline of the short-deadline clusters.</summary>
+    public static readonly TimeSpan TickLength = TimeSpan.FromMilliseconds(100);
+
     public static Microsoft.Extensions.Time.Testing.FakeTimeProvider Instance { get; } = new(DateTimeOffset.UtcNow);
+
+    public static void Tick() => Instance.Advance(TickLength);
 }
