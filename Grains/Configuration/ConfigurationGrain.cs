@@ -43,7 +43,7 @@ internal sealed partial class ConfigurationGrain(
         var check = options.Value.StallTimeout / 4;
         this.RegisterGrainTimer(WatchRoundAsync, new GrainTimerCreationOptions(check, check) { Interleave = false });
         _ledger = new ConfigurationLedger(state.State.Configuration);
-        _admission = new SiloAdmission(state.State.ActiveSilos, state.State.ReadySilos);
+        _admission = new SiloAdmission(state.State.ActiveSilos, state.State.ReadySilos, state.State.DepartedSilos);
         var current = _ledger.Current;
         // Its round may still be in flight somewhere: the next change aborts it.
         _startedEpoch = current.Epoch;
@@ -105,15 +105,28 @@ internal sealed partial class ConfigurationGrain(
             throw new ArgumentException("Departed silos are named by their silo processors.", nameof(departedSilos));
         }
 
-        state.State.SiloMembershipVersion = membershipVersion;
-        _admission.Propose(siloProcessors);
-        var next = AdmitSilos();
-        if (next is null && !departedSilos.IsEmpty && _ledger.Current.Members.Any(m => !ProcessorId.IsSilo(m)))
+        // Applied here first; a write that fails takes it back, or the watcher's retry of this version would be stale.
+        var (version, admission) = (state.State.SiloMembershipVersion, _admission.Copy());
+        try
         {
-            return await PersistSilosAsync(_ledger.Renewed(), $"silo {string.Join(" ", departedSilos)} left the cluster with the replicas of the logical processors it hosted");
-        }
+            state.State.SiloMembershipVersion = membershipVersion;
+            _admission.Propose(siloProcessors);
+            var departed = _admission.NewlyDeparted(departedSilos);
+            var next = AdmitSilos();
+            if (next is null && !departed.IsEmpty && _ledger.Current.Members.Any(m => !ProcessorId.IsSilo(m)))
+            {
+                return await PersistSilosAsync(_ledger.Renewed(), $"silo {string.Join(" ", departed)} left the cluster with the replicas of the logical processors it hosted");
+            }
 
-        return await PersistSilosAsync(next, $"silo membership version {membershipVersion}");
+            return await PersistSilosAsync(next, $"silo membership version {membershipVersion}");
+        }
+        catch
+        {
+            state.State.SiloMembershipVersion = version;
+            _admission = admission;
+            RecordAdmission();
+            throw;
+        }
     }
 
     public Task<RoundSummary> Rehearse(string siloProcessor)
@@ -165,9 +178,15 @@ internal sealed partial class ConfigurationGrain(
     /// <summary>The configuration with the admitted silo processors, or null if that changes nothing; the admission is persisted with the next write.</summary>
     private Configuration? AdmitSilos()
     {
+        RecordAdmission();
+        return _ledger.WithSilos(_admission.Admitted(_ledger.Current));
+    }
+
+    private void RecordAdmission()
+    {
         state.State.ActiveSilos = [.. _admission.Active];
         state.State.ReadySilos = [.. _admission.Ready];
-        return _ledger.WithSilos(_admission.Admitted(_ledger.Current));
+        state.State.DepartedSilos = [.. _admission.Departed];
     }
 
     public async Task<ConfigurationChange> Evict(long epoch, ImmutableArray<string> processors, string reason)

@@ -16,4 +16,7 @@ public sealed class ConfigurationState
 
     /// <summary>The silo processors that said they are ready to join (see <c>SiloAdmission</c>).</summary>
     [Id(4)] public ImmutableArray<string> ReadySilos { get; set; } = [];
+
+    /// <summary>The newest silos whose departure renewed the epoch (see <c>SiloAdmission.NewlyDeparted</c>).</summary>
+    [Id(5)] public ImmutableArray<string> DepartedSilos { get; set; } = [];
 }

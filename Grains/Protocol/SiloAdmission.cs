@@ -7,10 +7,14 @@ namespace Resync.Protocol;
 /// joining silo's first barrier took 120-450 ms of a 280-660 ms round). A silo processor that is already a
 /// member stays while its silo is active, ready or not.
 /// </summary>
-internal sealed class SiloAdmission(IEnumerable<string> active, IEnumerable<string> ready)
+internal sealed class SiloAdmission(IEnumerable<string> active, IEnumerable<string> ready, IEnumerable<string>? departed = null)
 {
+    /// <summary>How many departed silos are remembered: far more than can depart between two reports of one departure.</summary>
+    public const int DepartedKept = 64;
+
     private ImmutableSortedSet<string> _active = active.ToImmutableSortedSet(StringComparer.Ordinal);
     private ImmutableSortedSet<string> _ready = ready.ToImmutableSortedSet(StringComparer.Ordinal);
+    private ImmutableArray<string> _departed = [.. (departed ?? []).TakeLast(DepartedKept)];
 
     /// <summary>The silo processors of the active silos, as of the newest membership proposal.</summary>
     public ImmutableSortedSet<string> Active => _active;
@@ -23,6 +27,25 @@ internal sealed class SiloAdmission(IEnumerable<string> active, IEnumerable<stri
     {
         _active = activeSilos.ToImmutableSortedSet(StringComparer.Ordinal);
         _ready = _ready.Intersect(_active);
+    }
+
+    public SiloAdmission Copy() => new(_active, _ready, _departed);
+
+    /// <summary>The newest departed silos, oldest first (at most <see cref="DepartedKept"/>).</summary>
+    public IEnumerable<string> Departed => _departed;
+
+    /// <summary>
+    /// Of <paramref name="departedSilos"/>, those whose departure is news, which are remembered. Every silo's
+    /// watcher reports the silos that left since its own previous proposal, so one departure can come twice
+    /// (one watcher saw it at the membership version where the silo stopped, another only at the next one),
+    /// and renewing the epoch for it twice would abort the first renewal's round for nothing. A silo
+    /// processor names one incarnation of a silo (its address and generation): a silo that restarts is another.
+    /// </summary>
+    public ImmutableArray<string> NewlyDeparted(IEnumerable<string> departedSilos)
+    {
+        var news = departedSilos.Distinct(StringComparer.Ordinal).Where(silo => !_departed.Contains(silo)).ToImmutableArray();
+        _departed = [.. _departed.AddRange(news).TakeLast(DepartedKept)];
+        return news;
     }
 
     /// <summary>

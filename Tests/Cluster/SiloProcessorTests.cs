@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Orleans.TestingHost;
 using Resync.Hosting;
 using Resync.Placement;
@@ -133,5 +135,65 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             Assert.Contains("silo processor", refused.Message);
             Assert.Equal(settled.Configuration, await driver.Configuration.GetConfiguration());
         });
+    }
+
+    [Fact]
+    public async Task A_silo_departure_renews_the_epoch_once_however_often_it_is_reported_and_a_proposal_whose_write_failed_is_taken_again()
+    {
+        await FreshCluster.RunAsync<FailingWriteSilo>(1, async cluster =>
+        {
+            var driver = new ResyncDriver(cluster.Client);
+            await Settled(driver, cluster.Silos, "one silo");
+            var joined = (await driver.Join("p1")).Configuration;
+            await driver.WaitForRound(joined.Epoch);
+            ImmutableArray<string> silos = [.. joined.Members.Where(ProcessorId.IsSilo)];
+
+            // Membership versions far above this cluster's own, whose watcher's proposals this test makes stale.
+            const string gone = "silo:127.0.0.1:1@1";
+            const long version = long.MaxValue - 3;
+            FailingWriteSilo.FailWriteOf(version);
+            await Assert.ThrowsAnyAsync<Exception>(() => driver.Configuration.ProposeSilos(version, silos, [gone]));
+            Assert.Equal(joined, await driver.Configuration.GetConfiguration());
+
+            // The watcher retries the proposal that failed; then a second silo's watcher reports the same departure,
+            // at the next membership version, where it saw it.
+            var first = await driver.Configuration.ProposeSilos(version, silos, [gone]);
+            Assert.True(first.Changed, "the departure of a silo that hosted logical processors' replicas did not renew the epoch when its proposal came again after a failed write");
+            Assert.Equal(joined.Members.ToArray(), first.Configuration.Members.ToArray());
+            var again = await driver.Configuration.ProposeSilos(version + 1, silos, [gone]);
+            Assert.False(again.Changed, $"the second report of {gone}'s departure renewed epoch {first.Configuration.Epoch} to {again.Configuration.Epoch}");
+
+            // The next incarnation of the same address departs anew.
+            var returned = await driver.Configuration.ProposeSilos(version + 2, silos, ["silo:127.0.0.1:1@2"]);
+            Assert.True(returned.Changed, "the departure of a silo's next incarnation did not renew the epoch");
+            await driver.WaitForRound(returned.Configuration.Epoch);
+        });
+    }
+
+    /// <summary>A silo processor whose storage fails the configuration's write of one membership version, when the test says so.</summary>
+    public sealed class FailingWriteSilo : ISiloConfigurator
+    {
+        private static long _failVersion = -1;
+
+        public static void FailWriteOf(long membershipVersion) => Interlocked.Exchange(ref _failVersion, membershipVersion);
+
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.AddResync().AddReferenceServices();
+            siloBuilder.Services.AddKeyedSingleton<IGrainStorage>(ResyncOptions.StorageName, (sp, _) => new FailingWrites(new InProcessGrainStorage(sp.GetRequiredService<Serializer>())));
+        }
+
+        private sealed class FailingWrites(IGrainStorage inner) : IGrainStorage
+        {
+            public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+            public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+                grainState.State is Engine.ConfigurationState { SiloMembershipVersion: var version } && version == Interlocked.Read(ref _failVersion) &&
+                Interlocked.CompareExchange(ref _failVersion, -1, version) == version
+                    ? throw new InvalidOperationException($"the write of membership version {version} failed (the test says so)")
+                    : inner.WriteStateAsync(stateName, grainId, grainState);
+
+            public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+        }
     }
 }

@@ -58,4 +58,24 @@ public sealed class SiloAdmissionTests
         admission.Propose(["silo:b"]);
         Assert.Empty(admission.Admitted(members));
     }
+
+    [Fact]
+    public void A_departure_is_news_once_and_the_newest_departures_are_kept_across_a_copy()
+    {
+        var admission = new SiloAdmission([], [], ["silo:a@1"]);
+        Assert.Empty(admission.NewlyDeparted(["silo:a@1"]));
+        Assert.Equal(["silo:b@1"], admission.NewlyDeparted(["silo:b@1", "silo:b@1", "silo:a@1"]).ToArray());
+        Assert.Empty(admission.NewlyDeparted(["silo:b@1"]));
+        Assert.Equal(["silo:a@2"], admission.NewlyDeparted(["silo:a@2"]).ToArray());
+
+        var copy = admission.Copy();
+        Assert.Equal(["silo:c@1"], admission.NewlyDeparted(["silo:c@1"]).ToArray());
+        Assert.Equal(["silo:c@1"], copy.NewlyDeparted(["silo:c@1"]).ToArray());
+
+        // Only the newest are remembered: the oldest departure is news again once enough others came after it.
+        var many = Enumerable.Range(0, SiloAdmission.DepartedKept).Select(i => $"silo:m@{i}").ToArray();
+        Assert.Equal(many, admission.NewlyDeparted(many).ToArray());
+        Assert.Equal(many, admission.Departed.ToArray());
+        Assert.Equal(["silo:a@1"], admission.NewlyDeparted(["silo:a@1"]).ToArray());
+    }
 }
