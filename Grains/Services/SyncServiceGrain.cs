@@ -81,7 +81,8 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     /// </summary>
     protected ValueTask<IDisposable> EnterWriteAsync()
     {
-        if (_detachedAt != 0 || !_members.Contains(Processor))
+        // A configuration's members, sorted.
+        if (_detachedAt != 0 || _members.BinarySearch(Processor, StringComparer.Ordinal) < 0)
         {
             throw new NotAMemberException(Processor, _detachedAt);
         }
