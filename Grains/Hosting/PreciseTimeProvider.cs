@@ -16,6 +16,8 @@ internal sealed class PreciseTimeProvider : TimeProvider
     /// <summary>Timers due in less than this fire from the dedicated thread.</summary>
     public static readonly TimeSpan PreciseBelow = TimeSpan.FromMilliseconds(50);
 
+    private static readonly TimeSpan OneMillisecond = TimeSpan.FromMilliseconds(1);
+
     public static PreciseTimeProvider Instance { get; } = new();
 
     // An object, not a Lock: the thread waits on it with Monitor.Wait.
@@ -70,15 +72,18 @@ internal sealed class PreciseTimeProvider : TimeProvider
                     continue;
                 }
 
+                if (next.Timer.Version != next.Version)
+                {
+                    // Changed or disposed since: a burst re-arms the settle timer at every change, so most are.
+                    _due.Dequeue();
+                    continue;
+                }
+
                 nap = GetElapsedTime(GetTimestamp(), due);
                 if (nap <= TimeSpan.Zero)
                 {
                     _due.Dequeue();
-                    if (next.Timer.Version == next.Version)
-                    {
-                        ThreadPool.UnsafeQueueUserWorkItem(static timer => timer.Fire(), next.Timer, preferLocal: false);
-                    }
-
+                    ThreadPool.UnsafeQueueUserWorkItem(static timer => timer.Fire(), next.Timer, preferLocal: false);
                     continue;
                 }
 
@@ -94,8 +99,6 @@ internal sealed class PreciseTimeProvider : TimeProvider
             HighResolutionSleep.Sleep(nap);
         }
     }
-
-    private static readonly TimeSpan OneMillisecond = TimeSpan.FromMilliseconds(1);
 
     /// <summary>A one-shot timer on the dedicated thread; a change or a dispose makes its earlier schedule stale.</summary>
     private sealed class ShortTimer(PreciseTimeProvider provider, TimerCallback callback, object? state) : ITimer
