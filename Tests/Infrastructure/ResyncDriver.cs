@@ -76,17 +76,25 @@ public sealed class ResyncDriver(IClusterClient client, Action? moveEngineClock 
     }
 
     /// <summary>Waits, bounded, for the round of <paramref name="epoch"/> to be in the history (it ends, then is reported one-way).</summary>
-    public async Task<RoundSummary> WaitForEnded(long epoch)
+    public Task<RoundSummary> WaitForEnded(long epoch) =>
+        WaitForHistory(r => r.Epoch == epoch, $"the round of epoch {epoch} never ended");
+
+    /// <summary>
+    /// Waits, bounded, for a round in the history that <paramref name="match"/> accepts; <paramref name="betweenPolls"/>
+    /// runs after every history without one. The failure says <paramref name="failure"/>.
+    /// </summary>
+    private async Task<RoundSummary> WaitForHistory(Func<RoundSummary, bool> match, string failure, Action? betweenPolls = null)
     {
         var deadline = DateTime.UtcNow + RoundTimeout;
         while (true)
         {
-            if ((await Retrying(() => Configuration.GetHistory().WaitAsync(StatusCallTimeout))).FirstOrDefault(r => r.Epoch == epoch) is { } ended)
+            if ((await Retrying(() => Configuration.GetHistory().WaitAsync(StatusCallTimeout))).FirstOrDefault(match) is { } found)
             {
-                return ended;
+                return found;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"the round of epoch {epoch} never ended within {RoundTimeout.TotalSeconds} s");
+            Assert.True(DateTime.UtcNow < deadline, $"{failure} within {RoundTimeout.TotalSeconds} s");
+            betweenPolls?.Invoke();
             await Task.Delay(10);
         }
     }
@@ -156,13 +164,8 @@ public sealed class ResyncDriver(IClusterClient client, Action? moveEngineClock 
             return;
         }
 
-        var deadline = DateTime.UtcNow + RoundTimeout;
-        while (!(await Retrying(() => Configuration.GetHistory().WaitAsync(StatusCallTimeout))).Any(r => r.Epoch >= configuration.Epoch && r.Outcome == RoundPhase.Completed))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"reset: no round of epoch {configuration.Epoch} or later completed within {RoundTimeout.TotalSeconds} s, with the engine clock moving");
-            moveEngineClock();
-            await Task.Delay(5);
-        }
+        await WaitForHistory(r => r.Epoch >= configuration.Epoch && r.Outcome == RoundPhase.Completed,
+            $"reset: no round of epoch {configuration.Epoch} or later completed, with the engine clock moving", moveEngineClock);
     }
 
     private static string ServiceClass(string service) => service switch
