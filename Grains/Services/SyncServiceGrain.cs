@@ -27,7 +27,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     private SyncRound? _round;
     private CancellationTokenSource _roundCancellation = new();
     private Task _callbackInFlight = Task.CompletedTask;
-    private ImmutableArray<string> _members = [];
+    private Configuration _activated = Configuration.Initial;
     private long _detachedAt;
     private ResyncOptions? _options;
     private ILogger? _logger;
@@ -48,7 +48,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     protected bool IsSynchronizing => _lifecycle.IsGated;
 
     /// <summary>The members of the round this replica last activated: the replicas that a write must reach.</summary>
-    protected ImmutableArray<string> Members => _members;
+    protected ImmutableArray<string> Members => _activated.Members;
 
     private ResyncOptions Options => _options ??= ServiceProvider.GetRequiredService<IOptions<ResyncOptions>>().Value;
 
@@ -81,8 +81,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     /// </summary>
     protected ValueTask<IDisposable> EnterWriteAsync()
     {
-        // A configuration's members, sorted.
-        if (_detachedAt != 0 || _members.BinarySearch(Processor, StringComparer.Ordinal) < 0)
+        if (_detachedAt != 0 || !_activated.IsMember(Processor))
         {
             throw new NotAMemberException(Processor, _detachedAt);
         }
@@ -112,7 +111,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     /// <summary>Runs <paramref name="apply"/> on the replica of every other member, in parallel.</summary>
     protected Task ReplicateAsync<TPeer>(Func<TPeer, Task> apply)
         where TPeer : IGrainWithStringKey =>
-        Task.WhenAll(_members.Where(m => m != Processor).Select(m => apply(GrainFactory.GetGrain<TPeer>(m))));
+        Task.WhenAll(Members.Where(m => m != Processor).Select(m => apply(GrainFactory.GetGrain<TPeer>(m))));
 
     private RecoveryInProgressException RecoveryInProgress() => new(_lifecycle.Epoch, ServiceName, Processor);
 
@@ -272,7 +271,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         var round = _round!;
         round.Deliver(received);
         await RunCallbackAsync(() => SyncActivateAsync(round, _roundCancellation.Token).AsTask());
-        _members = round.Members;
+        _activated = round.Step.Configuration;
         _detachedAt = 0;
         Writes.Open();
     }
