@@ -113,6 +113,7 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
         _warmedUp = true;
         var baseline = await Baseline.MeasureAsync(client, processors);
         var runs = settings.RunsFor(processors);
+        var chain = await ContractChain.MeasureAsync(client, processors, services, runs, settings.WarmupTime / 3);
         var wall = new List<double>();
         var engine = new List<double>();
         var barriers = new List<double>();
@@ -137,6 +138,9 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
                 // (the barrier's opening before the first step, the last activation, the round's end).
                 ["barriers_p50_ms"] = Stats.Percentile(barriers, 50),
                 ["processing_p50_ms"] = Stats.Percentile(processing, 50),
+                // The same round's calls with nothing behind them (ContractChain): what the contract's order costs by itself.
+                ["contract_chain_p50_ms"] = chain.P50Ms,
+                ["contract_chain_over_lower_bound"] = chain.P50Ms / baseline.LowerBoundMs(services),
                 ["round_trip_ms"] = baseline.RoundTripMs,
                 ["per_call_us"] = baseline.PerCallMs * 1000,
                 ["warmup_runs"] = run - runs,
@@ -144,7 +148,7 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
                 ["gc_pause_ms_per_round"] = gcPause.TotalMilliseconds / runs,
                 ["allocated_kib_per_round"] = allocated / 1024.0 / runs,
             });
-        progress.WriteLine($"  round latency N={processors} S={services}: p50 {result.P50Ms:F3} ms, lower bound {result.LowerBoundMs:F3} ms");
+        progress.WriteLine($"  round latency N={processors} S={services}: p50 {result.P50Ms:F3} ms, lower bound {result.LowerBoundMs:F3} ms, the contract's bare chain of calls {chain.P50Ms:F3} ms");
         return result;
     }
 

@@ -17,6 +17,8 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(2);
     private const int Services = 4;
+    private const int ChainRuns = 200;
+    private static readonly TimeSpan ChainWarmup = TimeSpan.FromSeconds(1);
 
     // corosync's figures from REFERENCE.md: 3 nodes, 4 services.
     private const double CorosyncJoinSyncMs = 5.2;
@@ -70,11 +72,12 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
                 await stopped.DisposeAsync();
             }
 
+            silos.Add(BenchSilo.Start(clustering));
+            await SettledAsync(engine, silos, "the third silo joined for the contract's chain and the bulk transfer", cancellationToken);
+            var (chainOfThree, chainOfTwo) = await ContractChainsAsync(connection.Client, engine, cancellationToken);
             List<BenchmarkResult> bulk = [];
             if (settings.BulkMiB > 0)
             {
-                silos.Add(BenchSilo.Start(clustering));
-                await SettledAsync(engine, silos, "the bulk scenario's third silo joined", cancellationToken);
                 bulk.Add(await BulkAsync(connection.Client, engine, cancellationToken));
             }
 
@@ -82,11 +85,17 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
             [
                 .. bulk,
                 BenchmarkResult.FromSamples("three-silos-join", 3, 3, Services, joinSync, lowerBound,
-                    new Dictionary<string, double> { ["cross_silo_round_trip_ms"] = roundTrip, ["corosync_sync_ms"] = CorosyncJoinSyncMs }),
+                    new Dictionary<string, double>
+                    {
+                        ["cross_silo_round_trip_ms"] = roundTrip,
+                        ["contract_chain_ms"] = chainOfThree,
+                        ["corosync_sync_ms"] = CorosyncJoinSyncMs,
+                    }),
                 BenchmarkResult.FromSamples("three-silos-kill", 3, 2, Services, killSync, lowerBound,
                     new Dictionary<string, double>
                     {
                         ["cross_silo_round_trip_ms"] = roundTrip,
+                        ["contract_chain_ms"] = chainOfTwo,
                         ["kill_to_completion_p50_ms"] = Stats.Percentile(killTotal, 50),
                         ["kill_to_completion_max_ms"] = killTotal.Max(),
                         ["corosync_sync_ms"] = CorosyncKillSyncMs,
@@ -96,6 +105,7 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
                     new Dictionary<string, double>
                     {
                         ["cross_silo_round_trip_ms"] = roundTrip,
+                        ["contract_chain_ms"] = chainOfTwo,
                         ["stop_to_completion_p50_ms"] = Stats.Percentile(stopTotal, 50),
                         ["stop_to_completion_max_ms"] = stopTotal.Max(),
                         ["corosync_stop_to_completion_ms"] = CorosyncStopToCompletionMs,
@@ -160,6 +170,19 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
 
         return BenchmarkResult.FromSamples("bulk-transfer-three-silos", 3, 4, Services, rounds, null,
             BulkData.Figures("bulk between silos", bytes, rounds, ckptSteps, raw, progress));
+    }
+
+    /// <summary>
+    /// The contract's chain of calls with nothing behind them (<see cref="ContractChain"/>), over the three silo
+    /// processors (a join's members) and over two (a kill's or a stop's), conducted on the first one's silo.
+    /// </summary>
+    private async Task<(double Three, double Two)> ContractChainsAsync(IClusterClient client, IConfigurationGrain engine, CancellationToken cancellationToken)
+    {
+        var members = (await engine.GetConfiguration().WaitAsync(CallTimeout, cancellationToken)).Members.Where(ProcessorId.IsSilo).ToImmutableArray();
+        var three = await ContractChain.MeasureAsync(client, members[0], members, Services, ChainRuns, ChainWarmup).WaitAsync(SettleTimeout, cancellationToken);
+        var two = await ContractChain.MeasureAsync(client, members[0], members[..2], Services, ChainRuns, ChainWarmup).WaitAsync(SettleTimeout, cancellationToken);
+        progress.WriteLine($"  three silos: the contract's bare chain of calls, S={Services}: {three.P50Ms:F3} ms over three silos, {two.P50Ms:F3} ms over two");
+        return (three.P50Ms, two.P50Ms);
     }
 
     /// <summary>The median round trip of a no-op grain call from one silo to another (the first two silo processors).</summary>

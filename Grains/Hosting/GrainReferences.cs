@@ -8,7 +8,7 @@ namespace Resync.Hosting;
 /// few percent of a round's time and allocations; here they are resolved once per interface and grain
 /// class, and a reference is then an id and a lookup.
 /// </summary>
-internal static class GrainReferences
+public static class GrainReferences
 {
     private static readonly ConcurrentDictionary<(Type Interface, string? GrainClass), (GrainType Type, GrainInterfaceType Interface)> Types = new();
 
