@@ -27,6 +27,9 @@ internal static class ResyncInstruments
     public static readonly Histogram<double> BarrierWait =
         Meter.CreateHistogram<double>("resync.barrier.wait", unit: "ms", description: "From a step's notice to its barrier's completion.");
 
+    public static readonly Counter<long> ContributionsForwarded =
+        Meter.CreateCounter<long>("resync.exchange.forwarded", description: "Large addressed contributions that went straight to their recipients' inboxes, one per recipient (tag 'service').");
+
     public static readonly Counter<long> StepsOverdue =
         Meter.CreateCounter<long>("resync.steps.overdue", description: "Phases of a step that ran past the step deadline (tag 'service').");
 

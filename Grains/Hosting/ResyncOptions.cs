@@ -20,6 +20,7 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultWriteWait = TimeSpan.FromSeconds(2);
     public const int DefaultSendBatch = 64;
     public const int DefaultDeliveryBatchBytes = 8 * 1024 * 1024;
+    public const int DefaultForwardBytes = 32 * 1024;
     public const int DefaultHistoryLength = 100;
     public static readonly TimeSpan DefaultMembershipSettle = TimeSpan.FromMilliseconds(20);
     public static readonly TimeSpan DefaultMaxRetryPause = TimeSpan.FromSeconds(5);
@@ -57,6 +58,14 @@ public sealed class ResyncOptions
     /// 100 MB, and a large one holds up the connection it travels on.
     /// </summary>
     public int DeliveryBatchBytes { get; set; } = DefaultDeliveryBatchBytes;
+
+    /// <summary>
+    /// A send addressed to some members only whose payload is at least this large (estimated, see
+    /// <see cref="ISizedPayload"/>) goes straight to each recipient's inbox on the recipient's silo, and only a
+    /// stand-in goes through the round's sequencer: its bytes cross the network once, wherever the sequencer sits
+    /// (a checkpoint sent to a joiner). Smaller sends, and sends to every member, go through the sequencer.
+    /// </summary>
+    public int ForwardBytes { get; set; } = DefaultForwardBytes;
 
     /// <summary>Whether every silo hosts a silo processor that joins and leaves with the silo.</summary>
     public bool SiloProcessors { get; set; } = true;
@@ -173,9 +182,9 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
             failures.Add($"{nameof(ResyncOptions.AbortGrace)} must not be negative.");
         }
 
-        if (options.SendBatch < 1 || options.DeliveryBatchBytes < 1)
+        if (options.SendBatch < 1 || options.DeliveryBatchBytes < 1 || options.ForwardBytes < 1)
         {
-            failures.Add($"{nameof(ResyncOptions.SendBatch)} and {nameof(ResyncOptions.DeliveryBatchBytes)} must be at least 1.");
+            failures.Add($"{nameof(ResyncOptions.SendBatch)}, {nameof(ResyncOptions.DeliveryBatchBytes)} and {nameof(ResyncOptions.ForwardBytes)} must be at least 1.");
         }
 
         if (options.WriteWait < TimeSpan.Zero)

@@ -20,6 +20,8 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
     private IBarrierGrain? _barrier;
     private readonly ISyncReplica?[] _replicas = new ISyncReplica?[services.Count];
     private readonly NoticeInFlight _notice = new();
+    private IInboxGrain? _inbox;
+    private long _inboxRead;
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -36,6 +38,17 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         {
             LogStaleNotice(logger, "prepare", epoch, step.Step, Id, _epoch);
             return;
+        }
+
+        if (_inboxRead != 0 && _inboxRead < epoch)
+        {
+            DropInbox();
+        }
+
+        if (step.Step >= 2 && _inboxRead == epoch)
+        {
+            // This member activated step-2 before it arrived at the barrier of step-1, and a notice of that step is stale now.
+            _ = Inbox.Release(epoch, services.Names[step.Step - 2]);
         }
 
         // Activating the previous service and gating this one touch different replicas: both at once.
@@ -74,10 +87,33 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
     /// <summary>
     /// The whole of what <paramref name="step"/> delivered here: the other batches of a long delivery come
-    /// from the sequencer, a few at a time.
+    /// from the sequencer, a few at a time, and what was forwarded here from this processor's inbox.
     /// </summary>
-    private ValueTask<ImmutableArray<Contribution>> ReceiveAsync(long epoch, int step, Delivery delivery) =>
-        DeliveryFetch.WholeAsync(delivery, batch => GrainFactory.Reference<ISequencerGrain>(epoch).Fetch(step, Id, batch), $"Epoch {epoch}: the delivery of step {step} to {Id}");
+    private async ValueTask<ImmutableArray<Contribution>> ReceiveAsync(long epoch, int step, Delivery delivery)
+    {
+        var what = $"Epoch {epoch}: the delivery of step {step} to {Id}";
+        var delivered = await DeliveryFetch.WholeAsync(delivery, batch => GrainFactory.Reference<ISequencerGrain>(epoch).Fetch(step, Id, batch), what);
+        if (!Forwarding.HasStandIns(delivered))
+        {
+            return delivered;
+        }
+
+        _inboxRead = Math.Max(_inboxRead, epoch);
+        return Forwarding.Resolve(delivered, await Inbox.Read(epoch, services.Names[step]), what);
+    }
+
+    /// <summary>
+    /// What the inbox still holds of the rounds this processor read from (the last two services' forwards, kept for
+    /// a repeated notice) is forgotten when a newer round reaches it, or when it crashes.
+    /// </summary>
+    private void DropInbox()
+    {
+        if (_inboxRead != 0)
+        {
+            _ = Inbox.Drop(_inboxRead);
+            _inboxRead = 0;
+        }
+    }
 
     public Task Warm() => Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Warm()));
 
@@ -102,6 +138,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
     public async Task Crash()
     {
         await Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Drop()));
+        DropInbox();
         LogCrashed(logger, Id, _epoch);
         _step = -1;
         DeactivateOnIdle();
@@ -153,6 +190,8 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
         return _barrier;
     }
+
+    private IInboxGrain Inbox => _inbox ??= GrainFactory.Reference<IInboxGrain>(Id);
 
     private ISyncReplica Replica(int step) => _replicas[step] ??= services.Replica(GrainFactory, step, Id);
 }

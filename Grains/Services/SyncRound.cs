@@ -1,3 +1,4 @@
+using Resync.Diagnostics;
 using Resync.Protocol;
 
 namespace Resync.Services;
@@ -6,21 +7,26 @@ namespace Resync.Services;
 /// One replica's view of the round it synchronizes in: the configuration, its step, and the channel to
 /// the other members. Sends are kept until process answers done and travel with that answer to the
 /// round's sequencer (a long transfer goes ahead in batches), so what a replica sends is delivered before
-/// its process answers done (contract item 4). At activation the round hands each replica what was sent to it (<see cref="ReceiveAsync"/>).
+/// its process answers done (contract item 4). A large send addressed to some members goes straight to their
+/// inboxes instead, and only its stand-in through the sequencer (<see cref="ForwardingRoute"/>). At activation
+/// the round hands each replica what was sent to it (<see cref="ReceiveAsync"/>).
 /// </summary>
 public sealed class SyncRound
 {
     private readonly Func<ISequencerGrain> _sequencer;
+    private readonly ForwardingRoute? _forwarding;
     private readonly List<Contribution> _outbox = [];
     private readonly Queue<Task> _posting = new();
+    private HashSet<string>? _forwardedTo;
     private ImmutableArray<Contribution> _received = [];
     private int _sequence;
 
-    internal SyncRound(RoundStep step, string processor, Func<ISequencerGrain> sequencer)
+    internal SyncRound(RoundStep step, string processor, Func<ISequencerGrain> sequencer, ForwardingRoute? forwarding = null)
     {
         Step = step;
         Processor = processor;
         _sequencer = sequencer;
+        _forwarding = forwarding;
     }
 
     internal RoundStep Step { get; }
@@ -96,6 +102,7 @@ public sealed class SyncRound
     /// </summary>
     internal async Task PostSentAsync()
     {
+        Forward();
         _posting.Enqueue(_sequencer().Post(TakeSent()));
         while (_posting.Count >= PostsInFlight)
         {
@@ -103,14 +110,63 @@ public sealed class SyncRound
         }
     }
 
-    /// <summary>Every post has arrived: what process sent is in the round's mailbox before the replica answers done.</summary>
+    /// <summary>
+    /// Every post has arrived, and so has every forwarded send (which goes now if it has not): what process sent is
+    /// in the round's mailbox or its recipients' inboxes before the replica answers done.
+    /// </summary>
     internal async Task PostedAsync()
     {
+        Forward();
         while (_posting.TryDequeue(out var post))
         {
             await post;
         }
     }
+
+    /// <summary>Puts the large addressed sends in their recipients' inboxes (one put per recipient) and leaves their stand-ins in the outbox.</summary>
+    private void Forward()
+    {
+        if (_forwarding is not { } route)
+        {
+            return;
+        }
+
+        Dictionary<string, ImmutableArray<Contribution>.Builder>? byRecipient = null;
+        for (var i = 0; i < _outbox.Count; i++)
+        {
+            var contribution = _outbox[i];
+            if (!Forwarding.Goes(contribution, route.MinBytes))
+            {
+                continue;
+            }
+
+            byRecipient ??= new(StringComparer.Ordinal);
+            foreach (var recipient in contribution.Recipients)
+            {
+                if (!byRecipient.TryGetValue(recipient, out var batch))
+                {
+                    byRecipient[recipient] = batch = ImmutableArray.CreateBuilder<Contribution>();
+                }
+
+                batch.Add(contribution);
+            }
+
+            _outbox[i] = Forwarding.StandIn(contribution);
+        }
+
+        foreach (var (recipient, batch) in byRecipient ?? [])
+        {
+            _posting.Enqueue(route.Inbox(recipient).Put(batch.ToImmutable()));
+            ResyncInstruments.ContributionsForwarded.Add(batch.Count, new KeyValuePair<string, object?>("service", Service));
+            (_forwardedTo ??= new(StringComparer.Ordinal)).Add(recipient);
+        }
+    }
+
+    /// <summary>The round is aborted: the inboxes that this replica forwarded to forget the round, and refuse what still comes for it.</summary>
+    internal Task RecallForwardedAsync() =>
+        _forwarding is { } route && _forwardedTo is { } recipients
+            ? Task.WhenAll(recipients.Select(recipient => route.Inbox(recipient).Drop(Epoch)))
+            : Task.CompletedTask;
 
     private const int PostsInFlight = 3;
 
@@ -129,3 +185,6 @@ public sealed class SyncRound
     /// </summary>
     internal void Deliver(ImmutableArray<Contribution> received) => _received = received;
 }
+
+/// <summary>Where a round's large addressed sends go: addressed sends of at least <see cref="MinBytes"/> go to <see cref="Inbox"/> of each recipient.</summary>
+internal sealed record ForwardingRoute(int MinBytes, Func<string, IInboxGrain> Inbox);

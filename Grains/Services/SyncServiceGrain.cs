@@ -197,7 +197,8 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         }
 
         _roundCancellation = new CancellationTokenSource();
-        var round = _round = new SyncRound(step, Processor, () => GrainFactory.Reference<ISequencerGrain>(epoch));
+        var round = _round = new SyncRound(step, Processor, () => GrainFactory.Reference<ISequencerGrain>(epoch),
+            new ForwardingRoute(Options.ForwardBytes, recipient => GrainFactory.Reference<IInboxGrain>(recipient)));
         await RunCallbackAsync(() => SyncInitAsync(round, _roundCancellation.Token).AsTask());
 
         var calls = 0;
@@ -337,6 +338,15 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
         _round = null;
         await SyncAbortAsync(round!);
+        try
+        {
+            await round!.RecallForwardedAsync();
+        }
+        catch (Exception exception)
+        {
+            // A recipient that is gone took its inbox with it; one that is not forgets the round at its next round.
+            LogRecallFailed(Logger, exception, epoch, ServiceName, Processor);
+        }
     }
 
     private static readonly TimeSpan ProcessSlice = TimeSpan.FromMilliseconds(1);
@@ -363,4 +373,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A post of epoch {Epoch} of service {Service} on processor {Processor} failed after its round was aborted.")]
     private static partial void LogPostAfterAbortFailed(ILogger logger, Exception exception, long epoch, string service, string processor);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Epoch {Epoch} of service {Service} on processor {Processor} was aborted, and a recipient's inbox could not be told to forget what was forwarded to it.")]
+    private static partial void LogRecallFailed(ILogger logger, Exception exception, long epoch, string service, string processor);
 }

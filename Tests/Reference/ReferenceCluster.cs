@@ -20,6 +20,8 @@ public sealed class ReferenceTestSilo : ISiloConfigurator
             options.WriteWait = TimeSpan.FromMilliseconds(500);
             // A few chunks per batch: a transfer's deliveries are fetched, between silos, in many batches.
             options.DeliveryBatchBytes = 4 * ChunkBytes;
+            // Whole chunks go straight to their recipients; what is left of a section, and everything else, through the sequencer.
+            options.ForwardBytes = ChunkBytes;
         }).AddReferenceServices();
         siloBuilder.Services.Configure<CkptOptions>(options =>
         {
