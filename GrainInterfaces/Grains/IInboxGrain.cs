@@ -17,6 +17,9 @@ public interface IInboxGrain : IGrainWithStringKey
     /// <summary>Forgets what <paramref name="service"/>'s step of <paramref name="epoch"/> forwarded: it was activated everywhere it could be asked for.</summary>
     [Alias("Release")] Task Release(long epoch, string service);
 
+    /// <summary>How many forwarded contributions it holds: what a processor's inbox costs in memory is visible.</summary>
+    [Alias("Held")] Task<int> Held();
+
     /// <summary>Forgets every round up to <paramref name="epoch"/> and refuses what still comes for them (an aborted round's late posts).</summary>
     [Alias("Drop")] Task Drop(long epoch);
 }

@@ -26,6 +26,8 @@ internal sealed partial class InboxGrain(ILogger<InboxGrain> logger) : Grain, II
 
     public Task<ImmutableArray<Contribution>> Read(long epoch, string service) => Task.FromResult(_inbox.Read(epoch, service));
 
+    public Task<int> Held() => Task.FromResult(_inbox.Count);
+
     public Task Release(long epoch, string service)
     {
         _inbox.Release(epoch, service);

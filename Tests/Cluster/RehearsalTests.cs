@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 using Resync.Hosting;
@@ -52,17 +51,7 @@ public sealed class RehearsalTests(ITestOutputHelper output)
     public async Task Every_silo_rehearses_every_service_on_its_own_rehearsal_processor_before_its_processor_joins_and_the_rehearsal_is_no_round_of_the_deployment()
     {
         var mark = ConformanceJournal.Mark();
-        long roundsStarted = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "Resync" && instrument.Name == "resync.rounds.started")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref roundsStarted, value));
-        listener.Start();
+        using var roundsStarted = new CounterTotal("resync.rounds.started");
 
         await OnClusterAsync(2, null, async cluster =>
         {
@@ -91,7 +80,7 @@ public sealed class RehearsalTests(ITestOutputHelper output)
             var history = await driver.Configuration.GetHistory();
             Assert.All(history, round => Assert.False(Rehearsal.IsRehearsal(round.Epoch), $"epoch {round.Epoch} is a rehearsal's, in the history"));
             // Three rehearsals ran, and the engine's instruments counted only the deployment's rounds.
-            Assert.Equal(history.Length, Interlocked.Read(ref roundsStarted));
+            Assert.Equal(history.Length, roundsStarted.Total);
             Assert.Contains(ProcessorPlacement.SiloProcessor(added.SiloAddress), settled.Configuration.Members);
         });
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using Resync.Reference;
+using Resync.Tests.Infrastructure;
 
 namespace Resync.Tests.Reference;
 
@@ -98,6 +99,7 @@ public sealed class ReferenceServiceTests(ReferenceClusterFixture fixture, ITest
             await _driver.Ckpt("p2").Write($"big{i}", "data", ReferenceDriver.Bytes(sectionBytes, i));
         }
 
+        using var forwarded = new CounterTotal("resync.exchange.forwarded");
         var joining = (await _driver.Engine.Join("p3")).Configuration;
         await _driver.Engine.WaitForStatus(
             s => s.Round is { Phase: RoundPhase.Processing, Service: CkptGrain.Name } r && r.Epoch == joining.Epoch,
@@ -111,14 +113,31 @@ public sealed class ReferenceServiceTests(ReferenceClusterFixture fixture, ITest
         var completed = history.Single(r => r.Epoch == final.Epoch);
         var transfer = completed.Steps.Single(s => s.Service == CkptGrain.Name);
         Assert.True(transfer.ProcessCalls >= (long)checkpoints * sectionBytes / ReferenceTestSilo.ChunkBytes, $"{transfer.ProcessCalls} process calls");
-        output.WriteLine($"16 MiB to two joiners: {transfer.ProcessCalls} process calls, {transfer.Processing.TotalMilliseconds:F0} ms");
+        output.WriteLine($"16 MiB to two joiners: {transfer.ProcessCalls} process calls, {transfer.Processing.TotalMilliseconds:F0} ms, {forwarded.Total} chunks forwarded");
+        // Every whole chunk went straight to each joiner's inbox, not through the sequencer.
+        Assert.True(forwarded.Total >= 2L * checkpoints * sectionBytes / ReferenceTestSilo.ChunkBytes, $"{forwarded.Total} chunks forwarded");
 
         await _driver.AssertIdentical();
         for (var i = 0; i < checkpoints; i += 5)
         {
             Assert.Equal(ReferenceDriver.Bytes(sectionBytes, i), await _driver.Ckpt("p4").Read($"big{i}", "data"));
         }
+
+        // The joiners' inboxes keep the last round's forwards (for a repeated notice) until their next round reaches them.
+        Assert.True(await Inbox("p4").Held() > 0, "p4's inbox after the round that took it in");
+        await _driver.Settle(_driver.Engine.Leave("p1"));
+        foreach (var joiner in new[] { "p3", "p4" })
+        {
+            var deadline = DateTime.UtcNow + ResyncDriver.RoundTimeout;
+            while (await Inbox(joiner).Held() is var held and > 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{joiner}'s inbox still holds {held} forwarded chunks after its next round");
+                await Task.Delay(10);
+            }
+        }
     }
+
+    private IInboxGrain Inbox(string processor) => fixture.Cluster.Client.GetGrain<IInboxGrain>(processor);
 
     [Fact]
     public async Task A_joiner_takes_in_many_checkpoints_whose_indices_are_gathered_in_batches()

@@ -78,6 +78,78 @@ public sealed class SyncRoundTests
         Assert.Contains("gathered under 'index'", refused.Message);
     }
 
+    [Fact]
+    public async Task A_large_send_to_some_members_goes_to_each_one_s_inbox_and_only_its_stand_in_to_the_sequencer_and_done_waits_for_the_inboxes()
+    {
+        var step = new RoundStep(new Configuration(4, ["p1", "p2", "p3"], []), 0, "ckpt");
+        var sequencer = new HeldPosts();
+        var inboxes = new Dictionary<string, HeldInbox>();
+        var round = new SyncRound(step, "p1", () => sequencer, new ForwardingRoute(1000, recipient => inboxes.TryGetValue(recipient, out var inbox) ? inbox : inboxes[recipient] = new HeldInbox()));
+        round.Send(new Sized(1000, "chunk"), ["p2", "p3"]);
+        round.Send(new Sized(999, "small"), ["p2"]);
+        round.Send(new Sized(5000, "to all"));
+
+        var posted = round.PostedAsync();
+        Assert.Equal(["p2", "p3"], inboxes.Keys.Order());
+        inboxes["p2"].Arrived.SetResult();
+        Assert.False(posted.IsCompleted, "the replica must not answer done while a forwarded send is on its way to an inbox");
+        inboxes["p3"].Arrived.SetResult();
+        await posted.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.All(inboxes.Values, inbox => Assert.Equal(["chunk"], inbox.Put.Select(c => ((Sized)c.Payload).Name)));
+        var answer = round.TakeSent();
+        Assert.Equal([typeof(Forwarded), typeof(Sized), typeof(Sized)], answer.Select(c => c.Payload.GetType()));
+        Assert.Equal([0, 1, 2], answer.Select(c => c.Sequence));
+        Assert.Equal<string>(["p2", "p3"], answer[0].Recipients);
+        Assert.Empty(sequencer.Posted);
+
+        await round.RecallForwardedAsync();
+        Assert.All(inboxes.Values, inbox => Assert.Equal([4L], inbox.Dropped));
+    }
+
+    [Fact]
+    public async Task Without_a_forwarding_route_every_send_goes_through_the_sequencer()
+    {
+        var sequencer = new HeldPosts();
+        var round = new SyncRound(Step, "p1", () => sequencer);
+        round.Send(new Sized(1_000_000, "chunk"), ["p2"]);
+
+        await round.PostedAsync();
+        await round.RecallForwardedAsync();
+
+        Assert.IsType<Sized>(Assert.Single(round.TakeSent()).Payload);
+    }
+
+    private sealed record Sized(int Bytes, string Name) : ISizedPayload;
+
+    /// <summary>An inbox whose put arrives when the test says so.</summary>
+    private sealed class HeldInbox : IInboxGrain
+    {
+        public List<Contribution> Put { get; } = [];
+
+        public List<long> Dropped { get; } = [];
+
+        public TaskCompletionSource Arrived { get; } = new();
+
+        Task IInboxGrain.Put(ImmutableArray<Contribution> contributions)
+        {
+            Put.AddRange(contributions);
+            return Arrived.Task;
+        }
+
+        public Task Drop(long epoch)
+        {
+            Dropped.Add(epoch);
+            return Task.CompletedTask;
+        }
+
+        public Task<ImmutableArray<Contribution>> Read(long epoch, string service) => throw new NotSupportedException();
+
+        public Task Release(long epoch, string service) => throw new NotSupportedException();
+
+        public Task<int> Held() => throw new NotSupportedException();
+    }
+
     /// <summary>A sequencer whose posts arrive when the test says so, and whose gathering answers in batches of <see cref="BatchLength"/>.</summary>
     private sealed class HeldPosts : ISequencerGrain
     {
