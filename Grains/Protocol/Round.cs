@@ -13,7 +13,9 @@ namespace Resync.Protocol;
  *                  and barrier k cannot complete before every member has arrived (items 2, 3 and 5).
  *   Processing(k)  Only once barrier k is complete: every member runs init, then process until done,
  *                  on its replica of service k. Whatever a replica sends travels with its done and is
- *                  posted to the step's mailbox before the member counts as done (item 4); an
+ *                  posted to the step's mailbox before the member counts as done (item 4); a large
+ *                  send to some members goes to their inboxes instead, before the done, and only its
+ *                  stand-in to the mailbox (Forwarding). An
  *                  all-to-all gathering inside process meets in the same mailbox. When every member
  *                  is done, step k+1 begins, and each member's notice for it carries what step k
  *                  delivered to that member, for the activation of k on the way to barrier k+1.
