@@ -57,6 +57,15 @@ internal sealed class ReplicaLifecycle
     public bool IsGated => Phase is ReplicaPhase.Gated or ReplicaPhase.Initialized or ReplicaPhase.Done;
 
     /// <summary>
+    /// Whether a write that another member replicates here waits for this replica's gate instead of being refused:
+    /// only once the round's merge is behind it (process done, activation pending). The members that activated
+    /// already applied the write on top of the merge, and a refusal here would leave this replica without it until
+    /// the next round. Before that, a refusal is safe (the merge ahead takes in whatever the members applied) and
+    /// must be immediate: the writer's write holds back its own gate, which the round may be waiting for.
+    /// </summary>
+    public bool ReplicatedWriteWaits => Phase is ReplicaPhase.Done;
+
+    /// <summary>
     /// Stops writes for the round of <paramref name="epoch"/>. When an older round still has staged
     /// state, <paramref name="superseded"/> is that epoch: abort it before anything else.
     /// </summary>

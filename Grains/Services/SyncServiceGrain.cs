@@ -101,12 +101,15 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     }
 
     /// <summary>
-    /// Admits a write that another member replicates to this replica. It never waits: a replica that is
-    /// synchronizing refuses at once with <see cref="RecoveryInProgressException"/>, so the coordinator's
-    /// own write (which holds back its gate) cannot wait on a round that waits for that gate. The round
-    /// then merges whatever the members applied.
+    /// Admits a write that another member replicates to this replica. A replica whose round's merge is still
+    /// ahead refuses at once with <see cref="RecoveryInProgressException"/>, so the coordinator's own write
+    /// (which holds back its gate) cannot wait on a round that waits for that gate; the round then merges
+    /// whatever the members applied. A replica whose process is done and whose activation is pending waits
+    /// for it, at most <see cref="ResyncOptions.WriteWait"/>: the members that activated before it applied
+    /// the write after the merge (<see cref="ReplicaLifecycle.ReplicatedWriteWaits"/>).
     /// </summary>
-    protected ValueTask<IDisposable> EnterReplicatedWriteAsync() => Writes.EnterAsync(TimeSpan.Zero, RecoveryInProgress);
+    protected ValueTask<IDisposable> EnterReplicatedWriteAsync() =>
+        Writes.EnterAsync(_lifecycle.ReplicatedWriteWaits ? Options.WriteWait : TimeSpan.Zero, RecoveryInProgress);
 
     /// <summary>Runs <paramref name="apply"/> on the replica of every other member, in parallel.</summary>
     protected Task ReplicateAsync<TPeer>(Func<TPeer, Task> apply)

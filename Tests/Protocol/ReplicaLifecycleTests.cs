@@ -31,6 +31,26 @@ public sealed class ReplicaLifecycleTests
     }
 
     [Fact]
+    public void A_replicated_write_waits_only_on_a_replica_whose_merge_is_behind_it_and_whose_activation_is_pending()
+    {
+        var replica = new ReplicaLifecycle();
+        var waits = new List<(string Phase, bool Waits)> { ("idle", replica.ReplicatedWriteWaits) };
+        replica.Gate(3, out _);
+        waits.Add(("gated", replica.ReplicatedWriteWaits));
+        replica.Init(3);
+        waits.Add(("initialized", replica.ReplicatedWriteWaits));
+        replica.ProcessDone(3);
+        waits.Add(("done", replica.ReplicatedWriteWaits));
+        replica.Activate(3);
+        waits.Add(("activated", replica.ReplicatedWriteWaits));
+        var aborted = DoneAt(4);
+        aborted.Abort(4);
+        waits.Add(("aborted", aborted.ReplicatedWriteWaits));
+
+        Assert.Equal([("idle", false), ("gated", false), ("initialized", false), ("done", true), ("activated", false), ("aborted", false)], waits);
+    }
+
+    [Fact]
     public void A_replica_asked_to_activate_an_epoch_it_never_initialized_missed_that_round()
     {
         Assert.Equal(ReplicaVerdict.Missed, new ReplicaLifecycle().Activate(4));
