@@ -111,12 +111,18 @@ public sealed class SyncRound
     }
 
     /// <summary>
-    /// Every post has arrived, and so has every forwarded send (which goes now if it has not): what process sent is
-    /// in the round's mailbox or its recipients' inboxes before the replica answers done.
+    /// Process is done: what it sent that goes to inboxes goes now, and every post and put has arrived, so what
+    /// process sent is in the round's mailbox or its recipients' inboxes before the replica answers done.
     /// </summary>
-    internal async Task PostedAsync()
+    internal Task FinishSendingAsync()
     {
         Forward();
+        return PostedAsync();
+    }
+
+    /// <summary>Every post and put in flight has arrived (nothing more is sent: the round may be aborted).</summary>
+    internal async Task PostedAsync()
+    {
         while (_posting.TryDequeue(out var post))
         {
             await post;

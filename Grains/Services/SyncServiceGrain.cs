@@ -222,7 +222,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
             await RunCallbackAsync(async () => result = await SyncProcessAsync(round, _roundCancellation.Token));
             if (result == ProcessResult.Done)
             {
-                await round.PostedAsync();
+                await round.FinishSendingAsync();
                 if (_lifecycle.ProcessDone(epoch))
                 {
                     return new StepReport(Processor, true, calls, round.TakeSent());

@@ -31,7 +31,7 @@ public sealed class SyncRoundTests
         sequencer.Posted[1].Arrived.SetResult();
         await fourth.WaitAsync(TimeSpan.FromSeconds(5));
 
-        var posted = round.PostedAsync();
+        var posted = round.FinishSendingAsync();
         sequencer.Posted[2].Arrived.SetResult();
         Assert.False(posted.IsCompleted, "the replica must not answer done while a post is still in flight");
         sequencer.Posted[3].Arrived.SetResult();
@@ -89,7 +89,7 @@ public sealed class SyncRoundTests
         round.Send(new Sized(999, "small"), ["p2"]);
         round.Send(new Sized(5000, "to all"));
 
-        var posted = round.PostedAsync();
+        var posted = round.FinishSendingAsync();
         Assert.Equal(["p2", "p3"], inboxes.Keys.Order());
         inboxes["p2"].Arrived.SetResult();
         Assert.False(posted.IsCompleted, "the replica must not answer done while a forwarded send is on its way to an inbox");
@@ -108,13 +108,29 @@ public sealed class SyncRoundTests
     }
 
     [Fact]
+    public async Task After_an_abort_the_wait_for_the_posts_in_flight_forwards_nothing_more()
+    {
+        var inboxes = new List<string>();
+        var round = new SyncRound(Step, "p1", () => new HeldPosts(), new ForwardingRoute(1, recipient =>
+        {
+            inboxes.Add(recipient);
+            return new HeldInbox();
+        }));
+        round.Send(new Sized(1000, "chunk"), ["p2"]);
+
+        await round.PostedAsync();
+
+        Assert.Empty(inboxes);
+    }
+
+    [Fact]
     public async Task Without_a_forwarding_route_every_send_goes_through_the_sequencer()
     {
         var sequencer = new HeldPosts();
         var round = new SyncRound(Step, "p1", () => sequencer);
         round.Send(new Sized(1_000_000, "chunk"), ["p2"]);
 
-        await round.PostedAsync();
+        await round.FinishSendingAsync();
         await round.RecallForwardedAsync();
 
         Assert.IsType<Sized>(Assert.Single(round.TakeSent()).Payload);
