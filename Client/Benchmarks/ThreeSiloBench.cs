@@ -130,7 +130,7 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
     /// </summary>
     private async Task<BenchmarkResult> BulkAsync(IClusterClient client, IConfigurationGrain engine, CancellationToken cancellationToken)
     {
-        var holders = (await engine.GetConfiguration()).Members.Where(ProcessorId.IsSilo).Order(StringComparer.Ordinal).ToList();
+        var holders = await SiloProcessorsAsync(engine, cancellationToken);
         var sender = holders[0];
         var bytes = await BulkData.WriteAsync(client.GetGrain<ICkptService>(sender), settings.BulkMiB);
 
@@ -178,7 +178,7 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
     /// </summary>
     private async Task<(double Three, double Two)> ContractChainsAsync(IClusterClient client, IConfigurationGrain engine, CancellationToken cancellationToken)
     {
-        var members = (await engine.GetConfiguration().WaitAsync(CallTimeout, cancellationToken)).Members.Where(ProcessorId.IsSilo).ToImmutableArray();
+        var members = await SiloProcessorsAsync(engine, cancellationToken);
         var three = await ContractChain.MeasureAsync(client, members[0], members, Services, ChainRuns, ChainWarmup).WaitAsync(SettleTimeout, cancellationToken);
         var two = await ContractChain.MeasureAsync(client, members[0], members[..2], Services, ChainRuns, ChainWarmup).WaitAsync(SettleTimeout, cancellationToken);
         progress.WriteLine($"  three silos: the contract's bare chain of calls, S={Services}: {three.P50Ms:F3} ms over three silos, {two.P50Ms:F3} ms over two");
@@ -188,9 +188,13 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
     /// <summary>The median round trip of a no-op grain call from one silo to another (the first two silo processors).</summary>
     private static async Task<double> RoundTripAsync(IClusterClient client, IConfigurationGrain engine, CancellationToken cancellationToken)
     {
-        var processors = (await engine.GetConfiguration().WaitAsync(CallTimeout, cancellationToken)).Members.Where(ProcessorId.IsSilo).ToList();
+        var processors = await SiloProcessorsAsync(engine, cancellationToken);
         return await client.GetGrain<ISiloLinkGrain>(processors[0]).RoundTrip(processors[1], 400).WaitAsync(SettleTimeout, cancellationToken);
     }
+
+    /// <summary>The configuration's silo processors, in its (ordinal) order.</summary>
+    private static async Task<ImmutableArray<string>> SiloProcessorsAsync(IConfigurationGrain engine, CancellationToken cancellationToken) =>
+        [.. (await engine.GetConfiguration().WaitAsync(CallTimeout, cancellationToken)).Members.Where(ProcessorId.IsSilo)];
 
     /// <summary>The completed round of the change, from the history.</summary>
     private static async Task<RoundSummary> JoinedAsync(IConfigurationGrain engine, Task<ConfigurationChange> change, CancellationToken cancellationToken)

@@ -85,15 +85,26 @@ public sealed class ResyncDriver(IClusterClient client, Action? moveEngineClock 
     /// </summary>
     private async Task<RoundSummary> WaitForHistory(Func<RoundSummary, bool> match, string failure, Action? betweenPolls = null)
     {
+        var history = await Until(() => Retrying(() => Configuration.GetHistory().WaitAsync(StatusCallTimeout)), h => h.Any(match), _ => failure, betweenPolls);
+        return history.First(match);
+    }
+
+    /// <summary>
+    /// Polls <paramref name="poll"/> until <paramref name="done"/> accepts its answer, for at most <see cref="RoundTimeout"/>;
+    /// the failure says <paramref name="failure"/> of the last answer. <paramref name="betweenPolls"/> runs after every answer refused.
+    /// </summary>
+    public static async Task<T> Until<T>(Func<Task<T>> poll, Func<T, bool> done, Func<T, string> failure, Action? betweenPolls = null)
+    {
         var deadline = DateTime.UtcNow + RoundTimeout;
         while (true)
         {
-            if ((await Retrying(() => Configuration.GetHistory().WaitAsync(StatusCallTimeout))).FirstOrDefault(match) is { } found)
+            var answer = await poll();
+            if (done(answer))
             {
-                return found;
+                return answer;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"{failure} within {RoundTimeout.TotalSeconds} s");
+            Assert.True(DateTime.UtcNow < deadline, $"{failure(answer)} within {RoundTimeout.TotalSeconds} s");
             betweenPolls?.Invoke();
             await Task.Delay(10);
         }

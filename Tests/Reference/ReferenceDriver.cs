@@ -35,21 +35,11 @@ public sealed class ReferenceDriver(IClusterClient client)
     /// its own making (a departed silo's logical processors are rebuilt in a round after the one that removed
     /// the silo), so that a check right after the first round could see the second in flight.
     /// </summary>
-    public async Task WaitForIdentical(string phase)
-    {
-        var deadline = DateTime.UtcNow + ResyncDriver.RoundTimeout;
-        while (true)
-        {
-            var (identical, lines) = await ResyncDriver.Retrying(() => StateCheck.RunAsync(client));
-            if (identical)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{phase}: members never held identical state within {ResyncDriver.RoundTimeout.TotalSeconds} s:\n{string.Join("\n", lines)}");
-            await Task.Delay(10);
-        }
-    }
+    public Task WaitForIdentical(string phase) =>
+        ResyncDriver.Until(
+            () => ResyncDriver.Retrying(() => StateCheck.RunAsync(client)),
+            check => check.Identical,
+            check => $"{phase}: members never held identical state:\n{string.Join("\n", check.Lines)}");
 
     public async Task Reset()
     {

@@ -128,12 +128,7 @@ public sealed class ReferenceServiceTests(ReferenceClusterFixture fixture, ITest
         await _driver.Settle(_driver.Engine.Leave("p1"));
         foreach (var joiner in new[] { "p3", "p4" })
         {
-            var deadline = DateTime.UtcNow + ResyncDriver.RoundTimeout;
-            while (await Inbox(joiner).Held() is var held and > 0)
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"{joiner}'s inbox still holds {held} forwarded chunks after its next round");
-                await Task.Delay(10);
-            }
+            await ResyncDriver.Until(Inbox(joiner).Held, held => held == 0, held => $"{joiner}'s inbox still holds {held} forwarded chunks after its next round");
         }
     }
 
