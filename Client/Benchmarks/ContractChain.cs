@@ -6,11 +6,12 @@ namespace Resync.Client.Benchmarks;
 
 /// <summary>
 /// The contract's chain of calls with nothing behind them: what a round of this shape costs in grain calls
-/// alone. Per step, as contract items 2-5 order them: the conductor's notice to every node; each node
-/// activates its replica of the previous service while it gates its replica of this one, then sends its
-/// request to the barrier; the barrier's last arrival tells the conductor, which runs every node's replica
-/// of this service. At the end, every node activates its replica of the last service. The engine makes the
-/// same calls (and persists, delivers, checks epochs and keeps deadlines); this makes them and nothing else.
+/// alone, with one barrier per step (contract items 2-5). The conductor's enter notice to every node, whose
+/// request for barrier 0 follows; then, at every completed barrier k, a step notice to every node, which on its
+/// own activates its replica of service k-1, runs (gates, inits, processes) its replica of service k and sends its
+/// request for barrier k+1; the barrier's last arrival tells the conductor. After the last barrier, every node
+/// activates its replica of the last service. The engine makes the same calls (and persists, delivers, checks
+/// epochs and keeps deadlines); this makes them and nothing else.
 /// </summary>
 public sealed record ContractChain(double P50Ms)
 {
@@ -59,17 +60,17 @@ public interface IChainConductorGrain : IGrainWithStringKey
 [Alias("resync.bench.IChainNodeGrain")]
 public interface IChainNodeGrain : IGrainWithStringKey
 {
-    [Alias("Prepare")] Task Prepare(string conductor, int step, int members);
+    [Alias("Enter")] Task Enter(string conductor, int members);
 
-    [Alias("Complete")] Task Complete(int lastStep);
+    [Alias("Step")] Task Step(string conductor, int step, int members);
+
+    [Alias("Finish")] Task Finish(int lastStep);
 }
 
 /// <summary>A node's replicas, one grain for every service (the engine has one per service): a floor may only count fewer.</summary>
 [Alias("resync.bench.IChainReplicaGrain")]
 public interface IChainReplicaGrain : IGrainWithStringKey
 {
-    [Alias("Gate")] Task Gate(int step);
-
     [Alias("Activate")] Task Activate(int step);
 
     [Alias("Run")] Task Run(int step);
@@ -91,18 +92,26 @@ public sealed class ChainConductorGrain : Grain, IChainConductorGrain
     {
         var start = Stopwatch.GetTimestamp();
         var conductor = this.GetPrimaryKeyString();
+        var completed = Expect();
+        var notices = Task.WhenAll(nodes.Select(node => GrainFactory.Reference<IChainNodeGrain>(node).Enter(conductor, nodes.Length)));
+        await completed;
         for (var step = 0; step < services; step++)
         {
-            var completed = _barrier = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var notices = Task.WhenAll(nodes.Select(node => GrainFactory.Reference<IChainNodeGrain>(node).Prepare(conductor, step, nodes.Length)));
-            await completed.Task;
+            completed = Expect();
             var current = step;
-            await Task.WhenAll(nodes.Select(node => GrainFactory.Reference<IChainReplicaGrain>(node).Run(current)));
-            await notices;
+            notices = Task.WhenAll(nodes.Select(node => GrainFactory.Reference<IChainNodeGrain>(node).Step(conductor, current, nodes.Length)));
+            await completed;
         }
 
-        await Task.WhenAll(nodes.Select(node => GrainFactory.Reference<IChainNodeGrain>(node).Complete(services - 1)));
+        await notices;
+        await Task.WhenAll(nodes.Select(node => GrainFactory.Reference<IChainNodeGrain>(node).Finish(services - 1)));
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    private Task Expect()
+    {
+        _barrier = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _barrier.Task;
     }
 
     public Task BarrierCompleted(int step)
@@ -116,27 +125,27 @@ public sealed class ChainConductorGrain : Grain, IChainConductorGrain
 [Orleans.Concurrency.Reentrant, ProcessorPlacement]
 public sealed class ChainNodeGrain : Grain, IChainNodeGrain
 {
-    public async Task Prepare(string conductor, int step, int members)
+    public Task Enter(string conductor, int members) =>
+        GrainFactory.Reference<IChainBarrierGrain>(conductor).Arrive(0, members);
+
+    public async Task Step(string conductor, int step, int members)
     {
         var replica = GrainFactory.Reference<IChainReplicaGrain>(this.GetPrimaryKeyString());
-        var gated = replica.Gate(step);
         if (step > 0)
         {
             await replica.Activate(step - 1);
         }
 
-        await gated;
-        await GrainFactory.Reference<IChainBarrierGrain>(conductor).Arrive(step, members);
+        await replica.Run(step);
+        await GrainFactory.Reference<IChainBarrierGrain>(conductor).Arrive(step + 1, members);
     }
 
-    public Task Complete(int lastStep) => GrainFactory.Reference<IChainReplicaGrain>(this.GetPrimaryKeyString()).Activate(lastStep);
+    public Task Finish(int lastStep) => GrainFactory.Reference<IChainReplicaGrain>(this.GetPrimaryKeyString()).Activate(lastStep);
 }
 
 [Orleans.Concurrency.Reentrant, ProcessorPlacement]
 public sealed class ChainReplicaGrain : Grain, IChainReplicaGrain
 {
-    public Task Gate(int step) => Task.CompletedTask;
-
     public Task Activate(int step) => Task.CompletedTask;
 
     public Task Run(int step) => Task.CompletedTask;

@@ -20,12 +20,6 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
     private const int ChainRuns = 200;
     private static readonly TimeSpan ChainWarmup = TimeSpan.FromSeconds(1);
 
-    // corosync's figures from REFERENCE.md: 3 nodes, 4 services.
-    private const double CorosyncJoinSyncMs = 5.2;
-    private const double CorosyncKillSyncMs = 3.4;
-    private const double CorosyncKillToCompletionMs = 650;
-    private const double CorosyncStopToCompletionMs = 150;
-
     public async Task<List<BenchmarkResult>> RunAsync(CancellationToken cancellationToken)
     {
         await clustering.PrepareAsync(cancellationToken);
@@ -81,6 +75,14 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
                 bulk.Add(await BulkAsync(connection.Client, engine, cancellationToken));
             }
 
+            // corosync 3, three nodes and its four services, measured in the same run (scripts/corosync/side-by-side.sh).
+            progress.WriteLine("  corosync: three nodes side by side");
+            var corosync = await new Corosync(progress).RunAsync(settings.ProcessRuns, cancellationToken);
+            if (corosync.Skipped is { } why)
+            {
+                progress.WriteLine($"  corosync: skipped: {why}");
+            }
+
             return
             [
                 .. bulk,
@@ -89,8 +91,7 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
                     {
                         ["cross_silo_round_trip_ms"] = roundTrip,
                         ["contract_chain_ms"] = chainOfThree,
-                        ["corosync_sync_ms"] = CorosyncJoinSyncMs,
-                    }),
+                    }.WithCorosync(corosync.Join, joinSync, whole: null)),
                 BenchmarkResult.FromSamples("three-silos-kill", 3, 2, Services, killSync, lowerBound,
                     new Dictionary<string, double>
                     {
@@ -98,9 +99,7 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
                         ["contract_chain_ms"] = chainOfTwo,
                         ["kill_to_completion_p50_ms"] = Stats.Percentile(killTotal, 50),
                         ["kill_to_completion_max_ms"] = killTotal.Max(),
-                        ["corosync_sync_ms"] = CorosyncKillSyncMs,
-                        ["corosync_kill_to_completion_ms"] = CorosyncKillToCompletionMs,
-                    }),
+                    }.WithCorosync(corosync.Kill, killSync, whole: ("kill_to_completion", killTotal))),
                 BenchmarkResult.FromSamples("three-silos-stop", 3, 2, Services, stopSync, lowerBound,
                     new Dictionary<string, double>
                     {
@@ -108,8 +107,7 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
                         ["contract_chain_ms"] = chainOfTwo,
                         ["stop_to_completion_p50_ms"] = Stats.Percentile(stopTotal, 50),
                         ["stop_to_completion_max_ms"] = stopTotal.Max(),
-                        ["corosync_stop_to_completion_ms"] = CorosyncStopToCompletionMs,
-                    }),
+                    }.WithCorosync(corosync.Stop, stopSync, whole: ("stop_to_completion", stopTotal))),
             ];
         }
         finally

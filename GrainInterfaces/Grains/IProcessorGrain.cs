@@ -5,14 +5,22 @@ namespace Resync.Grains;
 public interface IProcessorGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// The sequencer's notice that <paramref name="step"/> is next: activate the previous service with
-    /// <paramref name="received"/> (what its round delivered to this processor, fetching the rest of a long
-    /// delivery from the sequencer), stop writes to this one, drain writes in flight, and send the barrier request.
+    /// The sequencer's notice that the round of <paramref name="configuration"/> begins: this processor enters the epoch
+    /// (a round of an older epoch that it was in is superseded here) and sends its request for barrier 0.
+    /// Returns once the processor took the notice; a repeat is a counted duplicate.
     /// </summary>
-    [Alias("Prepare")] Task Prepare(RoundStep step, Delivery received);
+    [Alias("Enter")] Task Enter(Configuration configuration);
 
-    /// <summary>After every member's last process answered done: activate the last service with what it delivered here.</summary>
-    [Alias("Complete")] Task Complete(RoundStep lastStep, Delivery received);
+    /// <summary>
+    /// Barrier <c>step.Step</c> completed: activate the previous service with <paramref name="received"/> (what its round
+    /// delivered here, fetching the rest of a long delivery from the sequencer), stop and drain writes to this one, init
+    /// and process it until done, then send the request for the next barrier with what it sent. Returns once the
+    /// processor took the notice (the step runs on); a repeat is a counted duplicate.
+    /// </summary>
+    [Alias("Step")] Task Step(RoundStep step, Delivery received);
+
+    /// <summary>The last barrier completed: activate the last service with what it delivered here; returns once activated.</summary>
+    [Alias("Finish")] Task Finish(RoundStep lastStep, Delivery received);
 
     /// <summary>Aborts the round of <paramref name="epoch"/> on this processor's replicas.</summary>
     [AlwaysInterleave, Alias("Abort")] Task Abort(long epoch);

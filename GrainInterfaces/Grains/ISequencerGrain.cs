@@ -13,11 +13,29 @@ public interface ISequencerGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("Rehearse")] Task<RoundSummary> Rehearse(Configuration configuration);
 
-    /// <summary>Aborts the round (contract item 6); returns when every member has been told.</summary>
-    [AlwaysInterleave, Alias("Abort")] Task Abort(string reason);
+    /// <summary>
+    /// A newer configuration, <paramref name="next"/>, exists. Before its last barrier the round is aborted (contract
+    /// item 6) and true is returned at once: the members are told in the background, and nobody waits for them. Past
+    /// its last barrier the round is complete and stays so (item 5); it only stops waiting for the last activation
+    /// of members that <paramref name="next"/> no longer has, and false is returned.
+    /// </summary>
+    [AlwaysInterleave, Alias("Supersede")] Task<bool> Supersede(Configuration next, string reason);
 
-    /// <summary>The barrier grain reports that every member arrived at <paramref name="step"/>.</summary>
-    [AlwaysInterleave, Alias("OnBarrierCompleted")] Task OnBarrierCompleted(long epoch, int step);
+    /// <summary>The barrier grain reports that every member arrived at a barrier, with what their requests carried.</summary>
+    [AlwaysInterleave, Alias("OnBarrierCompleted")] Task OnBarrierCompleted(BarrierCompletion completion);
+
+    /// <summary>
+    /// A member's step failed: a callback of its replica threw (<paramref name="byCluster"/> false), or the runtime
+    /// could not deliver a call of the step (true). The round fails and is retried under a new epoch.
+    /// </summary>
+    [AlwaysInterleave, Alias("OnStepFailed")] Task OnStepFailed(long epoch, int step, string processor, string reason, bool byCluster);
+
+    /// <summary>
+    /// The last activation owed to <paramref name="member"/>, which arrived at the last barrier and meets a newer
+    /// epoch before the notice of its last activation: its delivery if the round is complete, or null if it was aborted
+    /// (or is unknown here, which only an aborted or lost round can be).
+    /// </summary>
+    [AlwaysInterleave, Alias("FetchFinal")] Task<Delivery?> FetchFinal(string member);
 
     [AlwaysInterleave, Alias("GetProgress")] Task<RoundProgress?> GetProgress();
 

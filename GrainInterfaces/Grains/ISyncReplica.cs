@@ -7,10 +7,10 @@ namespace Resync.Grains;
 [Alias("resync.ISyncReplica")]
 public interface ISyncReplica : IGrainWithStringKey
 {
-    /// <summary>Stops writes for the round of <paramref name="epoch"/> and returns once writes in flight finished.</summary>
-    [Alias("Gate")] Task Gate(long epoch);
-
-    /// <summary>Runs init, then process until it answers done or the round is aborted; the report carries what it sent.</summary>
+    /// <summary>
+    /// Stops writes for the round, waits for the writes in flight, runs init, then process until it answers done or the
+    /// round is aborted; the report carries what it sent. A repeat for the same epoch is a duplicate: it changes nothing.
+    /// </summary>
     [Alias("Run")] Task<StepReport> Run(RoundStep step);
 
     /// <summary>
@@ -20,7 +20,10 @@ public interface ISyncReplica : IGrainWithStringKey
     /// </summary>
     [Alias("Activate")] Task Activate(long epoch, ImmutableArray<Contribution> received);
 
-    /// <summary>Discards what the round of <paramref name="epoch"/> staged; idempotent.</summary>
+    /// <summary>
+    /// Discards what the round of <paramref name="epoch"/> staged; idempotent. Returns at once: the service's abort callback
+    /// runs after the callback in flight returns, never beside it.
+    /// </summary>
     [AlwaysInterleave, Alias("Abort")] Task Abort(long epoch);
 
     /// <summary>The processor left the configuration in <paramref name="epoch"/>: stop taking client writes.</summary>

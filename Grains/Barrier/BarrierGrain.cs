@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Hosting;
 using Resync.Protocol;
@@ -5,31 +6,34 @@ using Resync.Protocol;
 namespace Resync.Engine;
 
 /// <summary>
-/// One per epoch: holds the epoch's <see cref="RoundBarrier"/>, tells the sequencer when a step's
-/// barrier completes, and reports what it drops. A barrier that was never opened (an old epoch's,
-/// re-activated by a late request) knows no members, drops everything as stale and deactivates.
+/// One per epoch: holds the epoch's <see cref="RoundBarrier"/>, hands a completed barrier (with what its
+/// requests carried) to the sequencer, and reports what it drops. A barrier that was never opened (an old
+/// epoch's, re-activated by a late request) knows no members, drops everything as stale and deactivates.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement]
-internal sealed partial class BarrierGrain(IOptions<ResyncOptions> options, ILogger<BarrierGrain> logger) : Grain, IBarrierGrain
+internal sealed partial class BarrierGrain(
+    IOptions<ResyncOptions> options,
+    [FromKeyedServices(ResyncOptions.ClockKey)] TimeProvider time,
+    ILogger<BarrierGrain> logger) : Grain, IBarrierGrain
 {
     private RoundBarrier? _barrier;
     private IGrainTimer? _unusedWarmth;
 
     private long Epoch => this.GetPrimaryKeyLong();
 
-    public Task Open(Configuration configuration, int steps)
+    public Task Open(Configuration configuration, int barriers)
     {
         if (configuration.Epoch != Epoch)
         {
             throw new ArgumentException($"Barrier of epoch {Epoch} cannot open for epoch {configuration.Epoch}.", nameof(configuration));
         }
 
-        if (steps is < 0 or > 1024)
+        if (barriers is < 1 or > 1025)
         {
-            throw new ArgumentException($"Barrier of epoch {Epoch}: {steps} is not a number of steps (0 to 1024).", nameof(steps));
+            throw new ArgumentException($"Barrier of epoch {Epoch}: {barriers} is not a number of barriers (1 to 1025).", nameof(barriers));
         }
 
-        _barrier ??= new RoundBarrier(configuration, steps);
+        _barrier ??= new RoundBarrier(configuration, barriers, time);
         return Task.CompletedTask;
     }
 
@@ -42,7 +46,7 @@ internal sealed partial class BarrierGrain(IOptions<ResyncOptions> options, ILog
         {
             case BarrierVerdict.Completed:
                 LogCompleted(logger, Epoch, request.Step);
-                await GrainFactory.Reference<ISequencerGrain>(Epoch).OnBarrierCompleted(Epoch, request.Step);
+                await GrainFactory.Reference<ISequencerGrain>(Epoch).OnBarrierCompleted(_barrier!.TakeCompletion(request.Step));
                 break;
             case BarrierVerdict.Stale or BarrierVerdict.Refused or BarrierVerdict.Duplicate:
                 LogDropped(logger, verdict, request.Epoch, request.Step, request.Processor, Epoch);
@@ -68,10 +72,10 @@ internal sealed partial class BarrierGrain(IOptions<ResyncOptions> options, ILog
         }
     }
 
-    public Task<ImmutableArray<string>> GetMissing(int step)
+    public Task<ImmutableArray<string>> GetMissing(int barrier)
     {
         LeaveIfNeverOpened();
-        return Task.FromResult(_barrier?.Missing(step) ?? []);
+        return Task.FromResult(_barrier?.Missing(barrier) ?? []);
     }
 
     public Task Warm()
@@ -85,9 +89,9 @@ internal sealed partial class BarrierGrain(IOptions<ResyncOptions> options, ILog
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Barrier of epoch {Epoch} step {Step} completed.")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Barrier {Step} of epoch {Epoch} completed.")]
     private static partial void LogCompleted(ILogger logger, long epoch, int step);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Barrier dropped a {Verdict} request (epoch {RequestEpoch}, step {Step}, processor {Processor}) at the barrier of epoch {Epoch}.")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Barrier dropped a {Verdict} request (epoch {RequestEpoch}, barrier {Step}, processor {Processor}) at the barrier of epoch {Epoch}.")]
     private static partial void LogDropped(ILogger logger, BarrierVerdict verdict, long requestEpoch, int step, string processor, long epoch);
 }

@@ -26,7 +26,7 @@ internal sealed partial class ConfigurationGrain(
     private SiloAdmission _admission = new([], []);
     private DropCounts _dropped = DropCounts.None;
     private int _failedAttempts;
-    private int _unanswered;
+    private readonly RoundWatch _watch = new(options.Value.StallTimeout, options.Value.StallTimeout / 4);
     private IGrainTimer? _retry;
     private IGrainTimer? _siloReturn;
 
@@ -374,7 +374,11 @@ internal sealed partial class ConfigurationGrain(
         _bursts.Handled();
     }
 
-    /// <summary>Aborts the newest started round unless it ended or was aborted already (its sequencer is not woken up for nothing).</summary>
+    /// <summary>
+    /// Supersedes the newest started round unless it ended or was superseded already (its sequencer is not woken up
+    /// for nothing). The sequencer decides at once and tells its members in the background: this waits for no member,
+    /// least of all one that is gone.
+    /// </summary>
     private async Task AbortInFlightAsync(Configuration next, string reason)
     {
         var epoch = _startedEpoch;
@@ -386,7 +390,7 @@ internal sealed partial class ConfigurationGrain(
         _abortedEpoch = epoch;
         try
         {
-            await Sequencer(epoch).Abort($"superseded by epoch {next.Epoch} ({reason})").WaitAsync(options.Value.AbortTimeout, time);
+            await Sequencer(epoch).Supersede(next, $"superseded by epoch {next.Epoch} ({reason})").WaitAsync(options.Value.NoticeTimeout, time);
         }
         catch (Exception exception)
         {
@@ -466,32 +470,26 @@ internal sealed partial class ConfigurationGrain(
         var current = _ledger.Current;
         if (current.Epoch == 0 || _history.LastCompleted?.Epoch == current.Epoch || _retry is not null || _bursts.Deferring)
         {
-            _unanswered = 0;
+            _watch.Reset();
             return;
         }
 
         var stall = options.Value.StallTimeout;
-        RoundProgress? progress;
+        RoundProgress? progress = null;
         var answered = false;
         try
         {
             progress = await Sequencer(current.Epoch).GetProgress().WaitAsync(stall / 4, time);
             answered = true;
-            _unanswered = 0;
         }
         catch (Exception)
         {
-            progress = null;
-            _unanswered++;
+            // Unreachable this time: the watch counts how long.
         }
 
-        // A sequencer that answers without a round lost its activation (its round was started, not deferred).
-        var stalled = progress is { Phase: not (RoundPhase.Completed or RoundPhase.Aborted) } && progress.SinceActivity > stall;
-        var lost = progress is null && (answered || _unanswered * (stall / 4) > stall);
-        if ((stalled || lost) && _ledger.Current.Epoch == current.Epoch)
+        if (_watch.ShouldRenew(current.Epoch, progress, answered) && _ledger.Current.Epoch == current.Epoch && _history.LastCompleted?.Epoch != current.Epoch)
         {
             LogStalled(logger, current.Epoch, progress?.Phase.ToString() ?? "unreachable", progress?.Step ?? -1, progress?.Service, string.Join(" ", progress?.Pending ?? []));
-            _unanswered = 0;
             await AdvanceAsync(_ledger.Renewed(), $"the round of epoch {current.Epoch} stalled");
         }
     }

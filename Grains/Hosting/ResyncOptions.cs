@@ -16,7 +16,6 @@ public sealed class ResyncOptions
     public const string ClockKey = "resync.clock";
 
     public static readonly TimeSpan DefaultAbortTimeout = TimeSpan.FromSeconds(5);
-    public static readonly TimeSpan DefaultAbortGrace = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultWriteWait = TimeSpan.FromSeconds(2);
     public const int DefaultSendBatch = 64;
     public const int DefaultDeliveryBatchBytes = 8 * 1024 * 1024;
@@ -37,11 +36,11 @@ public sealed class ResyncOptions
     public static readonly TimeSpan DefaultRehearsalTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultDepartureWait = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a configuration change waits for the members of the superseded round to confirm its abort.</summary>
+    /// <summary>
+    /// How long the sequencer of an aborted round stays to hear its members confirm the abort. Nothing waits for
+    /// it: the next round starts at once, and a member that is gone is never waited for.
+    /// </summary>
     public TimeSpan AbortTimeout { get; set; } = DefaultAbortTimeout;
-
-    /// <summary>How long an abort waits for a service callback in flight on a replica to finish before the service's abort runs.</summary>
-    public TimeSpan AbortGrace { get; set; } = DefaultAbortGrace;
 
     /// <summary>How long a write to a synchronizing replica waits before it fails with "recovery in progress, retry".</summary>
     public TimeSpan WriteWait { get; set; } = DefaultWriteWait;
@@ -175,11 +174,6 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
         if (options.ActivityInterval <= TimeSpan.Zero || options.StallTimeout <= options.ActivityInterval * 2)
         {
             failures.Add($"{nameof(ResyncOptions.StallTimeout)} must be more than twice {nameof(ResyncOptions.ActivityInterval)}, which must be positive.");
-        }
-
-        if (options.AbortGrace < TimeSpan.Zero)
-        {
-            failures.Add($"{nameof(ResyncOptions.AbortGrace)} must not be negative.");
         }
 
         if (options.SendBatch < 1 || options.DeliveryBatchBytes < 1 || options.ForwardBytes < 1)

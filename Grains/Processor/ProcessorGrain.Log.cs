@@ -1,12 +1,20 @@
+using Resync.Protocol;
+
 namespace Resync.Engine;
 
 internal sealed partial class ProcessorGrain
 {
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Processor {Processor} ignored a stale {Notice} for epoch {Epoch} step {Step}; it follows epoch {Current}.")]
-    private static partial void LogStaleNotice(ILogger logger, string notice, long epoch, int step, string processor, long current);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Processor {Processor} dropped a {Verdict} {Notice} notice for epoch {Epoch} step {Step}; it follows epoch {Current}.")]
+    private static partial void LogNoticeDropped(ILogger logger, NoticeVerdict verdict, string notice, long epoch, int step, string processor, long current);
 
-    [LoggerMessage(Level = LogLevel.Trace, Message = "Epoch {Epoch} step {Step} ({Service}): processor {Processor} arrived at the barrier: {Verdict}.")]
-    private static partial void LogArrived(ILogger logger, long epoch, int step, string service, string processor, BarrierVerdict verdict);
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Epoch {Epoch}: processor {Processor} arrived at barrier {Barrier}: {Verdict}.")]
+    private static partial void LogArrived(ILogger logger, long epoch, int barrier, string processor, BarrierVerdict verdict);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Epoch {Epoch}: processor {Processor}'s request for barrier {Barrier} failed; it is sent again.")]
+    private static partial void LogArriveFailed(ILogger logger, Exception exception, long epoch, int barrier, string processor);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch} step {Step} ({Service}) failed on processor {Processor}.")]
+    private static partial void LogStepFailed(ILogger logger, Exception exception, long epoch, int step, string service, string processor);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Epoch {Epoch} aborted at step {Step} on processor {Processor}.")]
     private static partial void LogAborted(ILogger logger, long epoch, int step, string processor);

@@ -1,3 +1,4 @@
+using Resync.Diagnostics;
 using Resync.Hosting;
 using Resync.Placement;
 using Resync.Protocol;
@@ -5,38 +6,33 @@ using Resync.Protocol;
 namespace Resync.Engine;
 
 /// <summary>
-/// One per processor: the node. It follows the sequencer's notices for the newest epoch it has seen
-/// and ignores older ones, activates and gates its replicas, and sends its barrier requests. Reentrant,
-/// so that a newer epoch's notice or an abort gets in while a replica is busy; the epoch is checked again
-/// after every await.
+/// One per processor: the node. It follows the sequencer's notices through <see cref="ProcessorProgress"/>, which
+/// decides what a notice means here; this grain performs it on the processor's own replicas, in the member's order
+/// (activate the previous service, then run this one), and sends its barrier requests, retrying them until the
+/// barrier answers. A step runs on after its notice is answered, and its failure is reported to the sequencer.
+/// Reentrant, so that an abort or a newer epoch's notice gets in while a replica is busy; the epoch is checked
+/// again after every await.
 /// </summary>
 [Reentrant, KeepAlive, ProcessorPlacement]
 internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogger<ProcessorGrain> logger)
     : Grain, IProcessorGrain
 {
-    private long _epoch;
-    private long _abortedThrough;
-    private int _step = -1;
-    private IBarrierGrain? _barrier;
+    private readonly ProcessorProgress _progress = new(services.Count);
     private readonly ISyncReplica?[] _replicas = new ISyncReplica?[services.Count];
-    private readonly NoticeInFlight _notice = new();
+    private Task _finishing = Task.CompletedTask;
+    private IBarrierGrain? _barrier;
     private IInboxGrain? _inbox;
     private long _inboxRead;
 
     private string Id => this.GetPrimaryKeyString();
 
-    public Task Prepare(RoundStep step, Delivery received)
+    public async Task Enter(Configuration configuration)
     {
-        Validate(step, received);
-        return _notice.Follow(step.Epoch, step.Step, final: false, (Processor: this, step, received), static s => s.Processor.PrepareAsync(s.step, s.received));
-    }
-
-    private async Task PrepareAsync(RoundStep step, Delivery received)
-    {
-        var epoch = step.Epoch;
-        if (!Follow(step))
+        ValidateMember(configuration);
+        var epoch = configuration.Epoch;
+        var verdict = _progress.Enter(epoch, out var owed);
+        if (!await AcceptAsync(verdict, "enter", epoch, -1))
         {
-            LogStaleNotice(logger, "prepare", epoch, step.Step, Id, _epoch);
             return;
         }
 
@@ -45,44 +41,126 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
             DropInbox();
         }
 
-        if (step.Step >= 2 && _inboxRead == epoch)
+        // Whatever the older round still does here comes first: its last activation, owed or under way (item 5).
+        if (owed != 0)
         {
-            // This member activated step-2 before it arrived at the barrier of step-1, and a notice of that step is stale now.
-            _ = Inbox.Release(epoch, services.Names[step.Step - 2]);
+            await SettleOwedAsync(owed);
         }
 
-        // Activating the previous service and gating this one touch different replicas: both at once.
-        var gated = Replica(step.Step).Gate(epoch);
-        if (step.Step > 0)
-        {
-            await Replica(step.Step - 1).Activate(epoch, await ReceiveAsync(epoch, step.Step - 1, received));
-        }
-
-        await gated;
-        if (!IsCurrent(epoch))
-        {
-            return;
-        }
-
-        var verdict = await Barrier(epoch).Arrive(new BarrierRequest(epoch, step.Step, Id));
-        LogArrived(logger, epoch, step.Step, step.Service, Id, verdict);
+        await _finishing;
+        _ = ArriveAsync(new BarrierRequest(epoch, 0, Id));
     }
 
-    public Task Complete(RoundStep lastStep, Delivery received)
+    public async Task Step(RoundStep step, Delivery received)
+    {
+        Validate(step, received);
+        if (await AcceptAsync(_progress.Step(step.Epoch, step.Step), "step", step.Epoch, step.Step))
+        {
+            _ = RunStepAsync(step, received);
+        }
+    }
+
+    private async Task RunStepAsync(RoundStep step, Delivery received)
+    {
+        var epoch = step.Epoch;
+        try
+        {
+            if (step.Step >= 2 && _inboxRead == epoch)
+            {
+                // What was forwarded here for the service activated at the last step is no longer asked for.
+                _ = Inbox.Release(epoch, services.Names[step.Step - 2]);
+            }
+
+            if (step.Step > 0)
+            {
+                await Replica(step.Step - 1).Activate(epoch, await ReceiveAsync(epoch, step.Step - 1, received));
+            }
+
+            if (!_progress.IsCurrent(epoch))
+            {
+                return;
+            }
+
+            var report = await Replica(step.Step).Run(step);
+            if (!_progress.IsCurrent(epoch))
+            {
+                return;
+            }
+
+            if (!report.Completed)
+            {
+                // The replica lost the round's state (its activation was replaced) while this processor did not.
+                throw new InvalidOperationException($"the replica of {step.Service} on {Id} did not finish the step");
+            }
+
+            await ArriveAsync(new BarrierRequest(epoch, step.Step + 1, Id) { Sent = report.Sent, ProcessCalls = report.ProcessCalls });
+        }
+        catch (Exception exception) when (_progress.IsCurrent(epoch))
+        {
+            LogStepFailed(logger, exception, epoch, step.Step, step.Service, Id);
+            var byCluster = RoundFailures.Of(exception) == RoundFailure.Cluster;
+            await Sequencer(epoch).OnStepFailed(epoch, step.Step, Id, exception.GetBaseException().Message, byCluster);
+        }
+    }
+
+    public async Task Finish(RoundStep lastStep, Delivery received)
     {
         Validate(lastStep, received);
-        return _notice.Follow(lastStep.Epoch, lastStep.Step, final: true, (Processor: this, lastStep, received), static s => s.Processor.CompleteAsync(s.lastStep, s.received));
+        switch (_progress.Finish(lastStep.Epoch))
+        {
+            case NoticeVerdict.Apply:
+                _finishing = ActivateAsync(lastStep.Epoch, lastStep.Step, received);
+                break;
+            case var verdict:
+                // A repeat while the activation runs waits for it: the sequencer counts this member activated when it returns.
+                await AcceptAsync(verdict, "finish", lastStep.Epoch, lastStep.Step);
+                break;
+        }
+
+        await _finishing;
     }
 
-    private async Task CompleteAsync(RoundStep lastStep, Delivery received)
+    private async Task ActivateAsync(long epoch, int step, Delivery received) =>
+        await Replica(step).Activate(epoch, await ReceiveAsync(epoch, step, received));
+
+    /// <summary>
+    /// A newer epoch came before the fate of the older round whose last barrier this processor reached: the older
+    /// round's sequencer says whether it completed (then its last service is activated here first) or not (then
+    /// what it staged here is discarded).
+    /// </summary>
+    private async Task SettleOwedAsync(long owed)
     {
-        if (!Follow(lastStep))
+        var last = services.Count - 1;
+        var final = await Sequencer(owed).FetchFinal(Id);
+        if (final is not null)
         {
-            LogStaleNotice(logger, "complete", lastStep.Epoch, lastStep.Step, Id, _epoch);
+            await ActivateAsync(owed, last, final);
             return;
         }
 
-        await Replica(lastStep.Step).Activate(lastStep.Epoch, await ReceiveAsync(lastStep.Epoch, lastStep.Step, received));
+        await Task.WhenAll(new[] { last - 1, last }.Where(s => s >= 0).Select(s => Replica(s).Abort(owed)));
+    }
+
+    /// <summary>Sends a barrier request, again after a growing pause while it fails and its epoch is current (control messages need retry too).</summary>
+    private async Task ArriveAsync(BarrierRequest request)
+    {
+        var pause = RetryPause;
+        while (_progress.IsCurrent(request.Epoch))
+        {
+            try
+            {
+                var verdict = await Barrier(request.Epoch).Arrive(request);
+                LogArrived(logger, request.Epoch, request.Step, Id, verdict);
+                return;
+            }
+            catch (Exception exception)
+            {
+                LogArriveFailed(logger, exception, request.Epoch, request.Step, Id);
+            }
+
+            await Task.Delay(pause);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
+        }
     }
 
     /// <summary>
@@ -92,7 +170,7 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
     private async ValueTask<ImmutableArray<Contribution>> ReceiveAsync(long epoch, int step, Delivery delivery)
     {
         var what = $"Epoch {epoch}: the delivery of step {step} to {Id}";
-        var delivered = await DeliveryFetch.WholeAsync(delivery, batch => GrainFactory.Reference<ISequencerGrain>(epoch).Fetch(step, Id, batch), what);
+        var delivered = await DeliveryFetch.WholeAsync(delivery, batch => Sequencer(epoch).Fetch(step, Id, batch), what);
         if (!Forwarding.HasStandIns(delivered))
         {
             return delivered;
@@ -119,17 +197,16 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
 
     public async Task Abort(long epoch)
     {
-        _abortedThrough = Math.Max(_abortedThrough, epoch);
-        if (epoch != _epoch || _step < 0)
+        var steps = _progress.Abort(epoch);
+        if (steps.IsEmpty)
         {
             return;
         }
 
-        // The service in flight, and the one before it, whose activation may not have happened yet:
-        // the abort reaches them whether they are processing, done and waiting, or at the barrier.
-        var steps = _step > 0 ? new[] { _step - 1, _step } : [_step];
+        // The service in flight, and the one before it, whose activation may not have run: the abort reaches
+        // them whether they are processing, done and waiting at the next barrier, or not yet initialized.
         await Task.WhenAll(steps.Select(s => Replica(s).Abort(epoch)));
-        LogAborted(logger, epoch, _step, Id);
+        LogAborted(logger, epoch, steps[^1], Id);
     }
 
     public Task Leave(long epoch) =>
@@ -139,24 +216,21 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
     {
         await Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Drop()));
         DropInbox();
-        LogCrashed(logger, Id, _epoch);
-        _step = -1;
+        LogCrashed(logger, Id, _progress.Epoch);
         DeactivateOnIdle();
     }
 
-    // A repeated notice of the current step is followed again (unless the first is still being followed:
-    // NoticeInFlight): the sequencer retries notices that failed, and every action of a notice (activate,
-    // gate, barrier request) is harmless when repeated.
-    private bool Follow(RoundStep step)
+    /// <summary>Counts and logs a notice that is not followed; true when it is.</summary>
+    private async ValueTask<bool> AcceptAsync(NoticeVerdict verdict, string notice, long epoch, int step)
     {
-        if (step.Epoch < _epoch || step.Epoch <= _abortedThrough || (step.Epoch == _epoch && step.Step < _step))
+        if (verdict == NoticeVerdict.Apply)
         {
-            return false;
+            return true;
         }
 
-        _epoch = step.Epoch;
-        _step = step.Step;
-        return true;
+        LogNoticeDropped(logger, verdict, notice, epoch, step, Id, _progress.Epoch);
+        await ResyncInstruments.ReportDroppedAsync(GrainFactory, DropCounts.None.Add(verdict == NoticeVerdict.Stale ? BarrierVerdict.Stale : BarrierVerdict.Duplicate));
+        return false;
     }
 
     /// <summary>Refuses a notice without its deliveries, a step that names no registered service, or a configuration this processor is not in.</summary>
@@ -172,13 +246,16 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
             throw new ArgumentException($"Epoch {step.Epoch}: step {step.Step} ({step.Service}) is not a step of this cluster's services [{string.Join(", ", services.Names)}].", nameof(step));
         }
 
-        if (!step.Configuration.IsMember(Id))
-        {
-            throw new ArgumentException($"Epoch {step.Epoch}: processor {Id} is not a member of that configuration.", nameof(step));
-        }
+        ValidateMember(step.Configuration);
     }
 
-    private bool IsCurrent(long epoch) => epoch == _epoch && epoch > _abortedThrough;
+    private void ValidateMember(Configuration configuration)
+    {
+        if (!configuration.IsMember(Id))
+        {
+            throw new ArgumentException($"Epoch {configuration.Epoch}: processor {Id} is not a member of that configuration.", nameof(configuration));
+        }
+    }
 
     // Kept for the round: every step sends a request.
     private IBarrierGrain Barrier(long epoch)
@@ -191,7 +268,12 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
         return _barrier;
     }
 
+    private ISequencerGrain Sequencer(long epoch) => GrainFactory.Reference<ISequencerGrain>(epoch);
+
     private IInboxGrain Inbox => _inbox ??= GrainFactory.Reference<IInboxGrain>(Id);
 
     private ISyncReplica Replica(int step) => _replicas[step] ??= services.Replica(GrainFactory, step, Id);
+
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(1);
 }

@@ -1,39 +1,45 @@
 namespace Resync.Protocol;
 
 /*
- * The round: how one epoch's configuration re-synchronizes every service.
+ * The round: how one epoch's configuration re-synchronizes every service (docs/CONTRACT.md).
  *
- * A round belongs to one epoch and is never reused (contract item 1). It goes through the registered
- * services in order, one step per service (item 2). Step k has two halves:
+ * A round belongs to one epoch and is never reused (item 1). It goes through the S registered services in
+ * order (item 2) with one barrier per step, as the original engine does (item 3): the barrier that ends
+ * service k-1 is the one that starts service k. There are S+1 barriers, numbered 0..S:
  *
- *   Barrier(k)     Each member activates service k-1 on its replica (the state built in step k-1),
- *                  stops writes to service k, drains writes in flight, and sends its barrier request
- *                  for (epoch, k). Activation of k-1 is therefore folded into the way to barrier k:
- *                  service k-1 is activated on a member before that member can arrive at barrier k,
- *                  and barrier k cannot complete before every member has arrived (items 2, 3 and 5).
- *   Processing(k)  Only once barrier k is complete: every member runs init, then process until done,
- *                  on its replica of service k. Whatever a replica sends travels with its done and is
- *                  posted to the step's mailbox before the member counts as done (item 4); a large
- *                  send to some members goes to their inboxes instead, before the done, and only its
- *                  stand-in to the mailbox (Forwarding). An
- *                  all-to-all gathering inside process meets in the same mailbox. When every member
- *                  is done, step k+1 begins, and each member's notice for it carries what step k
- *                  delivered to that member, for the activation of k on the way to barrier k+1.
+ *   Barrier 0      Every member enters the epoch (the sequencer's enter notice) and sends its request for
+ *                  barrier 0. Nothing is gated yet: the round has not touched any replica.
+ *   Step k         Barrier k completed. Each member, on its own and in this order, activates service k-1
+ *                  with what step k-1 delivered to it, stops and drains writes to service k, inits it and
+ *                  processes it until done (items 2, 3, 4). Its done is its request for barrier k+1, which
+ *                  carries what its process sent; a long transfer posts ahead to the step's mailbox, and
+ *                  large addressed sends go to their recipients' inboxes, so everything a replica sent is
+ *                  delivered before its done counts (item 4). All-to-all gatherings inside process meet in
+ *                  the same mailbox.
+ *   Barrier S      The last barrier: every member's process of the last service answered done. From here
+ *                  the round is complete (item 5): each member activates the last service on its own, a
+ *                  newer configuration no longer aborts it (Supersede only stops waiting for members that
+ *                  left), and history and metrics count it as completed once the members still in the
+ *                  cluster have activated.
  *
- * After the last step every member activates the last service (Activating), and the round is
- * Completed. Activation of service k happens only after every member's process for k answered done,
- * and at most once per member, because a member receives exactly one notice that activates k.
+ * Activation of service k therefore happens only after every member's process for k answered done (barrier
+ * k+1 needs every member), at most once per member (one step notice per member activates it), and on every
+ * member before its init of service k+1 (the member's own order).
  *
- * A newer configuration aborts the round from any phase (item 6): Abort is accepted in every
- * non-terminal phase and afterwards every input is stale. The sequencer then tells every member,
- * whose replicas discard what the round staged whether they were processing, done and waiting for
- * the others, or still at the barrier. Nothing of an aborted round is activated: the sequencer checks
- * the phase after every await, and replicas refuse callbacks of epochs they saw aborted (item 7).
+ * A newer configuration aborts the round from any phase before the last barrier (item 6): Supersede decides
+ * at once, here, and afterwards every input is stale. The sequencer then tells the old members in the
+ * background; nobody waits for their answers, least of all for a member that is gone (it is told when it can
+ * be). The replicas discard what the round staged, whether they were processing, done and waiting at the
+ * next barrier, or not yet initialized; a replica's abort runs after the callback in flight returns, never
+ * beside it. Nothing of an aborted round is activated: the sequencer checks the phase after every await,
+ * processors and replicas refuse notices of epochs they saw aborted or left behind (item 7).
  *
- * This class holds no Orleans types, sends nothing and never blocks: the sequencer grain drives it
- * and performs the calls. Inputs that arrive out of turn (a barrier completion for another step, a
- * done from a processor that is not pending) return false and change nothing. A transition that the
- * sequencer could only request through a bug throws.
+ * Duplicates are harmless everywhere: a barrier request counted twice, a notice repeated by the sequencer's
+ * retry, an abort after an activation. Each is answered, counted and changes nothing.
+ *
+ * This class holds no Orleans types, sends nothing and never blocks: the sequencer grain drives it and
+ * performs the calls. An input that arrives out of turn (a completion of another barrier, an activation
+ * from a processor that is not pending) returns false and changes nothing.
  */
 internal sealed class Round
 {
@@ -43,9 +49,10 @@ internal sealed class Round
     private readonly long _startedAt;
     private long _phaseStartedAt;
     private long _lastActivity;
-    private long _processCalls;
+    private TimeSpan _stepBarrierWait;
     private int _barrierMissing = int.MaxValue;
-    private ExchangeMailbox? _exchange;
+    private ExchangeMailbox? _open;
+    private ExchangeMailbox? _delivered;
     private DropCounts _droppedBefore = DropCounts.None;
 
     public Round(Configuration configuration, ImmutableArray<string> services, TimeProvider time)
@@ -65,10 +72,21 @@ internal sealed class Round
 
     public RoundPhase Phase { get; private set; } = RoundPhase.Starting;
 
-    /// <summary>The current step; -1 before the first barrier.</summary>
+    /// <summary>The step in flight (its service is processing); -1 before barrier 0 completes.</summary>
     public int Step { get; private set; } = -1;
 
     public string? Service => Step >= 0 && Step < Services.Length ? Services[Step] : null;
+
+    /// <summary>The barrier the members are on their way to, while there is one: 0 at the start, then Step + 1.</summary>
+    public int? NextBarrier => Phase switch
+    {
+        RoundPhase.Barrier => 0,
+        RoundPhase.Processing => Step + 1,
+        _ => null,
+    };
+
+    /// <summary>The number of barriers: one per service, and the last one that ends the round.</summary>
+    public int Barriers => Services.Length + 1;
 
     public DateTimeOffset StartedAt { get; }
 
@@ -81,75 +99,59 @@ internal sealed class Round
 
     public bool IsOver => Phase is RoundPhase.Completed or RoundPhase.Aborted;
 
+    /// <summary>Past the last barrier: complete, whatever comes (item 5); only the members' last activations are outstanding.</summary>
+    public bool IsComplete => Phase is RoundPhase.Activating or RoundPhase.Completed;
+
     public IReadOnlyList<StepTiming> Steps => _steps;
 
-    /// <summary>How long the members took to arrive at the barrier of the current or last step.</summary>
+    /// <summary>How long the last completed barrier took from its first arrival to its last.</summary>
     public TimeSpan LastBarrierWait { get; private set; }
 
-    /// <summary>Members the current phase waits for (processing and activating; the barrier knows its own).</summary>
+    /// <summary>Members whose last activation is outstanding (the barriers know who they wait for).</summary>
     public IReadOnlyCollection<string> Pending => _pending;
 
-    /// <summary>Moves to the barrier of the next step; returns false if the round is over.</summary>
-    public bool EnterBarrier(int step)
+    /// <summary>The barriers are open and the members are told to enter the epoch: the round waits for barrier 0.</summary>
+    public bool Open()
     {
-        if (IsOver)
+        if (Phase != RoundPhase.Starting)
         {
             return false;
         }
 
-        var expected = Step + 1;
-        if (step != expected || step >= Services.Length || !(Phase == RoundPhase.Starting || (Phase == RoundPhase.Processing && _pending.Count == 0)))
-        {
-            throw new InvalidOperationException($"Epoch {Epoch}: cannot enter barrier {step} from {Phase} of step {Step}.");
-        }
-
-        Step = step;
         Enter(RoundPhase.Barrier);
         return true;
     }
 
-    /// <summary>Barrier <paramref name="step"/> is complete: every member may init and process its service.</summary>
-    public bool CompleteBarrier(int step)
-    {
-        if (Phase != RoundPhase.Barrier || step != Step)
-        {
-            return false;
-        }
-
-        LastBarrierWait = Elapsed(_phaseStartedAt);
-        Enter(RoundPhase.Processing);
-        ReplaceExchange(new ExchangeMailbox(Epoch, Services[step], Configuration.Members));
-        _pending.UnionWith(Configuration.Members);
-        if (_pending.Count == 0)
-        {
-            FinishStep();
-        }
-
-        return true;
-    }
-
     /// <summary>
-    /// A member's process answered done after <paramref name="processCalls"/> calls, having sent
-    /// <paramref name="sent"/>; true when it was the last one of the step. The sends are in the step's
-    /// mailbox before the member counts as done.
+    /// Barrier <paramref name="barrier"/> completed, with what the members' processes of the step it ends sent
+    /// (<paramref name="carried"/>, the requests' freight) and the spread of their arrivals (<paramref name="wait"/>).
+    /// Ends step barrier-1 and starts step barrier, or, after the last barrier, makes the round complete.
     /// </summary>
-    public bool ProcessorDone(string processor, int step, int processCalls, ImmutableArray<Contribution> sent)
+    public bool CompleteBarrier(int barrier, ImmutableArray<Contribution> carried, long processCalls, TimeSpan wait)
     {
-        if (Phase != RoundPhase.Processing || step != Step || !_pending.Contains(processor))
+        if (NextBarrier != barrier)
         {
             return false;
         }
 
-        Post(sent);
-        _pending.Remove(processor);
-        _processCalls += processCalls;
-        Touch();
-        if (_pending.Count > 0)
+        LastBarrierWait = wait;
+        if (Phase == RoundPhase.Processing)
         {
-            return false;
+            Post(carried);
+            _steps.Add(new StepTiming(Step, Services[Step], _stepBarrierWait, Elapsed(_phaseStartedAt), processCalls));
         }
 
-        FinishStep();
+        _stepBarrierWait = wait;
+        ReplaceExchange(barrier < Services.Length ? new ExchangeMailbox(Epoch, Services[barrier], Configuration.Members) : null);
+        if (barrier < Services.Length)
+        {
+            Step = barrier;
+            Enter(RoundPhase.Processing);
+            return true;
+        }
+
+        Enter(RoundPhase.Activating);
+        _pending.UnionWith(Configuration.Members);
         return true;
     }
 
@@ -159,9 +161,9 @@ internal sealed class Round
     /// </summary>
     public void Post(ImmutableArray<Contribution> sent)
     {
-        foreach (var contribution in sent)
+        foreach (var contribution in sent.IsDefault ? [] : sent)
         {
-            if (OpenExchange is { } exchange)
+            if (Phase == RoundPhase.Processing && _open is { } exchange)
             {
                 exchange.Post(contribution);
             }
@@ -173,10 +175,10 @@ internal sealed class Round
     }
 
     /// <summary>
-    /// What the last step with processing delivered to <paramref name="member"/>: everything sent to it or to
-    /// all, sorted by sender and sequence. It goes with the notice that activates that step's service.
+    /// What the last finished step delivered to <paramref name="member"/>: everything sent to it or to all,
+    /// sorted by sender and sequence. It goes with the notice that activates that step's service.
     /// </summary>
-    public ImmutableArray<Contribution> Received(string member) => _exchange?.Collect(member) ?? [];
+    public ImmutableArray<Contribution> Received(string member) => _delivered?.Collect(member) ?? [];
 
     /// <summary>
     /// An all-to-all gathering inside the current step's process (see <see cref="ExchangeMailbox.Gather"/>).
@@ -184,7 +186,7 @@ internal sealed class Round
     /// </summary>
     public Task<ImmutableArray<Contribution>> Gather(string phase, Contribution contribution)
     {
-        if (OpenExchange is { } exchange)
+        if (Phase == RoundPhase.Processing && _open is { } exchange)
         {
             return exchange.Gather(phase, contribution);
         }
@@ -196,32 +198,10 @@ internal sealed class Round
 
     /// <summary>Contributions that this round's mailboxes dropped as stale or counted as duplicates (item 7).</summary>
     public DropCounts Dropped =>
-        _exchange is { } exchange ? _droppedBefore.Add(new DropCounts(exchange.Stale, 0, exchange.Duplicate)) : _droppedBefore;
+        _open is { } exchange ? _droppedBefore.Add(new DropCounts(exchange.Stale, 0, exchange.Duplicate)) : _droppedBefore;
 
-    /// <summary>True once every member's process of the current step answered done.</summary>
-    public bool IsStepDone => Phase == RoundPhase.Processing && _pending.Count == 0;
-
-    /// <summary>Every member's last process answered done: activate the last service everywhere.</summary>
-    public bool BeginActivation()
-    {
-        if (IsOver)
-        {
-            return false;
-        }
-
-        var ready = Services.Length == 0 ? Phase == RoundPhase.Starting
-            : Phase == RoundPhase.Processing && Step == Services.Length - 1 && _pending.Count == 0;
-        if (!ready)
-        {
-            throw new InvalidOperationException($"Epoch {Epoch}: cannot activate from {Phase} of step {Step}.");
-        }
-
-        Enter(RoundPhase.Activating);
-        _pending.UnionWith(Configuration.Members);
-        return true;
-    }
-
-    public bool ProcessorActivated(string processor)
+    /// <summary>A member finished its last activation; false if it was not pending (a duplicate, or a member no longer waited for).</summary>
+    public bool MemberActivated(string processor)
     {
         if (Phase != RoundPhase.Activating || !_pending.Remove(processor))
         {
@@ -232,7 +212,10 @@ internal sealed class Round
         return true;
     }
 
-    /// <summary>Every member activated the last service: the round is complete.</summary>
+    /// <summary>True while <paramref name="processor"/>'s last activation is awaited.</summary>
+    public bool AwaitsActivation(string processor) => Phase == RoundPhase.Activating && _pending.Contains(processor);
+
+    /// <summary>Every member still waited for has activated the last service: the round is over, completed.</summary>
     public bool Complete()
     {
         if (Phase != RoundPhase.Activating || _pending.Count > 0)
@@ -242,13 +225,33 @@ internal sealed class Round
 
         Enter(RoundPhase.Completed);
         ReplaceExchange(null);
+        _delivered = null;
         return true;
     }
 
-    /// <summary>Aborts the round from any phase, superseded or failed (<paramref name="failure"/>); false if it was already over.</summary>
+    /// <summary>
+    /// A newer configuration <paramref name="next"/> exists. Before the last barrier the round is aborted
+    /// (returns true); past it the round is complete and stays so, and only stops waiting for the members
+    /// that <paramref name="next"/> no longer has (item 5; no wait on a member that is gone).
+    /// </summary>
+    public bool Supersede(Configuration next, string reason)
+    {
+        if (Phase == RoundPhase.Activating)
+        {
+            _pending.RemoveWhere(member => !next.IsMember(member));
+            return false;
+        }
+
+        return Abort(reason);
+    }
+
+    /// <summary>
+    /// Aborts the round before its last barrier, superseded or failed (<paramref name="failure"/>); false if it
+    /// was over or complete already: a complete round is never aborted.
+    /// </summary>
     public bool Abort(string reason, RoundFailure failure = RoundFailure.None)
     {
-        if (IsOver)
+        if (IsOver || IsComplete)
         {
             return false;
         }
@@ -256,21 +259,22 @@ internal sealed class Round
         AbortReason = reason;
         Failure = failure;
         Enter(RoundPhase.Aborted);
-        _exchange?.Abandon($"the round of epoch {Epoch} was aborted: {reason}");
+        _open?.Abandon($"the round of epoch {Epoch} was aborted: {reason}");
         ReplaceExchange(null);
+        _delivered = null;
         return true;
     }
 
-    /// <summary>Notes a sign of life of the round: a barrier arrival, a member's progress report.</summary>
+    /// <summary>Notes a sign of life of the round: a member's progress report.</summary>
     public void Touch() => _lastActivity = _time.GetTimestamp();
 
     /// <summary>
-    /// What the barrier of the current step still misses, as seen by a progress query: fewer than at the
-    /// last look is a sign of life (arrivals are not reported one by one, which would cost a call each).
+    /// What the barrier ahead still misses, as seen by a progress query: fewer than at the last look is a sign
+    /// of life (arrivals are not reported one by one, which would cost a call each).
     /// </summary>
     public void ObserveBarrierMissing(int missing)
     {
-        if (Phase != RoundPhase.Barrier)
+        if (NextBarrier is null)
         {
             return;
         }
@@ -283,7 +287,7 @@ internal sealed class Round
         _barrierMissing = Math.Min(_barrierMissing, missing);
     }
 
-    /// <summary>How long the current phase has been running.</summary>
+    /// <summary>How long the current phase (step) has been running.</summary>
     public TimeSpan PhaseElapsed => Elapsed(_phaseStartedAt);
 
     /// <summary>How long since the round started.</summary>
@@ -297,7 +301,7 @@ internal sealed class Round
         Phase,
         Step,
         Service,
-        Phase == RoundPhase.Barrier ? barrierMissing : _pending.Order(StringComparer.Ordinal).ToImmutableArray(),
+        NextBarrier is not null ? barrierMissing : _pending.Order(StringComparer.Ordinal).ToImmutableArray(),
         [.. _steps],
         StartedAt,
         Elapsed(_startedAt),
@@ -307,20 +311,12 @@ internal sealed class Round
     public RoundSummary Summary() =>
         new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed, Failure == RoundFailure.Service ? Service : null, _time.GetUtcNow());
 
-    /// <summary>The mailbox that takes round traffic: the current step's, while it processes.</summary>
-    private ExchangeMailbox? OpenExchange => Phase == RoundPhase.Processing ? _exchange : null;
-
-    /// <summary>One step's mailbox at a time: it lives from its barrier to the notices that deliver it.</summary>
+    /// <summary>One step's mailbox open at a time; the one it replaces is kept for its deliveries until the next step ends.</summary>
     private void ReplaceExchange(ExchangeMailbox? next)
     {
         _droppedBefore = Dropped;
-        _exchange = next;
-    }
-
-    private void FinishStep()
-    {
-        _steps.Add(new StepTiming(Step, Services[Step], LastBarrierWait, Elapsed(_phaseStartedAt), _processCalls));
-        _processCalls = 0;
+        _delivered = _open;
+        _open = next;
     }
 
     private void Enter(RoundPhase phase)

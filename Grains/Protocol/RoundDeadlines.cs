@@ -48,7 +48,8 @@ internal sealed class RoundDeadlines
             return DeadlineVerdict.None;
         }
 
-        if (round.Age >= _round)
+        // The round deadline ends a round that cannot complete; past its last barrier it has completed.
+        if (round.Age >= _round && !round.IsComplete)
         {
             return DeadlineVerdict.RoundOverdue;
         }

@@ -25,10 +25,13 @@ internal sealed partial class SequencerGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch} step {Step}: the notice to processor {Processor} failed.")]
     private static partial void LogNoticeFailed(ILogger logger, Exception exception, long epoch, int step, string processor);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch}: not every member confirmed the abort within {TimeoutMs} ms.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch} step {Step} ({Service}) failed on processor {Processor}: {Reason}.")]
+    private static partial void LogStepFailed(ILogger logger, long epoch, int step, string? service, string processor, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Epoch {Epoch}: not every member of the aborted round confirmed its abort within {TimeoutMs} ms; nothing waited for them.")]
     private static partial void LogAbortIncomplete(ILogger logger, Exception exception, long epoch, double timeoutMs);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped a stale barrier completion for epoch {Epoch} step {Step} at the sequencer of epoch {Current}.")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped a stale completion of barrier {Step} of epoch {Epoch} at the sequencer of epoch {Current}.")]
     private static partial void LogStaleBarrierCompletion(ILogger logger, long epoch, int step, long current);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch} step {Step} ({Service}) passed its deadline in {Phase} after {ElapsedMs:F0} ms, waiting for [{Waiting}]; policy {Policy}.")]

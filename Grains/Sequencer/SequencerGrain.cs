@@ -6,14 +6,13 @@ using Resync.Protocol;
 namespace Resync.Engine;
 
 /// <summary>
-/// One per epoch: the conductor of that epoch's <see cref="Round"/> (the protocol and its invariants are
-/// described there). It runs the round as one asynchronous loop on the grain's scheduler and turns every
-/// transition into calls: notices to all members at once (each carrying what the previous step delivered
-/// to that member), the barrier's completion from the barrier grain, init and process on every member's
-/// replica in parallel, the final activation. The round's exchange lives here: a replica's sends come back
-/// with its done, and gatherings inside process meet here. It is reentrant so that an abort, a barrier
-/// completion, a gathering or a progress query gets in while the loop awaits; the loop checks the round's
-/// phase after every await, so nothing of an aborted round is sent after its abort.
+/// One per epoch: the conductor of that epoch's <see cref="Round"/> (the protocol and its invariants are described
+/// there). It turns the round's transitions into calls: the enter notice, then at every completed barrier a step
+/// notice to every member (carrying what the previous step delivered to that member), and after the last barrier the
+/// last activation. The barrier grain hands it each completed barrier with what the members' requests carried; the
+/// round's mailbox lives here, where long transfers post ahead and gatherings inside process meet. It is reentrant so
+/// that a supersession, a barrier completion, a gathering or a progress query gets in while the loop awaits; the loop
+/// checks the round's phase after every await, so nothing of an aborted round is sent after its abort.
 /// </summary>
 [Reentrant, Orleans.Placement.PreferLocalPlacement]
 internal sealed partial class SequencerGrain(
@@ -33,6 +32,7 @@ internal sealed partial class SequencerGrain(
     private IGrainTimer? _unusedWarmth;
     private IBarrierGrain? _barrier;
     private TaskCompletionSource<RoundSummary>? _rehearsal;
+    private bool _ending;
 
     private long Epoch => this.GetPrimaryKeyLong();
 
@@ -86,34 +86,54 @@ internal sealed partial class SequencerGrain(
 
     private RoundMeter Meter => _rehearsal is null ? RoundMeter.Recording : RoundMeter.Silent;
 
-    public async Task Abort(string reason)
+    public Task<bool> Supersede(Configuration next, string reason)
     {
         if (_round is null)
         {
-            // An abort that overtakes the start disarms it: this epoch's round never runs.
+            // A supersession that overtakes the start disarms it: this epoch's round never runs.
             _abortedBeforeStart ??= reason;
-            return;
+            return Task.FromResult(true);
         }
 
-        if (!_round.Abort(reason))
+        var aborted = _round.Supersede(next, reason);
+        if (aborted)
         {
-            return;
+            _roundOver.Cancel();
         }
 
-        await _roundOver.CancelAsync();
-        await EndAsync(_round);
+        // Aborted, or complete and no longer waiting for members that left: either way it may be over now. The
+        // members are told in the background; the caller waits for none of them.
+        TryEnd(_round);
+        return Task.FromResult(aborted);
     }
 
-    public Task OnBarrierCompleted(long epoch, int step)
+    public Task OnBarrierCompleted(BarrierCompletion completion)
     {
-        if (epoch != Epoch || _round is null || !_round.CompleteBarrier(step))
+        if (completion.Epoch != Epoch || _round is null || !_round.CompleteBarrier(completion.Step, completion.Carried, completion.ProcessCalls, completion.Wait))
         {
-            LogStaleBarrierCompletion(logger, epoch, step, Epoch);
+            LogStaleBarrierCompletion(logger, completion.Epoch, completion.Step, Epoch);
             return Task.CompletedTask;
         }
 
         _barrierCompleted?.TrySetResult();
         return Task.CompletedTask;
+    }
+
+    public async Task OnStepFailed(long epoch, int step, string processor, string reason, bool byCluster)
+    {
+        if (epoch != Epoch || _round is not { } round || round.Step != step || round.Phase != RoundPhase.Processing)
+        {
+            return;
+        }
+
+        LogStepFailed(logger, epoch, step, round.Service, processor, reason);
+        await FailAsync(round, $"step {step} ({round.Service}) failed on processor {processor}: {reason}", byCluster ? RoundFailure.Cluster : RoundFailure.Service);
+    }
+
+    public Task<Delivery?> FetchFinal(string member)
+    {
+        var index = _round is { Phase: RoundPhase.Activating } round ? round.Configuration.Members.IndexOf(member) : -1;
+        return Task.FromResult(index >= 0 && _deliveries is { } final ? final.Notice(index) : null);
     }
 
     public async Task Post(ImmutableArray<Contribution> contributions)
@@ -219,9 +239,9 @@ internal sealed partial class SequencerGrain(
         }
 
         ImmutableArray<string> missing = [];
-        if (_round.Phase == RoundPhase.Barrier)
+        if (_round.NextBarrier is { } barrier)
         {
-            missing = await Barrier.GetMissing(_round.Step);
+            missing = await Barrier.GetMissing(barrier);
             _round.ObserveBarrierMissing(missing.Length);
         }
 
@@ -249,79 +269,61 @@ internal sealed partial class SequencerGrain(
         var members = configuration.Members;
         try
         {
-            await Barrier.Open(configuration, round.Services.Length).WaitAsync(options.Value.NoticeTimeout, time);
-            for (var step = 0; step < round.Services.Length; step++)
-            {
-                var barrierCompleted = _barrierCompleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (!round.EnterBarrier(step))
-                {
-                    return;
-                }
-
-                var notice = new RoundStep(configuration, step, round.Services[step]);
-                LogStepStarted(logger, Epoch, step, notice.Service);
-                if (members.IsEmpty)
-                {
-                    OnBarrierCompletedWithoutMembers(round, step);
-                }
-
-                var received = Deliveries(round, step - 1);
-                _ = NotifyAsync(round, step, members, m => Processor(members[m]).Prepare(notice, received.Notice(m)));
-
-                await barrierCompleted.Task.WaitAsync(_roundOver.Token);
-                Meter.BarrierCompleted(round.LastBarrierWait);
-
-                var dropped = round.Dropped;
-                await Task.WhenAll(members.Select(member => RunOnAsync(round, notice, member)));
-                await ReportDroppedAsync(round, dropped);
-                if (round.IsOver)
-                {
-                    return;
-                }
-
-                if (!round.IsStepDone)
-                {
-                    // A member answered without finishing: it lost the round's state (its activation was
-                    // replaced), or it saw an abort that this round has not. The configuration retries.
-                    throw new InvalidOperationException($"{string.Join(", ", round.Pending)} did not finish {notice.Service}");
-                }
-
-                var timing = round.Steps[^1];
-                Meter.StepCompleted(timing.BarrierWait + timing.Processing);
-                LogStepCompleted(logger, Epoch, step, notice.Service, timing.BarrierWait.TotalMilliseconds, timing.Processing.TotalMilliseconds);
-            }
-
-            if (!round.BeginActivation())
+            await Barrier.Open(configuration, round.Barriers).WaitAsync(options.Value.NoticeTimeout, time);
+            var completed = ExpectBarrier();
+            if (!round.Open())
             {
                 return;
             }
 
-            if (round.Services.Length > 0)
+            _ = NotifyAsync(round, -1, members, m => Processor(members[m]).Enter(configuration), _ => round.NextBarrier == 0);
+            CompleteIfMemberless(round);
+            await completed.WaitAsync(_roundOver.Token);
+            Meter.BarrierCompleted(round.LastBarrierWait);
+            for (var step = 0; step < round.Services.Length; step++)
+            {
+                var notice = new RoundStep(configuration, step, round.Services[step]);
+                var received = Deliveries(round, step - 1);
+                completed = ExpectBarrier();
+                LogStepStarted(logger, Epoch, step, notice.Service);
+                var barrier = step + 1;
+                _ = NotifyAsync(round, step, members, m => Processor(members[m]).Step(notice, received.Notice(m)), _ => round.NextBarrier == barrier);
+                CompleteIfMemberless(round);
+                var dropped = round.Dropped;
+                await completed.WaitAsync(_roundOver.Token);
+                await ReportDroppedAsync(round, dropped);
+                Meter.BarrierCompleted(round.LastBarrierWait);
+                var timing = round.Steps[^1];
+                Meter.StepCompleted(timing.Processing);
+                LogStepCompleted(logger, Epoch, step, notice.Service, timing.BarrierWait.TotalMilliseconds, timing.Processing.TotalMilliseconds);
+            }
+
+            // Past the last barrier: complete (item 5). Each member activates the last service on its own.
+            Debug.Assert(round.Phase == RoundPhase.Activating, "the last barrier makes the round complete");
+            if (!round.Services.IsEmpty)
             {
                 var last = new RoundStep(configuration, round.Services.Length - 1, round.Services[^1]);
-                var received = Deliveries(round, last.Step);
+                var final = Deliveries(round, last.Step);
                 await NotifyAsync(round, last.Step, members, async m =>
                 {
-                    await Processor(members[m]).Complete(last, received.Notice(m));
-                    round.ProcessorActivated(members[m]);
-                });
+                    await Processor(members[m]).Finish(last, final.Notice(m));
+                    round.MemberActivated(members[m]);
+                    TryEnd(round);
+                }, m => round.AwaitsActivation(members[m]));
             }
             else
             {
                 foreach (var member in members)
                 {
-                    round.ProcessorActivated(member);
+                    round.MemberActivated(member);
                 }
             }
 
-            if (round.Complete())
-            {
-                await EndAsync(round);
-            }
+            TryEnd(round);
         }
         catch (OperationCanceledException) when (_roundOver.IsCancellationRequested)
         {
-            // Abort ended the round and reported it.
+            // Aborted: Supersede or FailAsync ended the round and reported it.
         }
         catch (Exception exception)
         {
@@ -330,35 +332,41 @@ internal sealed partial class SequencerGrain(
         }
     }
 
+    /// <summary>The signal of the barrier the round waits for next; set before the notices that lead to it go out.</summary>
+    private Task ExpectBarrier()
+    {
+        _barrierCompleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _barrierCompleted.Task;
+    }
+
+    /// <summary>Without members no request comes: the barrier the round waits for completes at once.</summary>
+    private void CompleteIfMemberless(Round round)
+    {
+        if (round.Configuration.Members.IsEmpty && round.NextBarrier is { } barrier)
+        {
+            OnBarrierCompleted(new BarrierCompletion(Epoch, barrier, [], 0, TimeSpan.Zero));
+        }
+    }
+
     private async Task FailAsync(Round round, string reason, RoundFailure failure)
     {
         if (round.Abort(reason, failure))
         {
             await _roundOver.CancelAsync();
-            await EndAsync(round);
+            TryEnd(round);
         }
     }
 
-    private async Task RunOnAsync(Round round, RoundStep step, string member)
+    /// <summary>The round's end is reported once, when it is over: aborted, or completed on every member still waited for.</summary>
+    private void TryEnd(Round round)
     {
-        StepReport report;
-        try
+        if (_ending || !(round.Phase == RoundPhase.Aborted || round.Complete()))
         {
-            report = await services.Replica(GrainFactory, step.Step, member).Run(step);
-        }
-        catch (Exception exception) when (!round.IsOver)
-        {
-            var failure = new InvalidOperationException($"on processor {member}: {exception.GetBaseException().Message}", exception);
-            // At once, not when the other members' runs return: they may wait on this one (a gathering), and
-            // ending the round fails their waits. A silo that stops would otherwise wait for them too.
-            await FailAsync(round, $"step {step.Step} ({step.Service}) failed: {failure.Message}", RoundFailures.Of(exception));
-            throw failure;
+            return;
         }
 
-        if (report.Completed)
-        {
-            round.ProcessorDone(member, step.Step, report.ProcessCalls, report.Sent);
-        }
+        _ending = true;
+        _ = EndAsync(round);
     }
 
     /// <summary>The round that round traffic belongs to; without one (never started here), the traffic is stale: counted and refused.</summary>
@@ -378,10 +386,10 @@ internal sealed partial class SequencerGrain(
         ResyncInstruments.ReportDroppedAsync(GrainFactory, round.Dropped.Since(before));
 
     /// <summary>
-    /// Contract item 9: a phase of a step that runs past <see cref="ResyncOptions.StepDeadline"/> is reported
-    /// with the processors it waits for, which are evicted under <see cref="SlowProcessorPolicy.Evict"/>; a
-    /// round that runs past <see cref="ResyncOptions.RoundDeadline"/> fails and is retried under a new epoch.
-    /// A callback that never returns therefore cannot hold the engine.
+    /// Contract item 9: a step that runs past <see cref="ResyncOptions.StepDeadline"/> is reported with the processors it
+    /// waits for, which are evicted under <see cref="SlowProcessorPolicy.Evict"/>; a round that runs past
+    /// <see cref="ResyncOptions.RoundDeadline"/> before its last barrier fails and is retried under a new epoch. A callback
+    /// that never returns therefore cannot hold the engine.
     /// </summary>
     private async Task WatchDeadlinesAsync(Round round)
     {
@@ -414,12 +422,12 @@ internal sealed partial class SequencerGrain(
 
     private async Task OnStepOverdueAsync(Round round, ResyncOptions settings)
     {
-        var (step, phase) = (round.Step, round.Phase);
+        var (step, phase, barrier) = (round.Step, round.Phase, round.NextBarrier);
         ImmutableArray<string> waiting;
         try
         {
-            waiting = phase == RoundPhase.Barrier
-                ? await Barrier.GetMissing(step).WaitAsync(settings.NoticeTimeout, time)
+            waiting = barrier is { } next
+                ? await Barrier.GetMissing(next).WaitAsync(settings.NoticeTimeout, time)
                 : [.. round.Pending.Order(StringComparer.Ordinal)];
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -453,23 +461,15 @@ internal sealed partial class SequencerGrain(
         }
     }
 
-    private void OnBarrierCompletedWithoutMembers(Round round, int step)
-    {
-        if (round.CompleteBarrier(step))
-        {
-            _barrierCompleted?.TrySetResult();
-        }
-    }
-
     /// <summary>
     /// Sends a notice to every member, and again, after a growing pause, to those whose notice failed or went
     /// unanswered for <see cref="ResyncOptions.NoticeTimeout"/> (the 2005 lesson: control messages need retry
-    /// too), for as long as the round lives. A member that cannot be reached for good (its silo died) is
-    /// removed by the next configuration, which aborts the round and ends the retries. One timeout covers all
-    /// the members' calls (a timer per call was a measurable part of a large round); members are named by
-    /// their index in the configuration.
+    /// too), for as long as the member is still <paramref name="owed"/> its notice. A member that cannot be reached
+    /// for good (its silo died) is removed by the next configuration, which ends what it was owed. One timeout
+    /// covers all the members' calls (a timer per call was a measurable part of a large round); members are named
+    /// by their index in the configuration.
     /// </summary>
-    private async Task NotifyAsync(Round round, int step, ImmutableArray<string> members, Func<int, Task> notice)
+    private async Task NotifyAsync(Round round, int step, ImmutableArray<string> members, Func<int, Task> notice, Func<int, bool> owed)
     {
         var pending = Enumerable.Range(0, members.Length).ToImmutableArray();
         var pause = RetryPause;
@@ -487,12 +487,12 @@ internal sealed partial class SequencerGrain(
                 await Task.WhenAll(calls).WaitAsync(options.Value.NoticeTimeout, time);
                 return;
             }
-            catch (Exception) when (!round.IsOver)
+            catch (Exception)
             {
                 var unanswered = ImmutableArray.CreateBuilder<int>();
                 for (var i = 0; i < calls.Length; i++)
                 {
-                    if (!calls[i].IsCompletedSuccessfully)
+                    if (!calls[i].IsCompletedSuccessfully && owed(pending[i]))
                     {
                         unanswered.Add(pending[i]);
                         LogNoticeFailed(logger, calls[i].Exception?.GetBaseException() ?? new TimeoutException($"no answer within {options.Value.NoticeTimeout}"), Epoch, step, members[pending[i]]);
@@ -501,27 +501,21 @@ internal sealed partial class SequencerGrain(
 
                 pending = unanswered.ToImmutable();
             }
-            catch (Exception) when (round.IsOver)
+
+            if (pending.IsEmpty)
             {
                 return;
             }
 
-            try
-            {
-                await Task.Delay(pause, time, _roundOver.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
+            await Task.Delay(pause, time);
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
+            pending = [.. pending.Where(owed)];
         }
     }
 
     /// <summary>
-    /// What <paramref name="step"/> (the last step with processing) delivered to each member, taken once: a
-    /// retried notice carries the same. Kept until the next step's notices, for the members that fetch the rest.
+    /// What <paramref name="step"/> (the last finished step) delivered to each member, taken once: a retried
+    /// notice carries the same. Kept until the next step's notices, for the members that fetch the rest.
     /// </summary>
     private DeliveryBatches Deliveries(Round round, int step) =>
         _deliveries = new DeliveryBatches(step, round.Configuration.Members, [.. round.Configuration.Members.Select(round.Received)], options.Value.DeliveryBatchBytes);
@@ -529,31 +523,27 @@ internal sealed partial class SequencerGrain(
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(1);
 
-    /// <summary>Closes the barrier, tells every member of an aborted round, and reports the outcome.</summary>
+    /// <summary>
+    /// Reports the outcome, closes the barrier, and tells the members of an aborted round in the background: the
+    /// report does not wait for them (a member that is gone never answers), only this activation's end does, bounded.
+    /// </summary>
     private async Task EndAsync(Round round)
     {
         var summary = round.Summary();
+        var told = Task.CompletedTask;
         if (round.Phase == RoundPhase.Aborted)
         {
             Meter.Aborted();
             LogRoundAborted(logger, Epoch, round.Step, round.Service, round.AbortReason);
-            var told = Task.WhenAll(round.Configuration.Members.Select(member => Processor(member).Abort(Epoch)));
-            try
-            {
-                await told.WaitAsync(options.Value.AbortTimeout, time);
-            }
-            catch (Exception exception)
-            {
-                LogAbortIncomplete(logger, exception, Epoch, options.Value.AbortTimeout.TotalMilliseconds);
-            }
+            told = Task.WhenAll(round.Configuration.Members.Select(member => Processor(member).Abort(Epoch)));
         }
         else
         {
-            await _roundOver.CancelAsync();
             Meter.Completed(summary.Duration);
             LogRoundCompleted(logger, Epoch, summary.Duration.TotalMilliseconds);
         }
 
+        await _roundOver.CancelAsync();
         await Barrier.Close();
         if (_rehearsal is { } rehearsal)
         {
@@ -563,6 +553,15 @@ internal sealed partial class SequencerGrain(
         else
         {
             await GrainFactory.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).OnRoundEnded(summary);
+        }
+
+        try
+        {
+            await told.WaitAsync(options.Value.AbortTimeout, time);
+        }
+        catch (Exception exception)
+        {
+            LogAbortIncomplete(logger, exception, Epoch, options.Value.AbortTimeout.TotalMilliseconds);
         }
 
         DeactivateOnIdle();

@@ -18,15 +18,14 @@ namespace Resync.Services;
 [Reentrant, KeepAlive, ProcessorPlacement]
 public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 {
-    // Gate, run and activate take turns: a round's callbacks never overlap the previous round's activate.
-    // Abort and drop do not take a turn; they interleave, so that they reach a replica whatever it is doing.
+    // Run, activate and the service's abort take turns: a replica's callbacks never overlap. The abort call itself
+    // does not wait for its turn; it interleaves, so that it reaches a replica whatever it is doing.
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly SemaphoreSlim _exclusiveWrites = new(1, 1);
     private ReplicaLifecycle _lifecycle = new();
     private WriteGate? _writes;
     private SyncRound? _round;
     private CancellationTokenSource _roundCancellation = new();
-    private Task _callbackInFlight = Task.CompletedTask;
     private Configuration _activated = Configuration.Initial;
     private long _detachedAt;
     private ResyncOptions? _options;
@@ -118,19 +117,6 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
     private RecoveryInProgressException RecoveryInProgress() => new(_lifecycle.Epoch, ServiceName, Processor);
 
-    async Task ISyncReplica.Gate(long epoch)
-    {
-        await _turn.WaitAsync();
-        try
-        {
-            await GateAsync(epoch);
-        }
-        finally
-        {
-            _turn.Release();
-        }
-    }
-
     async Task<StepReport> ISyncReplica.Run(RoundStep step)
     {
         if (step.Service != ServiceName || !step.Configuration.IsMember(Processor))
@@ -167,42 +153,35 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         }
     }
 
-    private async Task GateAsync(long epoch)
+    private async Task<StepReport> RunAsync(RoundStep step)
     {
+        var epoch = step.Epoch;
         var verdict = _lifecycle.Gate(epoch, out var superseded);
-        if (verdict == ReplicaVerdict.Stale)
+        if (verdict != ReplicaVerdict.Apply)
         {
-            LogStale(Logger, "gate", epoch, ServiceName, Processor, _lifecycle.Epoch);
-            return;
+            // Only a first gate closes writes: a repeat for an epoch this replica has passed changes nothing (item 3).
+            // A repeated run of a finished step is done, and what it sent went with the first answer.
+            LogNotApplied(Logger, verdict, "run", epoch, ServiceName, Processor, _lifecycle.Epoch);
+            return new StepReport(Processor, verdict == ReplicaVerdict.Duplicate && _lifecycle.Phase >= ReplicaPhase.Done, 0, []);
         }
 
         if (superseded != 0)
         {
-            await DiscardStagedAsync(superseded);
+            // An older round staged state here and its abort has not arrived: it is discarded first.
+            await DiscardAsync(superseded);
         }
 
         await Writes.CloseAsync();
-    }
-
-    private async Task<StepReport> RunAsync(RoundStep step)
-    {
-        var epoch = step.Epoch;
-        var verdict = _lifecycle.Init(epoch);
-        if (verdict != ReplicaVerdict.Apply)
+        if (_lifecycle.Init(epoch) != ReplicaVerdict.Apply)
         {
-            if (verdict == ReplicaVerdict.Stale)
-            {
-                LogStale(Logger, "init", epoch, ServiceName, Processor, _lifecycle.Epoch);
-            }
-
-            // A repeated run of a finished step is done, and what it sent went with the first answer.
-            return new StepReport(Processor, verdict == ReplicaVerdict.Duplicate && _lifecycle.Phase >= ReplicaPhase.Done, 0, []);
+            // Aborted while the writes in flight finished.
+            return StepReport.Unfinished(Processor);
         }
 
         _roundCancellation = new CancellationTokenSource();
         var round = _round = new SyncRound(step, Processor, () => GrainFactory.Reference<ISequencerGrain>(epoch),
             new ForwardingRoute(Options.ForwardBytes, recipient => GrainFactory.Reference<IInboxGrain>(recipient)));
-        await RunCallbackAsync(() => SyncInitAsync(round, _roundCancellation.Token).AsTask());
+        await SyncInitAsync(round, _roundCancellation.Token);
 
         var calls = 0;
         var lastSign = Clock.GetTimestamp();
@@ -218,8 +197,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
                 await GrainFactory.Reference<ISequencerGrain>(epoch).OnActivity(epoch);
             }
 
-            var result = ProcessResult.More;
-            await RunCallbackAsync(async () => result = await SyncProcessAsync(round, _roundCancellation.Token));
+            var result = await SyncProcessAsync(round, _roundCancellation.Token);
             if (result == ProcessResult.Done)
             {
                 await round.FinishSendingAsync();
@@ -261,10 +239,8 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     {
         switch (_lifecycle.Activate(epoch))
         {
-            case ReplicaVerdict.Stale:
-                LogStale(Logger, "activate", epoch, ServiceName, Processor, _lifecycle.Epoch);
-                return;
-            case ReplicaVerdict.Duplicate:
+            case var verdict when verdict is ReplicaVerdict.Stale or ReplicaVerdict.Duplicate:
+                LogNotApplied(Logger, verdict, "activate", epoch, ServiceName, Processor, _lifecycle.Epoch);
                 return;
             case ReplicaVerdict.Missed:
                 // Activating without the round would let the next step begin while this member serves nothing of it.
@@ -274,24 +250,46 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
         var round = _round!;
         round.Deliver(received);
-        await RunCallbackAsync(() => SyncActivateAsync(round, _roundCancellation.Token).AsTask());
+        await SyncActivateAsync(round, _roundCancellation.Token);
         _activated = round.Step.Configuration;
         _detachedAt = 0;
         Writes.Open();
     }
 
-    async Task ISyncReplica.Abort(long epoch)
+    Task ISyncReplica.Abort(long epoch)
     {
         var wasGated = _lifecycle.IsGated;
         var staged = _lifecycle.Abort(epoch);
-        if (staged != 0)
-        {
-            await DiscardStagedAsync(staged);
-        }
-
         if (wasGated && !_lifecycle.IsGated)
         {
             Writes.Open();
+        }
+
+        if (staged != 0)
+        {
+            // The callback in flight is asked to stop; the service's abort runs once it returned, in its turn:
+            // a replica's callbacks never overlap, and the abort's caller does not wait for a callback that hangs.
+            _roundCancellation.Cancel();
+            _ = DiscardInTurnAsync(staged);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task DiscardInTurnAsync(long epoch)
+    {
+        await _turn.WaitAsync();
+        try
+        {
+            await DiscardAsync(epoch);
+        }
+        catch (Exception exception)
+        {
+            LogAbortFailed(Logger, exception, epoch, ServiceName, Processor);
+        }
+        finally
+        {
+            _turn.Release();
         }
     }
 
@@ -313,37 +311,19 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         return Task.CompletedTask;
     }
 
-    /// <summary>Runs a callback; an abort may start while it runs, and waits for it (bounded).</summary>
-    private async Task RunCallbackAsync(Func<Task> callback)
+    /// <summary>Discards what the round of <paramref name="epoch"/> staged, once; the caller holds the replica's turn.</summary>
+    private async Task DiscardAsync(long epoch)
     {
-        var task = callback();
-        _callbackInFlight = task;
-        await task;
-    }
-
-    private async Task DiscardStagedAsync(long epoch)
-    {
-        var round = _round;
-        Debug.Assert(round is not null && round.Epoch == epoch, "staged state without its round");
-        await _roundCancellation.CancelAsync();
-        try
+        if (_round is not { } round || round.Epoch != epoch)
         {
-            await _callbackInFlight.WaitAsync(Options.AbortGrace, Clock);
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException)
-        {
-            // A callback that ignores cancellation does not hold the abort back beyond the grace period.
-        }
-        catch (Exception exception)
-        {
-            LogCallbackFailedBeforeAbort(Logger, exception, epoch, ServiceName, Processor);
+            return;
         }
 
         _round = null;
-        await SyncAbortAsync(round!);
+        await SyncAbortAsync(round);
         try
         {
-            await round!.RecallForwardedAsync();
+            await round.RecallForwardedAsync();
         }
         catch (Exception exception)
         {
@@ -368,11 +348,11 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped stale {Callback} for epoch {Epoch} of service {Service} on processor {Processor}, which is at epoch {Current}.")]
-    private static partial void LogStale(ILogger logger, string callback, long epoch, string service, string processor, long current);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped a {Verdict} {Callback} for epoch {Epoch} of service {Service} on processor {Processor}, which is at epoch {Current}.")]
+    private static partial void LogNotApplied(ILogger logger, ReplicaVerdict verdict, string callback, long epoch, string service, string processor, long current);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A callback of epoch {Epoch} of service {Service} on processor {Processor} failed while its round was aborted.")]
-    private static partial void LogCallbackFailedBeforeAbort(ILogger logger, Exception exception, long epoch, string service, string processor);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The abort of epoch {Epoch} of service {Service} on processor {Processor} failed.")]
+    private static partial void LogAbortFailed(ILogger logger, Exception exception, long epoch, string service, string processor);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A post of epoch {Epoch} of service {Service} on processor {Processor} failed after its round was aborted.")]
     private static partial void LogPostAfterAbortFailed(ILogger logger, Exception exception, long epoch, string service, string processor);

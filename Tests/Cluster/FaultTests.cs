@@ -83,6 +83,31 @@ public sealed class FaultTests(ControlledClockClusterFixture fixture, ITestOutpu
     }
 
     [Fact]
+    public async Task A_replica_whose_callback_ignores_its_abort_is_evicted_while_the_cluster_answers_and_its_abort_runs_only_after_the_callback_returned()
+    {
+        var mark = ConformanceJournal.Mark();
+        var hold = ConformanceControl.HoldAt("process", "conf-b", "p2", stubborn: true);
+        var slow = (await Driver.Join("p1", "p2", "p3")).Configuration;
+        await ResyncDriver.Reached(hold, "p2 processing conf-b");
+
+        // Every status poll is a call bounded by a short timeout: the configuration answers throughout the eviction.
+        var (without, _) = await AdvanceUntil(s => s.Configuration.Epoch > slow.Epoch && !s.Configuration.IsMember("p2"), "eviction of p2, whose callback hangs");
+        await Driver.WaitForRound(without.Configuration.Epoch);
+        var stillRunning = ConformanceJournal.Since(mark).Where(e => e.Processor == "p2" && e.Service == "conf-b" && e.Epoch == slow.Epoch).ToList();
+        Assert.DoesNotContain(stillRunning, e => e.Callback == "abort");
+
+        hold.Release();
+        await ResyncDriver.Until(
+            () => Task.FromResult(ConformanceJournal.Since(mark)),
+            log => log.Any(e => e.Processor == "p2" && e.Service == "conf-b" && e.Epoch == slow.Epoch && e.Callback == "abort"),
+            _ => $"the abort of epoch {slow.Epoch} on conf-b@p2 after its hung process returned");
+        Assert.Empty(ConformanceJournal.Overlaps);
+        var back = (await Driver.Join("p2")).Configuration;
+        await Driver.WaitForRound(back.Epoch);
+        await Driver.AssertConverged(back);
+    }
+
+    [Fact]
     public async Task A_callback_that_never_returns_on_every_member_fails_the_round_at_its_deadline_and_the_retry_completes()
     {
         var hold = ConformanceControl.HoldAt("process", "conf-c");

@@ -16,7 +16,7 @@ public sealed class InjectionTests(ResyncClusterFixture fixture, ITestOutputHelp
         var roundStart = ConformanceJournal.Mark();
         var current = (await Driver.Join("p4")).Configuration;
         var epoch = current.Epoch;
-        await Driver.WaitForStatus(s => s.Round is { Phase: RoundPhase.Barrier, Step: 1 } r && r.Epoch == epoch && r.Pending.SequenceEqual(["p1"]), "barrier 1 waits for p1");
+        await Driver.WaitForStatus(s => s.Round is { Phase: RoundPhase.Processing, Step: 1 } r && r.Epoch == epoch && r.Pending.SequenceEqual(["p1"]), "barrier 2 waits for p1");
         var before = (await Driver.Status()).Dropped;
         var mark = ConformanceJournal.Mark();
 
@@ -29,14 +29,15 @@ public sealed class InjectionTests(ResyncClusterFixture fixture, ITestOutputHelp
         Assert.Equal(BarrierVerdict.Duplicate, await barrier.Arrive(new(epoch, 0, "p1")));
 
         // Stale notices and round traffic change nothing either.
-        await Grains.GetGrain<IProcessorGrain>("p2").Prepare(new RoundStep(old, 2, "conf-c"), Delivery.None);
+        await Grains.GetGrain<IProcessorGrain>("p2").Step(new RoundStep(old, 2, "conf-c"), Delivery.None);
         await Grains.GetGrain<IProcessorGrain>("p2").Abort(old.Epoch);
         await Assert.ThrowsAsync<ArgumentException>(() => Grains.GetGrain<ISequencerGrain>(epoch).Gather("index",
             new Contribution(old.Epoch, "conf-b", "p99", 0, [], new ConformanceRecord("p99", old.Epoch))));
 
-        Assert.Equal(["p1"], (await barrier.GetMissing(1)).ToArray());
+        Assert.Equal(["p1"], (await barrier.GetMissing(2)).ToArray());
         // Drops are reported to the configuration grain one-way; wait until the report has arrived.
-        var expected = new DropCounts(before.Stale + 3, before.Refused + 2, before.Duplicate + 2);
+        // Stale: two barrier requests, the step notice and the gathering.
+        var expected = new DropCounts(before.Stale + 4, before.Refused + 2, before.Duplicate + 2);
         await Driver.WaitForStatus(s => s.Dropped.Stale >= expected.Stale && s.Dropped.Refused >= expected.Refused && s.Dropped.Duplicate >= expected.Duplicate, "drop reports");
         Assert.Equal(expected, (await Driver.Status()).Dropped);
         Assert.Empty(ConformanceJournal.Since(mark));

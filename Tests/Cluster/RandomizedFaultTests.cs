@@ -137,8 +137,14 @@ public sealed class RandomizedFaultTests(ShortDeadlineClusterFixture fixture, IT
             return "no notice to repeat";
         }
 
+        // A repeat of the step-0 notice exists only once barrier 0 completed (before it, it would be a forgery).
+        if ((await Driver.Status()).Round is not { Step: >= 0 } round || round.Epoch != configuration.Epoch)
+        {
+            return "no notice to repeat yet";
+        }
+
         var member = members[random.Next(members.Length)];
-        await Grains.GetGrain<IProcessorGrain>(member).Prepare(new RoundStep(configuration, 0, ResyncTestSilo.Services[0]), Delivery.None);
+        await Grains.GetGrain<IProcessorGrain>(member).Step(new RoundStep(configuration, 0, ResyncTestSilo.Services[0]), Delivery.None);
         return $"step 0 notice of epoch {configuration.Epoch} repeated to {member}";
     }
 

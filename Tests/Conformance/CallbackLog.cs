@@ -53,9 +53,10 @@ public static class CallbackLog
     }
 
     /// <summary>
-    /// Across replicas (contract items 2, 3 and 5): in each epoch, no init of step k before every member
-    /// activated step k-1, and no activate of step k before every member's process of step k began.
-    /// The members of an epoch are those that initialized its first step.
+    /// Across replicas (contract items 2, 3 and 5, one barrier per step): in each epoch, no init of step k on any member
+    /// before every member's process of step k-1 answered done (its last process call came before), and on each member no
+    /// init of step k before that member activated step k-1; no activate of step k before every member's process of
+    /// step k began. The members of an epoch are those that initialized its first step.
     /// </summary>
     public static List<string> CheckBarriers(IEnumerable<CallbackEntry> entries)
     {
@@ -69,26 +70,26 @@ public static class CallbackLog
             var lastOf = round
                 .GroupBy(e => (e.Callback, e.Step, e.Processor))
                 .ToDictionary(g => g.Key, g => g.Max(e => e.Sequence));
+            bool Before(string callback, int step, string processor, CallbackEntry entry) =>
+                firstOf.ContainsKey((callback, step, processor)) && lastOf[(callback, step, processor)] < entry.Sequence;
+
             foreach (var entry in round)
             {
-                var (requirement, step) = entry.Callback switch
+                if (entry.Callback == "init" && entry.Step > 0)
                 {
-                    "init" when entry.Step > 0 => ("activate", entry.Step - 1),
-                    "activate" => ("process", entry.Step),
-                    _ => ("", -1),
-                };
-                if (step < 0)
-                {
-                    continue;
-                }
-
-                foreach (var member in members)
-                {
-                    var key = (requirement, step, member);
-                    if (!firstOf.ContainsKey(key) || lastOf[key] > entry.Sequence)
+                    violations.AddRange(members
+                        .Where(member => !Before("process", entry.Step - 1, member, entry))
+                        .Select(member => $"{entry} came before every process of step {entry.Step - 1} on member {member} answered"));
+                    if (!Before("activate", entry.Step - 1, entry.Processor, entry))
                     {
-                        violations.Add($"{entry} came before {requirement} of step {step} on member {member}");
+                        violations.Add($"{entry} came before its own processor activated step {entry.Step - 1}");
                     }
+                }
+                else if (entry.Callback == "activate")
+                {
+                    violations.AddRange(members
+                        .Where(member => !firstOf.ContainsKey(("process", entry.Step, member)) || firstOf[("process", entry.Step, member)] > entry.Sequence)
+                        .Select(member => $"{entry} came before process of step {entry.Step} on member {member}"));
                 }
             }
         }
@@ -120,18 +121,24 @@ public static class CallbackLog
     }
 
     /// <summary>
-    /// Contract item 6: every replica initialized in the aborted epoch and not activated in it received
-    /// its abort before the next round's first callback, whether it was processing or done and waiting,
-    /// and whether or not it is a member of the next configuration.
+    /// Contract item 6: every replica initialized in the aborted epoch and not activated in it received its abort, whether
+    /// it was processing or done and waiting, and whether or not it is a member of the next configuration; and on each such
+    /// replica the abort came before anything of a later epoch (a replica's callbacks never overlap or reorder; other
+    /// replicas do not wait for it).
     /// </summary>
-    public static List<string> CheckAbortsReachedBeforeNextRound(IEnumerable<CallbackEntry> entries, long aborted, long next)
+    public static List<string> CheckAbortsReached(IEnumerable<CallbackEntry> entries, long aborted)
     {
         var all = entries.ToList();
-        var nextBegan = all.Where(e => e.Epoch == next).Select(e => e.Sequence).DefaultIfEmpty(long.MaxValue).Min();
         return [.. all.Where(e => e.Epoch == aborted).GroupBy(e => (e.Service, e.Processor))
             .Where(g => g.Any(e => e.Callback == "init") && !g.Any(e => e.Callback == "activate"))
-            .Where(g => !g.Any(e => e.Callback == "abort" && e.Sequence < nextBegan))
-            .Select(g => $"{g.Key.Service}@{g.Key.Processor} was initialized in epoch {aborted} but got no abort before epoch {next} began")];
+            .Where(g =>
+            {
+                var abort = g.Where(e => e.Callback == "abort").Select(e => e.Sequence).DefaultIfEmpty(long.MaxValue).Min();
+                var later = all.Where(e => e.Service == g.Key.Service && e.Processor == g.Key.Processor && e.Epoch > aborted)
+                    .Select(e => e.Sequence).DefaultIfEmpty(long.MaxValue).Min();
+                return abort == long.MaxValue || abort > later;
+            })
+            .Select(g => $"{g.Key.Service}@{g.Key.Processor} was initialized in epoch {aborted} but got no abort before its next callback")];
     }
 
     /// <summary>Every member of the final configuration activated every service in the final epoch.</summary>

@@ -29,11 +29,14 @@ public sealed class Hold(string callback, string service, string? processor)
     public bool Matches(string callback1, string service1, string processor1) =>
         IsArmed && callback1 == callback && service1 == service && (processor is null || processor == processor1);
 
+    /// <summary>A stubborn hold ignores the round's cancellation, as a callback that never looks at its token would.</summary>
+    public bool Stubborn { get; init; }
+
     public async Task PassAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _arrivals);
         _reached.TrySetResult();
-        await _released.Task.WaitAsync(cancellationToken);
+        await (Stubborn ? _released.Task : _released.Task.WaitAsync(cancellationToken));
     }
 
     public void Release() => _released.TrySetResult();
@@ -48,9 +51,9 @@ public static class ConformanceControl
 
     public static ConformanceBehaviour Behaviour { get; set; } = ConformanceBehaviour.Default;
 
-    public static Hold HoldAt(string callback, string service, string? processor = null)
+    public static Hold HoldAt(string callback, string service, string? processor = null, bool stubborn = false)
     {
-        var hold = new Hold(callback, service, processor);
+        var hold = new Hold(callback, service, processor) { Stubborn = stubborn };
         Holds[hold] = 0;
         return hold;
     }

@@ -25,4 +25,11 @@ public static class ConformanceJournal
     public static long Mark() => Interlocked.Read(ref _sequence);
 
     public static ImmutableArray<CallbackEntry> Since(long mark) => [.. Snapshot().Where(e => e.Sequence > mark)];
+
+    private static readonly ConcurrentQueue<string> OverlapsSeen = new();
+
+    /// <summary>A callback of a replica began while another callback of the same replica was running: never legal.</summary>
+    public static void RecordOverlap(string overlap) => OverlapsSeen.Enqueue(overlap);
+
+    public static ImmutableArray<string> Overlaps => [.. OverlapsSeen];
 }

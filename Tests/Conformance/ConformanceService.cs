@@ -28,6 +28,8 @@ public abstract class ConformanceService : SyncServiceGrain, IConformanceService
 {
     private ConformanceState _active = new(0, []);
     private int _processCalls;
+    private int _inCallback;
+    private string? _running;
 
     public Task<ConformanceState> GetState() => Task.FromResult(_active);
 
@@ -73,6 +75,24 @@ public abstract class ConformanceService : SyncServiceGrain, IConformanceService
         await ObserveAsync("abort", round, CancellationToken.None);
 
     private async Task ObserveAsync(string callback, SyncRound round, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _inCallback) > 1)
+        {
+            ConformanceJournal.RecordOverlap($"{callback} of epoch {round.Epoch} on {ServiceName}@{Processor} began while its {_running} was running");
+        }
+
+        _running = $"{callback} of epoch {round.Epoch}";
+        try
+        {
+            await ObserveInTurnAsync(callback, round, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inCallback);
+        }
+    }
+
+    private async Task ObserveInTurnAsync(string callback, SyncRound round, CancellationToken cancellationToken)
     {
         ConformanceJournal.Record(ServiceName, Processor, callback, round.Epoch, round.StepIndex);
         var behaviour = ConformanceControl.Behaviour;

@@ -26,7 +26,6 @@ public sealed class ResyncTestSilo : ISiloConfigurator
             .AddResync(options =>
             {
                 options.SiloProcessors = false;
-                options.AbortGrace = TimeSpan.FromSeconds(1);
                 options.WriteWait = TimeSpan.FromMilliseconds(300);
                 options.WarmKeep = BookkeepingWarmKeep;
                 if (siloBuilder.Configuration[ShortDeadlines] == "true")

@@ -17,7 +17,7 @@ public sealed class RoundDeadlinesTests
     {
         var deadlines = new RoundDeadlines(Step, Whole);
         var round = NewRound();
-        round.EnterBarrier(0);
+        round.Open();
 
         _time.Advance(Step - TimeSpan.FromMilliseconds(1));
         Assert.Equal(DeadlineVerdict.None, deadlines.Check(round));
@@ -29,7 +29,7 @@ public sealed class RoundDeadlinesTests
         _time.Advance(Step * 0.1);
         Assert.Equal(DeadlineVerdict.StepOverdue, deadlines.Check(round));
 
-        round.CompleteBarrier(0);
+        round.CompleteBarrier(0, [], 0, TimeSpan.Zero);
         Assert.Equal(DeadlineVerdict.None, deadlines.Check(round));
         _time.Advance(Step);
         Assert.Equal(DeadlineVerdict.StepOverdue, deadlines.Check(round));
@@ -46,6 +46,23 @@ public sealed class RoundDeadlinesTests
 
         round.Abort("superseded");
         Assert.Equal(DeadlineVerdict.None, deadlines.Check(round));
+    }
+
+    [Fact]
+    public void A_round_past_its_last_barrier_is_complete_and_never_overdue_as_a_whole_though_a_late_activation_is_reported()
+    {
+        var deadlines = new RoundDeadlines(Step, Whole);
+        var round = NewRound();
+        round.Open();
+        for (var barrier = 0; barrier < round.Barriers; barrier++)
+        {
+            round.CompleteBarrier(barrier, [], 0, TimeSpan.Zero);
+        }
+
+        _time.Advance(Whole);
+        Assert.Equal(DeadlineVerdict.StepOverdue, deadlines.Check(round));
+        _time.Advance(Whole);
+        Assert.NotEqual(DeadlineVerdict.RoundOverdue, deadlines.Check(round));
     }
 
     [Fact]

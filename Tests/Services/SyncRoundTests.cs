@@ -210,9 +210,13 @@ public sealed class SyncRoundTests
 
         public Task<RoundSummary> Rehearse(Configuration configuration) => throw new NotSupportedException();
 
-        public Task Abort(string reason) => throw new NotSupportedException();
+        public Task<bool> Supersede(Configuration next, string reason) => throw new NotSupportedException();
 
-        public Task OnBarrierCompleted(long epoch, int step) => throw new NotSupportedException();
+        public Task OnBarrierCompleted(BarrierCompletion completion) => throw new NotSupportedException();
+
+        public Task OnStepFailed(long epoch, int step, string processor, string reason, bool byCluster) => throw new NotSupportedException();
+
+        public Task<Delivery?> FetchFinal(string member) => throw new NotSupportedException();
 
         public Task<RoundProgress?> GetProgress() => throw new NotSupportedException();
 
