@@ -43,6 +43,7 @@ public sealed class RandomizedFaultTests(ShortDeadlineClusterFixture fixture, IT
                 _ => await SettleAsync(),
             };
             output.WriteLine($"step {step}: {what}");
+            await AssertGeneralRulesAsync(step);
         }
 
         ConformanceControl.Behaviour = ConformanceBehaviour.Default;
@@ -56,6 +57,18 @@ public sealed class RandomizedFaultTests(ShortDeadlineClusterFixture fixture, IT
         Assert.True(history.Distinct().Count() == history.Count, "an epoch's round ran twice");
         CallbackLog.AssertLegal(ConformanceJournal.Since(mark), final, ResyncTestSilo.Services, output);
         await Driver.AssertConverged(final);
+    }
+
+    /// <summary>
+    /// The rules behind the round's defects, after every step: no two callbacks of one replica overlap, and a round
+    /// that completed was never also reported aborted (one outcome per epoch, the one its last barrier decided).
+    /// </summary>
+    private async Task AssertGeneralRulesAsync(int step)
+    {
+        Assert.True(ConformanceJournal.Overlaps.IsEmpty, $"step {step}: callbacks overlapped: {string.Join("; ", ConformanceJournal.Overlaps)}");
+        var history = await Driver.Configuration.GetHistory();
+        var completed = history.Where(r => r.Outcome == RoundPhase.Completed).Select(r => r.Epoch).ToHashSet();
+        Assert.DoesNotContain(history.Where(r => r.Outcome == RoundPhase.Aborted), r => completed.Contains(r.Epoch));
     }
 
     private async Task<string> ChangeAsync(Random random, ImmutableArray<string> members, List<long> epochs)
