@@ -16,6 +16,9 @@ internal sealed partial class ProcessorGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch} step {Step} ({Service}) failed on processor {Processor}.")]
     private static partial void LogStepFailed(ILogger logger, Exception exception, long epoch, int step, string service, string processor);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch}: processor {Processor} reached the last barrier but its sequencer did not say whether the round completed; what it staged is discarded.")]
+    private static partial void LogOwedUnanswered(ILogger logger, Exception exception, long epoch, string processor);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Epoch {Epoch} aborted at step {Step} on processor {Processor}.")]
     private static partial void LogAborted(ILogger logger, long epoch, int step, string processor);
 

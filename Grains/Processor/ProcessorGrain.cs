@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Hosting;
 using Resync.Placement;
@@ -14,7 +15,11 @@ namespace Resync.Engine;
 /// again after every await.
 /// </summary>
 [Reentrant, KeepAlive, ProcessorPlacement]
-internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogger<ProcessorGrain> logger)
+internal sealed partial class ProcessorGrain(
+    SyncServiceRegistry services,
+    IOptions<ResyncOptions> options,
+    [FromKeyedServices(ResyncOptions.ClockKey)] TimeProvider time,
+    ILogger<ProcessorGrain> logger)
     : Grain, IProcessorGrain
 {
     private readonly ProcessorProgress _progress = new(services.Count);
@@ -126,12 +131,22 @@ internal sealed partial class ProcessorGrain(SyncServiceRegistry services, ILogg
     /// <summary>
     /// A newer epoch came before the fate of the older round whose last barrier this processor reached: the older
     /// round's sequencer says whether it completed (then its last service is activated here first) or not (then
-    /// what it staged here is discarded).
+    /// what it staged here is discarded). A sequencer that does not answer in time (it died with its silo) counts as
+    /// not complete: the newer round synchronizes every service again, so discarding is always safe, and waiting is not.
     /// </summary>
     private async Task SettleOwedAsync(long owed)
     {
         var last = services.Count - 1;
-        var final = await Sequencer(owed).FetchFinal(Id);
+        Delivery? final = null;
+        try
+        {
+            final = await Sequencer(owed).FetchFinal(Id).WaitAsync(options.Value.NoticeTimeout, time);
+        }
+        catch (Exception exception) when (exception is TimeoutException or OrleansException)
+        {
+            LogOwedUnanswered(logger, exception, owed, Id);
+        }
+
         if (final is not null)
         {
             await ActivateAsync(owed, last, final);
