@@ -46,13 +46,23 @@ internal sealed partial class ProcessorGrain(
             DropInbox();
         }
 
-        // Whatever the older round still does here comes first: its last activation, owed or under way (item 5).
-        if (owed != 0)
+        // Whatever the older round still does here comes first: its last activation, owed or under way (item 5). Its
+        // failure was the older round's (answered to its own notice); this epoch's barrier request goes regardless,
+        // since a repeat of this notice is a duplicate and would not send it again.
+        try
         {
-            await SettleOwedAsync(owed);
+            if (owed != 0)
+            {
+                await SettleOwedAsync(owed);
+            }
+
+            await Task.WhenAny(_finishing);
+        }
+        catch (Exception exception)
+        {
+            LogOwedFailed(logger, exception, owed, Id);
         }
 
-        await _finishing;
         _ = ArriveAsync(new BarrierRequest(epoch, 0, Id));
     }
 
@@ -111,18 +121,18 @@ internal sealed partial class ProcessorGrain(
     public async Task Finish(RoundStep lastStep, Delivery received)
     {
         Validate(lastStep, received);
-        switch (_progress.Finish(lastStep.Epoch))
+        var verdict = _progress.Finish(lastStep.Epoch);
+        if (verdict == NoticeVerdict.Apply)
         {
-            case NoticeVerdict.Apply:
-                _finishing = ActivateAsync(lastStep.Epoch, lastStep.Step, received);
-                break;
-            case var verdict:
-                // A repeat while the activation runs waits for it: the sequencer counts this member activated when it returns.
-                await AcceptAsync(verdict, "finish", lastStep.Epoch, lastStep.Step);
-                break;
+            _finishing = ActivateAsync(lastStep.Epoch, lastStep.Step, received);
+            await _finishing;
+            return;
         }
 
-        await _finishing;
+        // A repeat waits for the first activation, whatever its outcome (the first notice answered that), and is answered:
+        // the sequencer counts this member activated when it returns.
+        await AcceptAsync(verdict, "finish", lastStep.Epoch, lastStep.Step);
+        await Task.WhenAny(_finishing);
     }
 
     private async Task ActivateAsync(long epoch, int step, Delivery received) =>
@@ -159,7 +169,7 @@ internal sealed partial class ProcessorGrain(
     /// <summary>Sends a barrier request, again after a growing pause while it fails and its epoch is current (control messages need retry too).</summary>
     private async Task ArriveAsync(BarrierRequest request)
     {
-        var pause = RetryPause;
+        var retry = new ControlRetry();
         while (_progress.IsCurrent(request.Epoch))
         {
             try
@@ -173,8 +183,7 @@ internal sealed partial class ProcessorGrain(
                 LogArriveFailed(logger, exception, request.Epoch, request.Step, Id);
             }
 
-            await Task.Delay(pause);
-            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
+            await Task.Delay(retry.NextPause(), time);
         }
     }
 
@@ -288,7 +297,4 @@ internal sealed partial class ProcessorGrain(
     private IInboxGrain Inbox => _inbox ??= GrainFactory.Reference<IInboxGrain>(Id);
 
     private ISyncReplica Replica(int step) => _replicas[step] ??= services.Replica(GrainFactory, step, Id);
-
-    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(20);
-    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(1);
 }

@@ -132,8 +132,9 @@ internal sealed partial class SequencerGrain(
 
     public Task<Delivery?> FetchFinal(string member)
     {
+        // Asked between the last barrier and the final notices too: the deliveries are those the notices carry.
         var index = _round is { Phase: RoundPhase.Activating } round ? round.Configuration.Members.IndexOf(member) : -1;
-        return Task.FromResult(index >= 0 && _deliveries is { } final ? final.Notice(index) : null);
+        return Task.FromResult(index >= 0 ? Deliveries(_round!, _round!.Services.Length - 1).Notice(index) : null);
     }
 
     public async Task Post(ImmutableArray<Contribution> contributions)
@@ -472,7 +473,7 @@ internal sealed partial class SequencerGrain(
     private async Task NotifyAsync(Round round, int step, ImmutableArray<string> members, Func<int, Task> notice, Func<int, bool> owed)
     {
         var pending = Enumerable.Range(0, members.Length).ToImmutableArray();
-        var pause = RetryPause;
+        var retry = new ControlRetry();
         while (!pending.IsEmpty)
         {
             var calls = new Task[pending.Length];
@@ -507,21 +508,20 @@ internal sealed partial class SequencerGrain(
                 return;
             }
 
-            await Task.Delay(pause, time);
-            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
+            await Task.Delay(retry.NextPause(), time);
             pending = [.. pending.Where(owed)];
         }
     }
 
     /// <summary>
-    /// What <paramref name="step"/> (the last finished step) delivered to each member, taken once: a retried
-    /// notice carries the same. Kept until the next step's notices, for the members that fetch the rest.
+    /// What <paramref name="step"/> (the last finished step) delivered to each member, taken once: a retried notice,
+    /// or a member that asks for its last activation itself (<see cref="FetchFinal"/>), gets the same. Kept until the
+    /// next step's notices, for the members that fetch the rest.
     /// </summary>
     private DeliveryBatches Deliveries(Round round, int step) =>
-        _deliveries = new DeliveryBatches(step, round.Configuration.Members, [.. round.Configuration.Members.Select(round.Received)], options.Value.DeliveryBatchBytes);
-
-    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(20);
-    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(1);
+        _deliveries is { } kept && kept.Step == step
+            ? kept
+            : _deliveries = new DeliveryBatches(step, round.Configuration.Members, [.. round.Configuration.Members.Select(round.Received)], options.Value.DeliveryBatchBytes);
 
     /// <summary>
     /// Reports the outcome, closes the barrier, and tells the members of an aborted round in the background: the

@@ -82,4 +82,18 @@ public sealed class RoundDefectTests(ResyncClusterFixture fixture, ITestOutputHe
         await Driver.AssertConverged(survivors);
         Assert.Empty(ConformanceJournal.Overlaps);
     }
+
+    [Fact]
+    public async Task A_last_activation_that_threw_is_answered_once_and_does_not_keep_its_processor_from_the_next_round()
+    {
+        ConformanceControl.Behaviour = ConformanceControl.Behaviour with { ThrowIn = "activate", ThrowService = "conf-c" };
+        var throwing = (await Driver.Join("p1", "p2")).Configuration;
+        var ended = await Driver.WaitForEnded(throwing.Epoch);
+        output.WriteLine($"epoch {throwing.Epoch}, whose last activation threw everywhere: {ended.Outcome}");
+
+        ConformanceControl.Behaviour = ConformanceBehaviour.Default;
+        var next = (await Driver.Join("p3")).Configuration;
+        await Driver.WaitForRound(next.Epoch);
+        await Driver.AssertConverged(next);
+    }
 }

@@ -360,23 +360,19 @@ join_n3() {
   settle 1 2 3
 }
 
-kill_n3() {
+# signal_n3 NUMBER NAME: signals node n3 and waits until n1 and n2 settle without it and n3 is gone.
+signal_n3() {
   local t
-  t=$("$work/logtime" kill 9 "${PIDS[3]}") || skip "could not SIGKILL corosync node n3"
+  t=$("$work/logtime" kill "$1" "${PIDS[3]}") || skip "could not $2 corosync node n3"
   T0=${t/./}
-  WHAT="n3's SIGKILL"
+  WHAT="n3's $2"
   settle 1 2
-  await_exit 3 "a SIGKILL"
+  await_exit 3 "a $2"
 }
 
-stop_n3() {
-  local t
-  t=$("$work/logtime" kill 15 "${PIDS[3]}") || skip "could not SIGTERM corosync node n3"
-  T0=${t/./}
-  WHAT="n3's SIGTERM"
-  settle 1 2
-  await_exit 3 "a SIGTERM"
-}
+kill_n3() { signal_n3 9 SIGKILL; }
+
+stop_n3() { signal_n3 15 SIGTERM; }
 
 log "work folder $work; starting n1 and n2"
 T0=$(now_ns)
