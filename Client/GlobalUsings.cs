@@ -1,3 +1,3 @@
 global using System.Collections.Immutable;
 global using Orleans;
-global using Resync.Grains;
+global using Resync.Engine;

@@ -5,4 +5,4 @@ global using Microsoft.Extensions.Options;
 global using Orleans;
 global using Orleans.Concurrency;
 global using Orleans.Runtime;
-global using Resync.Grains;
+global using Resync.Engine;

@@ -1,5 +1,5 @@
 global using System.Collections.Immutable;
 global using Orleans;
-global using Resync.Grains;
+global using Resync.Engine;
 global using Xunit;
 global using Xunit.Abstractions;

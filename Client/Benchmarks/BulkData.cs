@@ -1,5 +1,6 @@
 using Resync.Placement;
 using Resync.Reference;
+using Resync.Reference.Ckpt;
 
 namespace Resync.Client.Benchmarks;
 

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Resync.Reference;
+using Resync.Reference.Ckpt;
+using Resync.Reference.Clm;
+using Resync.Reference.Evt;
 
 namespace Resync.Hosting;
 

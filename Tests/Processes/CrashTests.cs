@@ -1,8 +1,9 @@
-using Resync.Client.Processes;
 using System.Diagnostics;
 using Resync.Client;
+using Resync.Client.Processes;
 using Resync.Hosting;
 using Resync.Reference;
+using Resync.Reference.Ckpt;
 using Resync.Tests.Infrastructure;
 using Resync.Tests.Reference;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Resync.Reference;
+using Resync.Reference.Ckpt;
 
 namespace Resync.Tests.Reference;
 

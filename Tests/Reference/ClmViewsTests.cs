@@ -1,4 +1,5 @@
 using Resync.Reference;
+using Resync.Reference.Clm;
 
 namespace Resync.Tests.Reference;
 

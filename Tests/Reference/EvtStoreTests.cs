@@ -1,5 +1,6 @@
-using Resync.Tests.Infrastructure;
 using Resync.Reference;
+using Resync.Reference.Evt;
+using Resync.Tests.Infrastructure;
 
 namespace Resync.Tests.Reference;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Resync.Reference;
+using Resync.Reference.Ckpt;
 using Resync.Tests.Infrastructure;
 
 namespace Resync.Tests.Reference;

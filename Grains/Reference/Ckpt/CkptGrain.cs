@@ -1,6 +1,6 @@
 using Resync.Services;
 
-namespace Resync.Reference;
+namespace Resync.Reference.Ckpt;
 
 /// <summary>
 /// CKPT: named checkpoints of sections, replicated to every member on write; in each round the newest

@@ -1,4 +1,4 @@
-namespace Resync.Reference;
+namespace Resync.Reference.Ckpt;
 
 /// <summary>
 /// The checkpoints of one CKPT replica, tombstones included, without Orleans. A checkpoint is replaced

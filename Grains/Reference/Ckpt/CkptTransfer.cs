@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Resync.Reference;
+namespace Resync.Reference.Ckpt;
 
 /*
  * How CKPT synchronizes, in one round, without Orleans:

@@ -1,6 +1,6 @@
 using Resync.Services;
 
-namespace Resync.Reference;
+namespace Resync.Reference.Clm;
 
 /// <summary>
 /// CLM: each member contributes its own record; activate installs the records of every member sorted by

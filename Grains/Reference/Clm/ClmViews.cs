@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Resync.Reference;
+namespace Resync.Reference.Clm;
 
 /// <summary>
 /// The views of one silo's CLM replicas. A round delivers one list, shared by every member it reaches on a

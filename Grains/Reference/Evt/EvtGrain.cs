@@ -1,7 +1,7 @@
 using Resync.Hosting;
 using Resync.Services;
 
-namespace Resync.Reference;
+namespace Resync.Reference.Evt;
 
 /// <summary>
 /// EVT: channels, retained events and subscriptions, replicated to every member on write and merged by

@@ -1,4 +1,4 @@
-namespace Resync.Reference;
+namespace Resync.Reference.Evt;
 
 /// <summary>
 /// The state of one EVT replica and its merge rules, without Orleans. Channels: the newest version of

@@ -1,4 +1,4 @@
-namespace Resync.Grains;
+namespace Resync.Engine;
 
 /// <summary>One per epoch (key: the epoch): the conductor of that epoch's round.</summary>
 [Alias("resync.ISequencerGrain")]

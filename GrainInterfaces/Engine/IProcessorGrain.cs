@@ -1,4 +1,4 @@
-namespace Resync.Grains;
+namespace Resync.Engine;
 
 /// <summary>One per processor (key: the processor id): the node that holds one replica of every service.</summary>
 [Alias("resync.IProcessorGrain")]

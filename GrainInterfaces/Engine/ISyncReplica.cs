@@ -1,4 +1,4 @@
-namespace Resync.Grains;
+namespace Resync.Engine;
 
 /// <summary>
 /// The engine's side of a service replica (one grain per service and processor, key: the processor id).

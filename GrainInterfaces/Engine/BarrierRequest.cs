@@ -1,4 +1,4 @@
-namespace Resync;
+namespace Resync.Engine;
 
 /// <summary>
 /// A processor's arrival at one barrier of one round (contract item 3). Barrier k > 0 ends service k-1 on that

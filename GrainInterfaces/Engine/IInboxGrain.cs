@@ -1,4 +1,4 @@
-namespace Resync.Grains;
+namespace Resync.Engine;
 
 /// <summary>
 /// One per processor (key: the processor id), on that processor's silo: the large contributions addressed to it

@@ -1,4 +1,4 @@
-namespace Resync.Grains;
+namespace Resync.Engine;
 
 /// <summary>One per epoch (key: the epoch): collects the members' barrier requests, barrier by barrier (one per step, and a last one).</summary>
 [Alias("resync.IBarrierGrain")]

@@ -1,4 +1,4 @@
-namespace Resync.Grains;
+namespace Resync;
 
 /// <summary>
 /// One per deployment (key <see cref="Key"/>): owns the configuration and its epoch counter, persisted.
