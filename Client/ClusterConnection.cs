@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Resync.Clustering;
 using Resync.Hosting;
 
 namespace Resync.Client;
@@ -39,7 +40,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             host.Dispose();
             var tried = settings.Mode == ClusteringMode.Postgres
-                ? $"the gateways listed in PostgreSQL at {Resync.Hosting.Postgres.PostgresSchema.Describe(settings.ConnectionString!)} (postgres clustering)"
+                ? $"the gateways listed in PostgreSQL at {Resync.Clustering.Postgres.PostgresSchema.Describe(settings.ConnectionString!)} (postgres clustering)"
                 : $"127.0.0.1:{gatewayPort} (localhost clustering, gateway port {gatewayPort})";
             throw new UserErrorException(
                 $"no Resync cluster answered at {tried} within {ConnectTimeout.TotalSeconds:F0} s: {exception.GetBaseException().Message}",

@@ -1,7 +1,8 @@
-using Microsoft.Extensions.Configuration;
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Resync.Client.Commands;
 using Resync.Client.Output;
+using Resync.Clustering;
 using Resync.Hosting;
 
 namespace Resync.Client;

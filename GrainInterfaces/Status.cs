@@ -52,7 +52,7 @@ public sealed record DropCounts(
 {
     public static DropCounts None { get; } = new(0, 0, 0);
 
-    public DropCounts Add(BarrierVerdict verdict) => verdict switch
+    internal DropCounts Add(BarrierVerdict verdict) => verdict switch
     {
         BarrierVerdict.Stale => this with { Stale = Stale + 1 },
         BarrierVerdict.Refused => this with { Refused = Refused + 1 },
@@ -60,11 +60,11 @@ public sealed record DropCounts(
         _ => this,
     };
 
-    public DropCounts Add(DropCounts other) =>
+    internal DropCounts Add(DropCounts other) =>
         new(Stale + other.Stale, Refused + other.Refused, Duplicate + other.Duplicate);
 
     /// <summary>What was dropped after <paramref name="earlier"/> was counted.</summary>
-    public DropCounts Since(DropCounts earlier) =>
+    internal DropCounts Since(DropCounts earlier) =>
         new(Stale - earlier.Stale, Refused - earlier.Refused, Duplicate - earlier.Duplicate);
 }
 

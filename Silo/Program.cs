@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Resync.Clustering;
 using Resync.Hosting;
 
 // A Resync silo: localhost clustering by default, or PostgreSQL (--clustering postgres --connection-string ...).

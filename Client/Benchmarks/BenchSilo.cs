@@ -1,4 +1,5 @@
 using Resync.Client.Processes;
+using Resync.Clustering;
 using Resync.Hosting;
 
 namespace Resync.Client.Benchmarks;

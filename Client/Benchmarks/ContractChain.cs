@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Resync.Hosting;
 using Resync.Placement;
+using Resync.Runtime;
 
 namespace Resync.Client.Benchmarks;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Resync.Client.Benchmarks;
 using Resync.Client.Output;
 using Resync.Client.Processes;
+using Resync.Clustering;
 using Resync.Hosting;
 
 namespace Resync.Client.Commands;
@@ -97,7 +98,7 @@ internal static class BenchCommand
 
         try
         {
-            cli.Output.WriteLine($"three silos: PostgreSQL at {Resync.Hosting.Postgres.PostgresSchema.Describe(clustering.ConnectionString!)}");
+            cli.Output.WriteLine($"three silos: PostgreSQL at {Resync.Clustering.Postgres.PostgresSchema.Describe(clustering.ConnectionString!)}");
             return await new ThreeSiloBench(settings, clustering, cli.Output).RunAsync(cancellationToken);
         }
         finally

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Resync.Client.Benchmarks;
+using Resync.Clustering;
 using Resync.Hosting;
 
 namespace Resync.Client.Commands;

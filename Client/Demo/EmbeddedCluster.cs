@@ -5,7 +5,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Serialization;
 using Orleans.Storage;
+using Resync.Clustering;
 using Resync.Hosting;
+using Resync.Runtime;
 
 namespace Resync.Client.Demo;
 

@@ -6,7 +6,7 @@ namespace Resync.Engine;
 /// posted ahead (<see cref="Sent"/>), so that it is delivered before the done counts (item 4).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("resync.barrier-request")]
-public sealed record BarrierRequest(
+internal sealed record BarrierRequest(
     [property: Id(0)] long Epoch,
     [property: Id(1)] int Step,
     [property: Id(2)] string Processor)
@@ -20,7 +20,7 @@ public sealed record BarrierRequest(
 
 /// <summary>What the barrier did with a request.</summary>
 [GenerateSerializer, Alias("resync.barrier-verdict")]
-public enum BarrierVerdict
+internal enum BarrierVerdict
 {
     /// <summary>Counted; others are still missing.</summary>
     Accepted,
@@ -40,7 +40,7 @@ public enum BarrierVerdict
 
 /// <summary>A barrier completed: what the requests carried, and how far apart the first and the last arrived.</summary>
 [GenerateSerializer, Immutable, Alias("resync.barrier-completion")]
-public sealed record BarrierCompletion(
+internal sealed record BarrierCompletion(
     [property: Id(0)] long Epoch,
     [property: Id(1)] int Step,
     [property: Id(2)] ImmutableArray<Contribution> Carried,

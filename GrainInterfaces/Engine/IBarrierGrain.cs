@@ -2,7 +2,7 @@ namespace Resync.Engine;
 
 /// <summary>One per epoch (key: the epoch): collects the members' barrier requests, barrier by barrier (one per step, and a last one).</summary>
 [Alias("resync.IBarrierGrain")]
-public interface IBarrierGrain : IGrainWithIntegerKey
+internal interface IBarrierGrain : IGrainWithIntegerKey
 {
     /// <summary>Opens the <paramref name="barriers"/> barriers of the round for the members of <paramref name="configuration"/>.</summary>
     [Alias("Open")] Task Open(Configuration configuration, int barriers);

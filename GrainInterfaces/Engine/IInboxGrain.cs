@@ -6,7 +6,7 @@ namespace Resync.Engine;
 /// the service (see <see cref="Forwarded"/>).
 /// </summary>
 [Alias("resync.IInboxGrain")]
-public interface IInboxGrain : IGrainWithStringKey
+internal interface IInboxGrain : IGrainWithStringKey
 {
     /// <summary>Keeps <paramref name="contributions"/>; those of a round already over here are dropped and counted.</summary>
     [Alias("Put")] Task Put(ImmutableArray<Contribution> contributions);

@@ -2,7 +2,7 @@ namespace Resync.Engine;
 
 /// <summary>One per processor (key: the processor id): the node that holds one replica of every service.</summary>
 [Alias("resync.IProcessorGrain")]
-public interface IProcessorGrain : IGrainWithStringKey
+internal interface IProcessorGrain : IGrainWithStringKey
 {
     /// <summary>
     /// The sequencer's notice that the round of <paramref name="configuration"/> begins: this processor enters the epoch

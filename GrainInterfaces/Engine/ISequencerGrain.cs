@@ -2,7 +2,7 @@ namespace Resync.Engine;
 
 /// <summary>One per epoch (key: the epoch): the conductor of that epoch's round.</summary>
 [Alias("resync.ISequencerGrain")]
-public interface ISequencerGrain : IGrainWithIntegerKey
+internal interface ISequencerGrain : IGrainWithIntegerKey
 {
     /// <summary>Starts the round of a configuration of the deployment; returns once it runs. A second call is harmless.</summary>
     [Alias("Start")] Task Start(Configuration configuration);

@@ -5,7 +5,7 @@ namespace Resync.Engine;
 /// Service authors do not implement this; they derive from the engine's <c>SyncServiceGrain</c>.
 /// </summary>
 [Alias("resync.ISyncReplica")]
-public interface ISyncReplica : IGrainWithStringKey
+internal interface ISyncReplica : IGrainWithStringKey
 {
     /// <summary>
     /// Stops writes for the round, waits for the writes in flight, runs init, then process until it answers done or the

@@ -54,7 +54,7 @@ internal static class ResyncInstruments
         }
 
         RecordDropped(counts);
-        return grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).OnDropped(counts);
+        return grains.GetGrain<IConfigurationCallbacks>(IConfigurationGrain.Key).OnDropped(counts);
     }
 
     private static void RecordDropped(DropCounts counts)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Hosting;
 using Resync.Protocol;
+using Resync.Runtime;
 
 namespace Resync.Engine;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Hosting;
 using Resync.Protocol;
+using Resync.Runtime;
 
 namespace Resync.Engine;
 
@@ -18,7 +19,7 @@ internal sealed partial class ConfigurationGrain(
     SyncServiceRegistry services,
     IOptions<ResyncOptions> options,
     [FromKeyedServices(ResyncOptions.ClockKey)] TimeProvider time,
-    ILogger<ConfigurationGrain> logger) : Grain, IConfigurationGrain
+    ILogger<ConfigurationGrain> logger) : Grain, IConfigurationGrain, IConfigurationMembership, IConfigurationCallbacks
 {
     private readonly RoundHistory _history = new(options.Value.HistoryLength);
     private readonly ServiceFailures _serviceFailures = new(options.Value.ServiceFailureThreshold);

@@ -3,6 +3,7 @@ using Resync.Diagnostics;
 using Resync.Hosting;
 using Resync.Placement;
 using Resync.Protocol;
+using Resync.Runtime;
 
 namespace Resync.Engine;
 

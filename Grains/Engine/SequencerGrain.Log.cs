@@ -1,4 +1,5 @@
 using Resync.Hosting;
+using Resync.Runtime;
 
 namespace Resync.Engine;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Hosting;
 using Resync.Protocol;
+using Resync.Runtime;
 
 namespace Resync.Engine;
 
@@ -450,7 +451,7 @@ internal sealed partial class SequencerGrain(
         {
             try
             {
-                await GrainFactory.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key)
+                await GrainFactory.GetGrain<IConfigurationCallbacks>(IConfigurationGrain.Key)
                     .Evict(Epoch, evictable, $"missed the deadline of step {step} ({round.Service}), {phase}")
                     .WaitAsync(settings.NoticeTimeout, time);
             }
@@ -552,7 +553,7 @@ internal sealed partial class SequencerGrain(
         }
         else
         {
-            await GrainFactory.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).OnRoundEnded(summary);
+            await GrainFactory.GetGrain<IConfigurationCallbacks>(IConfigurationGrain.Key).OnRoundEnded(summary);
         }
 
         try

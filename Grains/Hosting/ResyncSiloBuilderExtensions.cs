@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Hosting;
+using Resync.Membership;
 using Resync.Placement;
+using Resync.Runtime;
 using Resync.Services;
 
 namespace Resync.Hosting;
@@ -42,11 +44,12 @@ public static class ResyncSiloBuilderExtensions
         services.AddPlacementDirector<ProcessorPlacement, ProcessorPlacementDirector>();
         services.AddSingleton<SiloShutdown>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloShutdown>());
-        // One watcher, in the silo's lifecycle (it starts once the silo is active) and in the host's (a stopping
-        // host tells it first, while the silo still serves).
-        services.AddSingleton<SiloMembershipWatcher>();
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMembershipWatcher>());
-        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<SiloMembershipWatcher>());
+        services.AddSingleton<SiloArrival>();
+        services.AddSingleton<MembershipProposals>();
+        services.AddSingleton<SiloDeparture>();
+        services.AddSingleton<SiloMembershipParticipant>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMembershipParticipant>());
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<SiloMembershipParticipant>());
         if (!services.Any(s => s.IsKeyedService && Equals(s.ServiceKey, ResyncOptions.StorageName)))
         {
             builder.AddMemoryGrainStorage(ResyncOptions.StorageName);

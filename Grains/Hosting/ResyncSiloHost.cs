@@ -1,22 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Orleans.Hosting;
+using Resync.Clustering;
 
 namespace Resync.Hosting;
-
-/// <summary>Where a silo listens, read from configuration (section "Silo"), command line or environment.</summary>
-public sealed class SiloEndpointOptions
-{
-    public const string SectionName = "Silo";
-    public const int DefaultSiloPort = 11111;
-    public const int DefaultGatewayPort = 30000;
-
-    public int SiloPort { get; set; } = DefaultSiloPort;
-
-    public int GatewayPort { get; set; } = DefaultGatewayPort;
-
-    /// <summary>The silo port of the primary silo, which hosts the membership table under localhost clustering.</summary>
-    public int PrimarySiloPort { get; set; } = DefaultSiloPort;
-}
 
 public static class ResyncSiloHost
 {
@@ -39,6 +25,15 @@ public static class ResyncSiloHost
                     endpoint.GatewayPort,
                     new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, endpoint.PrimarySiloPort))
                 .AddResync());
+
+    /// <summary>A silo of either mode, with the engine and the reference services.</summary>
+    public static ISiloBuilder UseResync(this ISiloBuilder silo, ClusteringSettings settings, SiloEndpointOptions endpoint, IConfiguration configuration)
+    {
+        ResyncClustering.ConfigureFastFailureDetection(silo.Services, configuration);
+        return settings.Mode == ClusteringMode.Localhost
+            ? silo.UseResyncEmbedded(endpoint)
+            : silo.UsePostgresClustering(settings, endpoint).AddResync().AddReferenceServices();
+    }
 
     public static SiloEndpointOptions ReadEndpoint(IConfiguration configuration)
     {

@@ -47,7 +47,7 @@ public sealed class SyncRound
     public string Processor { get; }
 
     /// <summary>
-    /// Whether this is a silo's rehearsal before it joins (<see cref="Hosting.ResyncOptions.RehearseBeforeJoining"/>):
+    /// Whether this is a silo's rehearsal before it joins (<see cref="Runtime.ResyncOptions.RehearseBeforeJoining"/>):
     /// the replica is a throwaway one, dropped afterwards, on an empty state. A service whose callbacks act
     /// outside their replica skips those acts here.
     /// </summary>

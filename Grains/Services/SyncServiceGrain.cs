@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Resync.Hosting;
 using Resync.Placement;
 using Resync.Protocol;
+using Resync.Runtime;
 
 namespace Resync.Services;
 

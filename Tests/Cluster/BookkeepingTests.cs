@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Orleans.Runtime;
+using Resync.Runtime;
 using Resync.Tests.Infrastructure;
 
 namespace Resync.Tests.Cluster;
@@ -35,7 +36,7 @@ public sealed class BookkeepingTests(ResyncClusterFixture fixture, ITestOutputHe
         // what stays is a handful (the last rounds' grains on their way out), not thousands.
         Assert.All(samples, s => Assert.True(s.Activations < 50, $"{s.Activations} engine activations after {s.Round} rounds"));
         Assert.True(samples[^1].Activations <= samples[0].Activations + 20, "engine activations keep growing");
-        Assert.Equal(Hosting.ResyncOptions.DefaultHistoryLength, history.Length);
+        Assert.Equal(Runtime.ResyncOptions.DefaultHistoryLength, history.Length);
     }
 
     [Fact]

@@ -33,16 +33,16 @@ public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(
         await Refused(() => Grains.GetGrain<IBarrierGrain>(future.Epoch).Open(settled, 3), "cannot open");
         await Refused(() => Grains.GetGrain<ISequencerGrain>(settled.Epoch).Gather("index", new Contribution(settled.Epoch, "conf-a", "g1", 0, [], "late")), "is stale");
         await Refused(() => Grains.GetGrain<ISequencerGrain>(settled.Epoch).Post(default), "No contributions");
-        await Refused(() => Driver.Configuration.Evict(settled.Epoch, [], "test"), "at least one valid processor");
-        await Refused(() => Driver.Configuration.Evict(settled.Epoch, ["bad id"], "test"), "at least one valid processor");
-        Assert.False((await Driver.Configuration.Evict(settled.Epoch - 1, ["g1"], "a stale eviction")).Changed);
-        await Refused(() => Driver.Configuration.ProposeSilos(long.MaxValue, ["g1"], []), "is not a silo processor");
-        await Refused(() => Driver.Configuration.ProposeSilos(long.MaxValue, [], ["g1"]), "named by their silo processors");
-        await Refused(() => Driver.Configuration.SiloReady("g1"), "is not a silo processor");
-        await Refused(() => Driver.Configuration.SiloReady("bad id"), "not a valid processor id");
-        await Refused(() => Driver.Configuration.SiloStopping("g1"), "is not a silo processor");
+        await Refused(() => Driver.Callbacks.Evict(settled.Epoch, [], "test"), "at least one valid processor");
+        await Refused(() => Driver.Callbacks.Evict(settled.Epoch, ["bad id"], "test"), "at least one valid processor");
+        Assert.False((await Driver.Callbacks.Evict(settled.Epoch - 1, ["g1"], "a stale eviction")).Changed);
+        await Refused(() => Driver.Membership.ProposeSilos(long.MaxValue, ["g1"], []), "is not a silo processor");
+        await Refused(() => Driver.Membership.ProposeSilos(long.MaxValue, [], ["g1"]), "named by their silo processors");
+        await Refused(() => Driver.Membership.SiloReady("g1"), "is not a silo processor");
+        await Refused(() => Driver.Membership.SiloReady("bad id"), "not a valid processor id");
+        await Refused(() => Driver.Membership.SiloStopping("g1"), "is not a silo processor");
         await Refused(() => Driver.Join("rehearsal:127.0.0.1:1@1"), "rehearsal processor");
-        await Refused(() => Driver.Configuration.Rehearse("g1"), "is not a silo processor");
+        await Refused(() => Driver.Membership.Rehearse("g1"), "is not a silo processor");
         await Refused(() => Grains.GetGrain<ISequencerGrain>(Rehearsal.FirstEpoch).Start(future with { Epoch = Rehearsal.FirstEpoch }), "is a rehearsal's");
         await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch).Rehearse(future), "not a rehearsal's");
 

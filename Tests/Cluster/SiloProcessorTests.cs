@@ -5,9 +5,11 @@ using Orleans.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
+using Resync.Clustering;
 using Resync.Hosting;
 using Resync.Placement;
 using Resync.Reference;
+using Resync.Runtime;
 using Resync.Tests.Infrastructure;
 using Resync.Tests.Reference;
 
@@ -109,7 +111,7 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
 
             // As the sequencer does when a step deadline passes with the silo's processor still missing.
             var clock = Stopwatch.StartNew();
-            var without = await driver.Engine.Configuration.Evict(settled.Configuration.Epoch, [evicted], "missed a step deadline (the test says so)");
+            var without = await driver.Engine.Callbacks.Evict(settled.Configuration.Epoch, [evicted], "missed a step deadline (the test says so)");
             Assert.DoesNotContain(evicted, without.Configuration.Members);
 
             var back = await Settled(driver.Engine, cluster.Silos, $"{evicted} taken back without a membership change");
@@ -127,7 +129,7 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             var driver = new ResyncDriver(cluster.Client);
             var settled = await Settled(driver, cluster.Silos, "one silo");
 
-            var stale = await driver.Configuration.ProposeSilos(0, [], []);
+            var stale = await driver.Membership.ProposeSilos(0, [], []);
             Assert.False(stale.Changed);
             Assert.Equal(settled.Configuration, await driver.Configuration.GetConfiguration());
 
@@ -152,19 +154,19 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
             const string gone = "silo:127.0.0.1:1@1";
             const long version = long.MaxValue - 3;
             FailingWriteSilo.FailWriteOf(version);
-            await Assert.ThrowsAnyAsync<Exception>(() => driver.Configuration.ProposeSilos(version, silos, [gone]));
+            await Assert.ThrowsAnyAsync<Exception>(() => driver.Membership.ProposeSilos(version, silos, [gone]));
             Assert.Equal(joined, await driver.Configuration.GetConfiguration());
 
             // The watcher retries the proposal that failed; then a second silo's watcher reports the same departure,
             // at the next membership version, where it saw it.
-            var first = await driver.Configuration.ProposeSilos(version, silos, [gone]);
+            var first = await driver.Membership.ProposeSilos(version, silos, [gone]);
             Assert.True(first.Changed, "the departure of a silo that hosted logical processors' replicas did not renew the epoch when its proposal came again after a failed write");
             Assert.Equal(joined.Members.ToArray(), first.Configuration.Members.ToArray());
-            var again = await driver.Configuration.ProposeSilos(version + 1, silos, [gone]);
+            var again = await driver.Membership.ProposeSilos(version + 1, silos, [gone]);
             Assert.False(again.Changed, $"the second report of {gone}'s departure renewed epoch {first.Configuration.Epoch} to {again.Configuration.Epoch}");
 
             // The next incarnation of the same address departs anew.
-            var returned = await driver.Configuration.ProposeSilos(version + 2, silos, ["silo:127.0.0.1:1@2"]);
+            var returned = await driver.Membership.ProposeSilos(version + 2, silos, ["silo:127.0.0.1:1@2"]);
             Assert.True(returned.Changed, "the departure of a silo's next incarnation did not renew the epoch");
             await driver.WaitForRound(returned.Configuration.Epoch);
         });

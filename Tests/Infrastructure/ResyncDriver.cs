@@ -13,6 +13,12 @@ public sealed class ResyncDriver(IClusterClient client, Action? moveEngineClock 
 
     public IConfigurationGrain Configuration => client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
 
+    /// <summary>The silos' side of the configuration grain (proposals, arrivals, departures, rehearsals).</summary>
+    internal IConfigurationMembership Membership => client.GetGrain<IConfigurationMembership>(IConfigurationGrain.Key);
+
+    /// <summary>The engine's side of the configuration grain (evictions, round reports).</summary>
+    internal IConfigurationCallbacks Callbacks => client.GetGrain<IConfigurationCallbacks>(IConfigurationGrain.Key);
+
     public Task<ConfigurationChange> Join(params string[] processors) => Configuration.Join([.. processors]);
 
     public Task<ConfigurationChange> Leave(params string[] processors) => Configuration.Leave([.. processors]);

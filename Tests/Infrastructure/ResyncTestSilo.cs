@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 using Resync.Hosting;
+using Resync.Runtime;
 using Resync.Tests.Conformance;
 
 namespace Resync.Tests.Infrastructure;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Resync.Client;
 using Resync.Client.Processes;
+using Resync.Clustering;
 using Resync.Hosting;
 using Resync.Reference;
 using Resync.Reference.Ckpt;

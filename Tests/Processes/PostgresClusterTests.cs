@@ -1,7 +1,8 @@
-using Resync.Client.Processes;
 using Resync.Client;
+using Resync.Client.Processes;
+using Resync.Clustering;
+using Resync.Clustering.Postgres;
 using Resync.Hosting;
-using Resync.Hosting.Postgres;
 using Resync.Tests.Infrastructure;
 
 namespace Resync.Tests.Processes;

@@ -35,15 +35,16 @@ public sealed class RoundBarrierTests
     }
 
     [Theory]
-    [InlineData(3, 0, "p1", BarrierVerdict.Stale)]
-    [InlineData(5, 0, "p1", BarrierVerdict.Stale)]
-    [InlineData(4, 0, "p9", BarrierVerdict.Refused)]
-    [InlineData(4, -1, "p1", BarrierVerdict.Refused)]
-    [InlineData(4, 2, "p1", BarrierVerdict.Refused)]
-    [InlineData(4, int.MaxValue, "p1", BarrierVerdict.Refused)]
+    [InlineData(3, 0, "p1", nameof(BarrierVerdict.Stale))]
+    [InlineData(5, 0, "p1", nameof(BarrierVerdict.Stale))]
+    [InlineData(4, 0, "p9", nameof(BarrierVerdict.Refused))]
+    [InlineData(4, -1, "p1", nameof(BarrierVerdict.Refused))]
+    [InlineData(4, 2, "p1", nameof(BarrierVerdict.Refused))]
+    [InlineData(4, int.MaxValue, "p1", nameof(BarrierVerdict.Refused))]
     public void A_request_for_another_epoch_from_a_non_member_or_for_a_missing_step_is_dropped_counted_and_changes_nothing(
-        long epoch, int step, string processor, BarrierVerdict expected)
+        long epoch, int step, string processor, string verdict)
     {
+        var expected = Enum.Parse<BarrierVerdict>(verdict);
         var barrier = new RoundBarrier(Config, 2, _time);
 
         Assert.Equal(expected, barrier.Arrive(new(epoch, step, processor)));

@@ -1,4 +1,5 @@
 using Resync.Hosting;
+using Resync.Runtime;
 using Resync.Services;
 
 namespace Resync.Reference.Evt;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Resync.Hosting;
+namespace Resync.Runtime;
 
 /// <summary>
 /// A sleep shorter than a millisecond, which .NET's own waits cannot take (they count whole milliseconds):

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Resync.Hosting;
+namespace Resync.Runtime;
 
 /// <summary>
 /// The system's clock, except that a one-shot timer due in less than <see cref="PreciseBelow"/> fires

@@ -1,4 +1,4 @@
-namespace Resync.Hosting;
+namespace Resync.Runtime;
 
 /// <summary>The engine's knobs, bound as <c>IOptions&lt;ResyncOptions&gt;</c> (section "Resync").</summary>
 public sealed class ResyncOptions

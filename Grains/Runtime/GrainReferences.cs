@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Resync.Hosting;
+namespace Resync.Runtime;
 
 /// <summary>
 /// Grain references for the engine's hot paths. <c>GetGrain</c> resolves the grain type and the interface

@@ -1,4 +1,4 @@
-namespace Resync.Hosting;
+namespace Resync.Runtime;
 
 /// <summary>
 /// Cancelled when the silo's own shutdown begins (the Active stage of its lifecycle stops), which comes after its

@@ -1,6 +1,4 @@
-using Resync.Services;
-
-namespace Resync.Hosting;
+namespace Resync.Runtime;
 
 /// <summary>A sync service as registered on the silo builder.</summary>
 internal sealed record SyncServiceRegistration(string Name, Type GrainClass);
@@ -40,9 +38,9 @@ internal sealed class SyncServiceRegistry
             throw new ArgumentException($"'{added.Name}' is not a valid service name: {SyncServiceName.Rule}.", nameof(added));
         }
 
-        if (!added.GrainClass.IsSubclassOf(typeof(SyncServiceGrain)) || added.GrainClass.IsAbstract)
+        if (added.GrainClass.IsAbstract)
         {
-            throw new ArgumentException($"{added.GrainClass.Name} must be a concrete class derived from {nameof(SyncServiceGrain)}.", nameof(added));
+            throw new ArgumentException($"{added.GrainClass.Name} must be a concrete class.", nameof(added));
         }
 
         if (registrations.Any(r => r.Name == added.Name || r.GrainClass == added.GrainClass))

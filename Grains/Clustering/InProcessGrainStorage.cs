@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Orleans.Serialization;
 using Orleans.Storage;
 
-namespace Resync.Hosting;
+namespace Resync.Clustering;
 
 /// <summary>
 /// Grain storage in this process's memory, for a single silo that is the whole cluster and lives and dies

@@ -3,9 +3,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Hosting;
-using Resync.Hosting.Postgres;
+using Resync.Clustering.Postgres;
+using Resync.Hosting;
+using Resync.Runtime;
 
-namespace Resync.Hosting;
+namespace Resync.Clustering;
 
 public enum ClusteringMode
 {
@@ -113,15 +115,8 @@ public static class ResyncClustering
         services.Configure<GrainDirectoryOptions>(configuration.GetSection("Orleans:GrainDirectory"));
     }
 
-    /// <summary>A silo of either mode, with the engine and the reference services.</summary>
-    public static ISiloBuilder UseResync(this ISiloBuilder silo, ClusteringSettings settings, SiloEndpointOptions endpoint, IConfiguration configuration)
-    {
-        ConfigureFastFailureDetection(silo.Services, configuration);
-        if (settings.Mode == ClusteringMode.Localhost)
-        {
-            return silo.UseResyncEmbedded(endpoint);
-        }
-
+    /// <summary>PostgreSQL clustering and grain storage for a silo listening on <paramref name="endpoint"/> (loopback).</summary>
+    public static ISiloBuilder UsePostgresClustering(this ISiloBuilder silo, ClusteringSettings settings, SiloEndpointOptions endpoint) =>
         silo.Configure<ClusterOptions>(options =>
             {
                 options.ClusterId = ClusteringSettings.ClusterId;
@@ -138,8 +133,6 @@ public static class ResyncClustering
                 options.Invariant = PostgresSchema.Invariant;
                 options.ConnectionString = settings.ConnectionString;
             });
-        return silo.AddResync().AddReferenceServices();
-    }
 
     /// <summary>A client of either mode.</summary>
     public static IClientBuilder UseResync(this IClientBuilder client, ClusteringSettings settings, int gatewayPort)

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Resync.Hosting.Postgres;
+namespace Resync.Clustering.Postgres;
 
 /// <summary>
 /// Applies Resync's PostgreSQL schema (tables and the query texts the Orleans ADO.NET providers read)
