@@ -1,3 +1,2 @@
 global using System.Collections.Immutable;
 global using Orleans;
-global using Resync.Engine;

@@ -86,7 +86,7 @@ public sealed class ResyncOptions
     /// </summary>
     public TimeSpan DepartureWait { get; set; } = DefaultDepartureWait;
 
-    /// <summary>How long the membership watcher waits for a burst of membership changes to settle before it proposes.</summary>
+    /// <summary>How long a silo's membership proposals wait for a burst of membership changes to settle before it proposes.</summary>
     public TimeSpan MembershipSettle { get; set; } = DefaultMembershipSettle;
 
     /// <summary>

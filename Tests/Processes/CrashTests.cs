@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Resync.Bench.Processes;
 using Resync.Client;
-using Resync.Client.Processes;
 using Resync.Clustering;
 using Resync.Hosting;
 using Resync.Reference;

@@ -1,5 +1,5 @@
+using Resync.Bench.Processes;
 using Resync.Client;
-using Resync.Client.Processes;
 using Resync.Clustering;
 using Resync.Clustering.Postgres;
 using Resync.Hosting;

@@ -1,5 +1,5 @@
 using Npgsql;
-using Resync.Client.Processes;
+using Resync.Bench.Processes;
 
 namespace Resync.Tests.Processes;
 

@@ -1,4 +1,4 @@
-using Resync.Client.Processes;
+using Resync.Bench.Processes;
 
 namespace Resync.Tests.Processes;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Resync.Client.Processes;
+using Resync.Bench.Processes;
 
-namespace Resync.Client.Benchmarks;
+namespace Resync.Bench.Scenarios;
 
 /// <summary>One event's figures from corosync, over the runs: the sync phase (per run, the max over the nodes) and cause to completion.</summary>
 internal sealed record EventFigures(double SyncP50Ms, double SyncMinMs, double SyncMaxMs, double WholeP50Ms);

@@ -1,4 +1,4 @@
-namespace Resync.Client.Benchmarks;
+namespace Resync.Bench.Scenarios;
 
 /// <summary>What the benchmark runs; <see cref="Quick"/> is a smoke run of every scenario.</summary>
 internal sealed record BenchSettings(

@@ -4,7 +4,7 @@ using Resync.Client.Demo;
 using Resync.Hosting;
 using Resync.Reference;
 
-namespace Resync.Client.Benchmarks;
+namespace Resync.Bench.Scenarios;
 
 /// <summary>
 /// The scenarios that run on one embedded silo of logical processors: round latency against its lower

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Resync.Client.Benchmarks;
+namespace Resync.Bench.Scenarios;
 
 /// <summary>One scenario's figures, as the JSON file and the table show them; a figure a scenario does not measure is null.</summary>
 public sealed record BenchmarkResult(

@@ -3,7 +3,7 @@ using Resync.Hosting;
 using Resync.Placement;
 using Resync.Runtime;
 
-namespace Resync.Client.Benchmarks;
+namespace Resync.Bench.Scenarios;
 
 /// <summary>
 /// The contract's chain of calls with nothing behind them: what a round of this shape costs in grain calls

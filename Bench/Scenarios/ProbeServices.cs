@@ -1,7 +1,7 @@
 using Resync.Hosting;
 using Resync.Services;
 
-namespace Resync.Client.Benchmarks;
+namespace Resync.Bench.Scenarios;
 
 /// <summary>What a probe replica sends in its round: its processor's name.</summary>
 [GenerateSerializer, Immutable, Alias("resync.bench.probe-record")]

@@ -2,15 +2,16 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Resync.Client.Benchmarks;
+using Resync.Bench.Scenarios;
+using Resync.Client;
 using Resync.Clustering;
 using Resync.Hosting;
 
-namespace Resync.Client.Commands;
+namespace Resync.Bench;
 
 /// <summary>
 /// Hidden: a silo of the benchmark's three-silo scenario, with the reference services and one probe service
-/// (S = 4, as corosync's measured figures have it). <c>bench</c> starts it; it runs until SIGTERM or SIGKILL.
+/// (S = 4, as corosync's measured figures have it). the benchmark starts it; it runs until SIGTERM or SIGKILL.
 /// </summary>
 internal static class BenchSiloCommand
 {
@@ -18,7 +19,7 @@ internal static class BenchSiloCommand
     {
         var siloPort = new Option<int>("--silo-port") { Required = true };
         var gatewayPort = new Option<int>("--silo-gateway-port") { Required = true };
-        var command = new Command("bench-silo", "A silo process of the three-silo benchmark (started by bench).") { siloPort, gatewayPort };
+        var command = new Command("silo", "A silo process of the three-silo scenario (the benchmark starts it).") { siloPort, gatewayPort };
         command.Hidden = true;
         command.SetAction(async (parse, cancellationToken) =>
         {

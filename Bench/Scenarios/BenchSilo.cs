@@ -1,12 +1,12 @@
-using Resync.Client.Processes;
+using Resync.Bench.Processes;
 using Resync.Clustering;
 using Resync.Hosting;
 
-namespace Resync.Client.Benchmarks;
+namespace Resync.Bench.Scenarios;
 
 /// <summary>
 /// The silo processes of the three-silo scenario: this very program, started with the hidden
-/// <c>bench-silo</c> command, so that they carry the probe service beside the reference services.
+/// <c>silo</c> command, so that they carry the probe service beside the reference services.
 /// </summary>
 internal static class BenchSilo
 {
@@ -17,7 +17,7 @@ internal static class BenchSilo
             : typeof(BenchSilo).Assembly.Location;
         return SiloProcess.Start(
             program,
-            ["bench-silo", "--clustering", "postgres", "--connection-string", clustering.ConnectionString!],
+            ["silo", "--clustering", "postgres", "--connection-string", clustering.ConnectionString!],
             (silo, gateway) => ["--silo-port", silo.ToString(), "--silo-gateway-port", gateway.ToString()]);
     }
 }

@@ -1,9 +1,10 @@
-using Resync.Client.Processes;
+using Resync.Bench.Processes;
+using Resync.Client;
 using Resync.Clustering;
 using Resync.Hosting;
 using Resync.Reference;
 
-namespace Resync.Client.Benchmarks;
+namespace Resync.Bench.Scenarios;
 
 /// <summary>
 /// Scenario 3: three silo processes over TCP on PostgreSQL clustering, S = 4 (CLM, EVT, CKPT and a probe

@@ -1,17 +1,37 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Resync.Client.Benchmarks;
+using Resync.Bench.Processes;
+using Resync.Bench.Scenarios;
+using Resync.Client;
 using Resync.Client.Output;
-using Resync.Client.Processes;
 using Resync.Clustering;
 using Resync.Hosting;
 
-namespace Resync.Client.Commands;
+namespace Resync.Bench;
 
+/// <summary>
+/// The benchmark's command line: every scenario by default, one group with --only; the hidden <c>silo</c>
+/// command is a silo process of the three-silo scenario.
+/// </summary>
 internal static class BenchCommand
 {
-    public static Command Create(ResyncCli cli)
+    public static Task<int> RunAsync(string[] args)
+    {
+        var cli = new ResyncCli(Console.Out, Console.Error);
+        var root = Create(cli);
+        root.Subcommands.Add(BenchSiloCommand.Create(cli));
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
+        {
+            Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => e.Message))} (see --help)");
+            return Task.FromResult(ExitCodes.BadInput);
+        }
+
+        return parse.InvokeAsync();
+    }
+
+    private static RootCommand Create(ResyncCli cli)
     {
         var json = new Option<FileInfo>("--json") { Description = "Also write the results as a JSON array to this file." };
         var quick = new Option<bool>("--quick") { Description = "A short run of every scenario (N up to 64, fewer runs): a smoke test, not a measurement." };
@@ -30,9 +50,9 @@ internal static class BenchCommand
             Description = "One-silo round latency with these S only (1 to 10; 3 is the reference services); skips bulk; memory needs several N and both S=1 and S=10.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var command = new Command("bench", "Measure round latency against its lower bound, churn, bulk transfer, memory and three silo processes; build with -c Release.")
+        var command = new RootCommand("Resync's benchmark: round latency against its lower bound, churn, bulk transfer, memory, and three silo processes beside corosync; build with -c Release.")
         {
-            json, quick, only, processors, services,
+            json, quick, only, processors, services, ResyncCli.Clustering, ResyncCli.ConnectionString, ResyncCli.Plain,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Resync.Client.Benchmarks;
+namespace Resync.Bench.Scenarios;
 
 [Alias("resync.bench.IPingGrain")]
 public interface IPingGrain : IGrainWithIntegerKey

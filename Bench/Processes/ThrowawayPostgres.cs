@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Resync.Client.Processes;
+namespace Resync.Bench.Processes;
 
 /// <summary>
 /// A throwaway PostgreSQL, started with the repository's <c>scripts/postgres-temp.sh</c> by a program that

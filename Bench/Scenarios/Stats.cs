@@ -1,4 +1,4 @@
-namespace Resync.Client.Benchmarks;
+namespace Resync.Bench.Scenarios;
 
 internal static class Stats
 {

@@ -2,7 +2,7 @@ using Resync.Placement;
 using Resync.Reference;
 using Resync.Reference.Ckpt;
 
-namespace Resync.Client.Benchmarks;
+namespace Resync.Bench.Scenarios;
 
 /// <summary>The checkpoints that the bulk scenarios move: random bytes in sections of 4 MiB, in two checkpoints (one may hold at most 64 MiB).</summary>
 internal static class BulkData

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Resync.Client.Processes;
+namespace Resync.Bench.Processes;
 
 /// <summary>
 /// A silo in a process of its own, so that it can be killed with SIGKILL, as a crash would, or stopped

@@ -1,0 +1,3 @@
+using Resync.Bench;
+
+return await BenchCommand.RunAsync(args);
