@@ -1,0 +1,81 @@
+using Resync.Protocol;
+
+namespace Resync.Engine;
+
+/// <summary>The silos' side (<see cref="IConfigurationMembership"/>): their proposals, arrivals and departures, decided by <see cref="SiloBook"/>.</summary>
+internal sealed partial class ConfigurationGrain
+{
+    public Task<ConfigurationChange> ProposeSilos(long membershipVersion, ImmutableArray<string> siloProcessors, ImmutableArray<string> departedSilos)
+    {
+        if (_silos.IsStale(membershipVersion))
+        {
+            LogStaleSiloProposal(logger, membershipVersion, _silos.MembershipVersion);
+            return Task.FromResult(new ConfigurationChange(false, _ledger.Current));
+        }
+
+        MembershipRequests.Proposal(siloProcessors, departedSilos);
+        var (book, departed) = _silos.Propose(membershipVersion, siloProcessors, departedSilos);
+        var next = book.Admit(_ledger);
+        if (next is null && !departed.IsEmpty && _ledger.Current.Members.Any(m => !ProcessorId.IsSilo(m)))
+        {
+            return CommitSilosAsync(book, _ledger.Renewed(), $"silo {string.Join(" ", departed)} left the cluster with the replicas of the logical processors it hosted");
+        }
+
+        return CommitSilosAsync(book, next, $"silo membership version {membershipVersion}");
+    }
+
+    public Task<RoundSummary> Rehearse(string siloProcessor)
+    {
+        // Interleaved, and without this grain's state: it only places the rehearsal's conductor on this silo.
+        var rehearsal = Rehearsal.Of(MembershipRequests.Silo(siloProcessor, nameof(siloProcessor)));
+        return Sequencer(rehearsal.Epoch).Rehearse(rehearsal);
+    }
+
+    public Task<ConfigurationChange> SiloReady(string siloProcessor) => MarkSiloAsync(siloProcessor, static (a, p) => a.MarkReady(p), "ready");
+
+    public Task<ConfigurationChange> SiloStopping(string siloProcessor) => MarkSiloAsync(siloProcessor, static (a, p) => a.MarkStopping(p), "stopping");
+
+    private Task<ConfigurationChange> MarkSiloAsync(string siloProcessor, Action<SiloAdmission, string> mark, string what)
+    {
+        var book = _silos.With(mark, MembershipRequests.Silo(siloProcessor, nameof(siloProcessor)));
+        return CommitSilosAsync(book, book.Admit(_ledger), $"silo processor {siloProcessor} {what}");
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="book"/> once it is persisted: with <paramref name="next"/> when the silos change the
+    /// configuration, else alone. A write that fails keeps the old book, so that the silo's retry is not stale.
+    /// </summary>
+    private async Task<ConfigurationChange> CommitSilosAsync(SiloBook book, Configuration? next, string reason)
+    {
+        Record(book);
+        try
+        {
+            ConfigurationChange change;
+            if (next is null)
+            {
+                await state.WriteStateAsync();
+                change = new ConfigurationChange(false, _ledger.Current);
+            }
+            else
+            {
+                change = await ChangeAsync(next, reason);
+            }
+
+            _silos = book;
+            return change;
+        }
+        catch
+        {
+            Record(_silos);
+            throw;
+        }
+    }
+
+    private void Record(SiloBook book)
+    {
+        state.State.SiloMembershipVersion = book.MembershipVersion;
+        state.State.ActiveSilos = [.. book.Admission.Active];
+        state.State.ReadySilos = [.. book.Admission.Ready];
+        state.State.DepartedSilos = [.. book.Admission.Departed];
+    }
+}
