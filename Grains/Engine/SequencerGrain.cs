@@ -34,6 +34,7 @@ internal sealed partial class SequencerGrain(
     private IBarrierGrain? _barrier;
     private TaskCompletionSource<RoundSummary>? _rehearsal;
     private bool _ending;
+    private readonly MemberNotices _notices = new(options.Value.NoticeTimeout, time);
 
     private long Epoch => this.GetPrimaryKeyLong();
 
@@ -62,17 +63,7 @@ internal sealed partial class SequencerGrain(
 
     private void Begin(Configuration configuration)
     {
-        if (configuration.Epoch != Epoch)
-        {
-            throw new ArgumentException($"The sequencer of epoch {Epoch} cannot run epoch {configuration.Epoch}.", nameof(configuration));
-        }
-
-        if (configuration.Members.IsDefault || configuration.Members.Any(m => !ProcessorId.IsValid(m)) ||
-            !configuration.Members.SequenceEqual(configuration.Members.Distinct().Order(StringComparer.Ordinal)))
-        {
-            throw new ArgumentException($"Epoch {Epoch}: members must be valid processor ids, sorted ordinally, without duplicates.", nameof(configuration));
-        }
-
+        Round.Validate(configuration, Epoch);
         if (_round is not null || _abortedBeforeStart is not null)
         {
             return;
@@ -129,140 +120,6 @@ internal sealed partial class SequencerGrain(
 
         LogStepFailed(logger, epoch, step, round.Service, processor, reason);
         await FailAsync(round, $"step {step} ({round.Service}) failed on processor {processor}: {reason}", byCluster ? RoundFailure.Cluster : RoundFailure.Service);
-    }
-
-    public Task<Delivery?> FetchFinal(string member)
-    {
-        // Asked between the last barrier and the final notices too: the deliveries are those the notices carry.
-        var index = _round is { Phase: RoundPhase.Activating } round ? round.Configuration.Members.IndexOf(member) : -1;
-        return Task.FromResult(index >= 0 ? Deliveries(_round!, _round!.Services.Length - 1).Notice(index) : null);
-    }
-
-    public async Task Post(ImmutableArray<Contribution> contributions)
-    {
-        if (contributions.IsDefault)
-        {
-            throw new ArgumentException("No contributions to post.", nameof(contributions));
-        }
-
-        var round = await RoundOrStaleAsync($"Contributions posted to epoch {Epoch}");
-        var before = round.Dropped;
-        round.Post(contributions);
-        await ReportDroppedAsync(round, before);
-    }
-
-    public async Task<Delivery> Gather(string phase, Contribution contribution)
-    {
-        var round = await RoundOrStaleAsync($"Contribution of {contribution.Sender} for epoch {contribution.Epoch} ({contribution.Service})");
-        var step = round.Step;
-        var before = round.Dropped;
-        var gathering = round.Gather(phase, contribution);
-        await ReportDroppedAsync(round, before);
-        // A gathering waits for every member; it must not hold a silo that stops, which waits for its requests.
-        return Gathered.Notice(step, phase, await gathering.WaitAsync(shutdown.Begun));
-    }
-
-    public async Task<ImmutableArray<Contribution>> FetchGathered(int step, string phase, int batch)
-    {
-        await RoundOrStaleAsync($"A fetch of what was gathered under '{phase}' in step {step}");
-        return Gathered.Fetch(step, phase, batch);
-    }
-
-    public async Task<ImmutableArray<Contribution>> Fetch(int step, string member, int batch)
-    {
-        await RoundOrStaleAsync($"A fetch of step {step}'s delivery to {member}");
-        return _deliveries is { } deliveries
-            ? deliveries.Fetch(step, member, batch)
-            : throw new ArgumentException($"Epoch {Epoch} keeps no deliveries: no step has been delivered yet.");
-    }
-
-    /// <summary>
-    /// A round cannot outlive its sequencer: when the activation goes (its silo stops), the round ends here,
-    /// which stops its loop and watchdog and fails the gatherings still waiting in its mailbox. The
-    /// configuration's watchdog renews a round that stopped this way.
-    /// </summary>
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (_round?.Abort($"its sequencer was deactivated: {reason.Description}", RoundFailure.Cluster) == true)
-        {
-            LogDeactivatedInFlight(logger, Epoch, _round.Step, _round.Service, reason.Description);
-            await _roundOver.CancelAsync();
-            _rehearsal?.TrySetResult(_round.Summary());
-        }
-    }
-
-    public Task Warm()
-    {
-        // The barrier of this epoch too: both are then activated before the configuration that needs them.
-        _ = Barrier.Warm();
-        // For nothing when no configuration comes, or when this warm-up reached a new activation after the
-        // epoch's round had run and gone (messages racing to create an activation may be reordered).
-        _unusedWarmth ??= this.RegisterGrainTimer(() =>
-        {
-            LeaveIfRoundless();
-            return Task.CompletedTask;
-        }, new GrainTimerCreationOptions(options.Value.WarmKeep, Timeout.InfiniteTimeSpan));
-        return Task.CompletedTask;
-    }
-
-    public Task OnActivity(long epoch)
-    {
-        if (epoch == Epoch && _round is not null)
-        {
-            _round.Touch();
-        }
-        else
-        {
-            LeaveIfRoundless();
-        }
-
-        return Task.CompletedTask;
-    }
-
-    /// <summary>
-    /// A late message (a sign of life, a fetch, a post, a progress query) re-activates an epoch whose round ended here:
-    /// refused as stale, and the activation goes again instead of waiting for the collector.
-    /// </summary>
-    private void LeaveIfRoundless()
-    {
-        if (_round is null && _abortedBeforeStart is null)
-        {
-            DeactivateOnIdle();
-        }
-    }
-
-    public async Task<RoundProgress?> GetProgress()
-    {
-        if (_round is null)
-        {
-            // The watchdog asks while the round's end is on its way to it: this is a fresh activation.
-            LeaveIfRoundless();
-            return null;
-        }
-
-        ImmutableArray<string> missing = [];
-        if (_round.NextBarrier is { } barrier)
-        {
-            missing = await Barrier.GetMissing(barrier);
-            _round.ObserveBarrierMissing(missing.Length);
-        }
-
-        return _round.Progress(missing);
-    }
-
-    private IBarrierGrain Barrier => _barrier ??= GrainFactory.Reference<IBarrierGrain>(Epoch);
-
-    private GatheringBatches Gathered => _gathered ??= new GatheringBatches(options.Value.DeliveryBatchBytes);
-
-    // Kept: every member gets a notice per step, and one more at the end.
-    private IProcessorGrain Processor(string id)
-    {
-        if (!_processors.TryGetValue(id, out var processor))
-        {
-            _processors[id] = processor = GrainFactory.Reference<IProcessorGrain>(id);
-        }
-
-        return processor;
     }
 
     private async Task RunAsync(Round round)
@@ -371,148 +228,8 @@ internal sealed partial class SequencerGrain(
         _ = EndAsync(round);
     }
 
-    /// <summary>The round that round traffic belongs to; without one (never started here), the traffic is stale: counted and refused.</summary>
-    private async Task<Round> RoundOrStaleAsync(string traffic)
-    {
-        if (_round is { } round)
-        {
-            return round;
-        }
-
-        LeaveIfRoundless();
-        await ResyncInstruments.ReportDroppedAsync(GrainFactory, DropCounts.None.Add(BarrierVerdict.Stale));
-        throw new ArgumentException($"{traffic} is stale: epoch {Epoch} has no round here.");
-    }
-
-    private Task ReportDroppedAsync(Round round, DropCounts before) =>
-        ResyncInstruments.ReportDroppedAsync(GrainFactory, round.Dropped.Since(before));
-
-    /// <summary>
-    /// Contract item 9: a step that runs past <see cref="ResyncOptions.StepDeadline"/> is reported with the processors it
-    /// waits for, which are evicted under <see cref="SlowProcessorPolicy.Evict"/>; a round that runs past
-    /// <see cref="ResyncOptions.RoundDeadline"/> before its last barrier fails and is retried under a new epoch. A callback
-    /// that never returns therefore cannot hold the engine.
-    /// </summary>
-    private async Task WatchDeadlinesAsync(Round round)
-    {
-        var settings = options.Value;
-        var deadlines = new RoundDeadlines(settings.StepDeadline, settings.RoundDeadline);
-        var check = TimeSpan.FromTicks(Math.Max(settings.StepDeadline.Ticks / 4, TimeSpan.TicksPerMillisecond));
-        while (!round.IsOver)
-        {
-            try
-            {
-                await Task.Delay(check, time, _roundOver.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            switch (deadlines.Check(round))
-            {
-                case DeadlineVerdict.StepOverdue:
-                    await OnStepOverdueAsync(round, settings);
-                    break;
-                case DeadlineVerdict.RoundOverdue:
-                    LogRoundOverdue(logger, Epoch, round.Step, round.Service, settings.RoundDeadline.TotalSeconds);
-                    await FailAsync(round, $"round deadline of {settings.RoundDeadline.TotalSeconds:0.###} s passed at step {round.Step} ({round.Service}), {round.Phase}", RoundFailure.Service);
-                    return;
-            }
-        }
-    }
-
-    private async Task OnStepOverdueAsync(Round round, ResyncOptions settings)
-    {
-        var (step, phase, barrier) = (round.Step, round.Phase, round.NextBarrier);
-        ImmutableArray<string> waiting;
-        try
-        {
-            waiting = barrier is { } next
-                ? await Barrier.GetMissing(next).WaitAsync(settings.NoticeTimeout, time)
-                : [.. round.Pending.Order(StringComparer.Ordinal)];
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            LogDeadlineActionFailed(logger, exception, Epoch, step, "ask the barrier who is missing");
-            return;
-        }
-
-        if (round.IsOver || round.Step != step || round.Phase != phase || waiting.IsEmpty)
-        {
-            return;
-        }
-
-        ResyncInstruments.StepsOverdue.Add(1, new KeyValuePair<string, object?>("service", round.Service));
-        LogStepOverdue(logger, Epoch, step, round.Service, phase, round.PhaseElapsed.TotalMilliseconds, string.Join(" ", waiting), settings.SlowProcessors);
-        var evictable = RoundDeadlines.Evictable(waiting, round.Configuration);
-        // A rehearsal's processor is no member to evict: the round deadline ends a rehearsal that hangs.
-        if (settings.SlowProcessors == SlowProcessorPolicy.Evict && !evictable.IsEmpty && _rehearsal is null)
-        {
-            try
-            {
-                await GrainFactory.GetGrain<IConfigurationCallbacks>(IConfigurationGrain.Key)
-                    .Evict(Epoch, evictable, $"missed the deadline of step {step} ({round.Service}), {phase}")
-                    .WaitAsync(settings.NoticeTimeout, time);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                // The next deadline reports them again.
-                LogDeadlineActionFailed(logger, exception, Epoch, step, "ask the configuration to evict");
-            }
-        }
-    }
-
-    /// <summary>
-    /// Sends a notice to every member, and again, after a growing pause, to those whose notice failed or went
-    /// unanswered for <see cref="ResyncOptions.NoticeTimeout"/> (the 2005 lesson: control messages need retry
-    /// too), for as long as the member is still <paramref name="owed"/> its notice. A member that cannot be reached
-    /// for good (its silo died) is removed by the next configuration, which ends what it was owed. One timeout
-    /// covers all the members' calls (a timer per call was a measurable part of a large round); members are named
-    /// by their index in the configuration.
-    /// </summary>
-    private async Task NotifyAsync(Round round, int step, ImmutableArray<string> members, Func<int, Task> notice, Func<int, bool> owed)
-    {
-        var pending = Enumerable.Range(0, members.Length).ToImmutableArray();
-        var retry = new ControlRetry();
-        while (!pending.IsEmpty)
-        {
-            var calls = new Task[pending.Length];
-            for (var i = 0; i < calls.Length; i++)
-            {
-                calls[i] = notice(pending[i]);
-            }
-
-            try
-            {
-                // Bounded: a message lost with a dead silo would otherwise hold the attempt for the whole response timeout.
-                await Task.WhenAll(calls).WaitAsync(options.Value.NoticeTimeout, time);
-                return;
-            }
-            catch (Exception)
-            {
-                var unanswered = ImmutableArray.CreateBuilder<int>();
-                for (var i = 0; i < calls.Length; i++)
-                {
-                    if (!calls[i].IsCompletedSuccessfully && owed(pending[i]))
-                    {
-                        unanswered.Add(pending[i]);
-                        LogNoticeFailed(logger, calls[i].Exception?.GetBaseException() ?? new TimeoutException($"no answer within {options.Value.NoticeTimeout}"), Epoch, step, members[pending[i]]);
-                    }
-                }
-
-                pending = unanswered.ToImmutable();
-            }
-
-            if (pending.IsEmpty)
-            {
-                return;
-            }
-
-            await Task.Delay(retry.NextPause(), time);
-            pending = [.. pending.Where(owed)];
-        }
-    }
+    private Task NotifyAsync(Round round, int step, ImmutableArray<string> members, Func<int, Task> notice, Func<int, bool> owed) =>
+        _notices.SendAsync(members.Length, notice, owed, (m, exception) => LogNoticeFailed(logger, exception, Epoch, step, members[m]));
 
     /// <summary>
     /// What <paramref name="step"/> (the last finished step) delivered to each member, taken once: a retried notice,

@@ -55,6 +55,21 @@ internal sealed class Round
     private ExchangeMailbox? _delivered;
     private DropCounts _droppedBefore = DropCounts.None;
 
+    /// <summary>Refuses a configuration that the sequencer of <paramref name="epoch"/> cannot run: another epoch's, or members not valid, sorted ordinally and distinct.</summary>
+    public static void Validate(Configuration configuration, long epoch)
+    {
+        if (configuration.Epoch != epoch)
+        {
+            throw new ArgumentException($"The sequencer of epoch {epoch} cannot run epoch {configuration.Epoch}.", nameof(configuration));
+        }
+
+        if (configuration.Members.IsDefault || configuration.Members.Any(m => !ProcessorId.IsValid(m)) ||
+            !configuration.Members.SequenceEqual(configuration.Members.Distinct().Order(StringComparer.Ordinal)))
+        {
+            throw new ArgumentException($"Epoch {epoch}: members must be valid processor ids, sorted ordinally, without duplicates.", nameof(configuration));
+        }
+    }
+
     public Round(Configuration configuration, ImmutableArray<string> services, TimeProvider time)
     {
         Configuration = configuration;

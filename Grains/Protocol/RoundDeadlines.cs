@@ -34,12 +34,13 @@ internal sealed class RoundDeadlines
     }
 
     /// <summary>
-    /// Who may be evicted for missing a step deadline: the processors the step waits for, unless that is every
-    /// member. When every member is late, the service is stuck, not a processor; evicting would empty the
-    /// configuration, so the round deadline fails the round instead and it is retried.
+    /// Whom to evict for missing a step deadline: the processors the step waits for, when the policy evicts
+    /// (<paramref name="evictSlow"/>), unless that is every member (then the service is stuck, not a processor:
+    /// evicting would empty the configuration, so the round deadline fails the round instead and it is retried),
+    /// and never in a rehearsal, whose processor is no member (the round deadline ends a rehearsal that hangs).
     /// </summary>
-    public static ImmutableArray<string> Evictable(ImmutableArray<string> waiting, Configuration configuration) =>
-        waiting.Length < configuration.Members.Length ? waiting : [];
+    public static ImmutableArray<string> ToEvict(ImmutableArray<string> waiting, Configuration configuration, bool evictSlow, bool rehearsal) =>
+        evictSlow && !rehearsal && waiting.Length < configuration.Members.Length ? waiting : [];
 
     public DeadlineVerdict Check(Round round)
     {

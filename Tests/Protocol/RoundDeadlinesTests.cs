@@ -75,11 +75,13 @@ public sealed class RoundDeadlinesTests
     }
 
     [Fact]
-    public void Only_some_members_are_ever_evicted_when_every_member_is_late_the_service_is_stuck()
+    public void Only_some_members_are_ever_evicted_when_every_member_is_late_the_service_is_stuck_and_never_under_the_wait_policy_or_in_a_rehearsal()
     {
-        Assert.Equal(["p2"], RoundDeadlines.Evictable(["p2"], Config).ToArray());
-        Assert.Equal(["p1", "p3"], RoundDeadlines.Evictable(["p1", "p3"], Config).ToArray());
-        Assert.Empty(RoundDeadlines.Evictable(["p1", "p2", "p3"], Config));
+        Assert.Equal(["p2"], RoundDeadlines.ToEvict(["p2"], Config, evictSlow: true, rehearsal: false).ToArray());
+        Assert.Equal(["p1", "p3"], RoundDeadlines.ToEvict(["p1", "p3"], Config, evictSlow: true, rehearsal: false).ToArray());
+        Assert.Empty(RoundDeadlines.ToEvict(["p1", "p2", "p3"], Config, evictSlow: true, rehearsal: false));
+        Assert.Empty(RoundDeadlines.ToEvict(["p2"], Config, evictSlow: false, rehearsal: false));
+        Assert.Empty(RoundDeadlines.ToEvict(["p2"], Config, evictSlow: true, rehearsal: true));
     }
 
     [Fact]
