@@ -30,6 +30,7 @@ internal static class BenchSiloCommand
                 var builder = Host.CreateApplicationBuilder();
                 builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
                 builder.UseOrleans(silo => ProbeService.Register(silo.UseResync(clustering, endpoint, builder.Configuration), 1));
+                using var hops = HopLog.StartFromEnvironment();
                 using var host = builder.Build();
                 await host.RunAsync(cancellationToken);
                 return ExitCodes.Success;

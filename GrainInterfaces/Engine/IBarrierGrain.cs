@@ -16,5 +16,5 @@ internal interface IBarrierGrain : IGrainWithIntegerKey
     [Alias("GetMissing")] Task<ImmutableArray<string>> GetMissing(int barrier);
 
     /// <summary>Nothing but the activation, ahead of the epoch's round.</summary>
-    [OneWay, Alias("Warm")] Task Warm();
+    [Alias("Warm")] Task Warm();
 }

@@ -28,6 +28,12 @@ internal interface IProcessorGrain : IGrainWithStringKey
     /// <summary>The processor left the configuration in <paramref name="epoch"/>; its replicas stay, but take no writes.</summary>
     [AlwaysInterleave, Alias("Leave")] Task Leave(long epoch);
 
+    /// <summary>
+    /// The sequencer of <paramref name="epoch"/> is warm: this processor's silo resolves the address of its barrier
+    /// now, while the grain directory is stable, instead of at its first barrier request after a membership change.
+    /// </summary>
+    [AlwaysInterleave, Alias("Expect")] Task Expect(long epoch);
+
     /// <summary>Activates this processor and its replicas ahead of its first round (a silo does before it joins).</summary>
     [Alias("Warm")] Task Warm();
 

@@ -66,8 +66,13 @@ internal interface ISequencerGrain : IGrainWithIntegerKey
     [AlwaysInterleave, Alias("Fetch")]
     Task<ImmutableArray<Contribution>> Fetch(int step, string member, int batch);
 
-    /// <summary>Nothing but the activation: the next epoch's conductor is in memory before its configuration comes.</summary>
-    [OneWay, Alias("Warm")] Task Warm();
+    /// <summary>
+    /// Ahead of the epoch's configuration: activates this sequencer and its barrier, and has each of
+    /// <paramref name="members"/> resolve the barrier's address (<see cref="IProcessorGrain.Expect"/>), so that the
+    /// round that follows a membership change looks nothing up in a grain directory that is moving its ranges. The
+    /// warm-up lasts while the epoch is the next one.
+    /// </summary>
+    [Alias("Warm")] Task Warm(ImmutableArray<string> members);
 
     /// <summary>A sign of life from the round: a barrier arrival, a replica still processing.</summary>
     [OneWay, AlwaysInterleave, Alias("OnActivity")] Task OnActivity(long epoch);

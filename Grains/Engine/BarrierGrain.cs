@@ -43,11 +43,16 @@ internal sealed partial class BarrierGrain(
         // Never opened here: an old epoch's barrier, re-activated by a late request, which it refuses and goes.
         LeaveIfNeverOpened();
         var verdict = _barrier?.Arrive(request) ?? BarrierVerdict.Stale;
+        ResyncActivities.Mark("resync.barrier.arrival", request.Epoch, request.Step, request.Processor);
         switch (verdict)
         {
             case BarrierVerdict.Completed:
                 LogCompleted(logger, Epoch, request.Step);
-                await GrainFactory.Reference<ISequencerGrain>(Epoch).OnBarrierCompleted(_barrier!.TakeCompletion(request.Step));
+                using (ResyncActivities.Start("resync.barrier.complete", Epoch, request.Step))
+                {
+                    await GrainFactory.Reference<ISequencerGrain>(Epoch).OnBarrierCompleted(_barrier!.TakeCompletion(request.Step));
+                }
+
                 break;
             case BarrierVerdict.Stale or BarrierVerdict.Refused or BarrierVerdict.Duplicate:
                 LogDropped(logger, verdict, request.Epoch, request.Step, request.Processor, Epoch);
@@ -81,12 +86,21 @@ internal sealed partial class BarrierGrain(
 
     public Task Warm()
     {
-        // As its sequencer: a warm barrier that is never opened goes.
-        _unusedWarmth ??= this.RegisterGrainTimer(() =>
+        // A warm barrier that is never opened goes, unless its sequencer, kept warm, warms it again first.
+        var keep = options.Value.WarmKeep * 2;
+        if (_unusedWarmth is null)
         {
-            LeaveIfNeverOpened();
-            return Task.CompletedTask;
-        }, new GrainTimerCreationOptions(options.Value.WarmKeep, Timeout.InfiniteTimeSpan));
+            _unusedWarmth = this.RegisterGrainTimer(() =>
+            {
+                LeaveIfNeverOpened();
+                return Task.CompletedTask;
+            }, new GrainTimerCreationOptions(keep, Timeout.InfiniteTimeSpan));
+        }
+        else
+        {
+            _unusedWarmth.Change(keep, Timeout.InfiniteTimeSpan);
+        }
+
         return Task.CompletedTask;
     }
 

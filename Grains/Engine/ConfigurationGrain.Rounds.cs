@@ -42,7 +42,7 @@ internal sealed partial class ConfigurationGrain
         var end = _supervisor.Ended(summary, _ledger.Current.Epoch, state.State.CompletedEpoch);
         if (end.WarmNext)
         {
-            _ = Sequencer(summary.Epoch + 1).Warm();
+            _ = Sequencer(summary.Epoch + 1).Warm(_ledger.Current.Members);
         }
 
         if (summary.FailedService is { } failed)

@@ -31,7 +31,21 @@ internal sealed partial class ConfigurationGrain
         return Sequencer(rehearsal.Epoch).Rehearse(rehearsal);
     }
 
-    public Task<ConfigurationChange> SiloReady(string siloProcessor) => MarkSiloAsync(siloProcessor, static (a, p) => a.MarkReady(p), "ready");
+    public async Task<ConfigurationChange> SiloReady(string siloProcessor)
+    {
+        MembershipRequests.Silo(siloProcessor, nameof(siloProcessor));
+        // Before the round that takes it in: this silo resolves its processor, and its silo the next epoch's barrier.
+        try
+        {
+            await Sequencer(_ledger.Current.Epoch + 1).Warm([siloProcessor]).WaitAsync(Settings.NoticeTimeout, time);
+        }
+        catch (Exception exception)
+        {
+            LogWarmFailed(logger, exception, siloProcessor, _ledger.Current.Epoch + 1);
+        }
+
+        return await MarkSiloAsync(siloProcessor, static (a, p) => a.MarkReady(p), "ready");
+    }
 
     public Task<ConfigurationChange> SiloStopping(string siloProcessor) => MarkSiloAsync(siloProcessor, static (a, p) => a.MarkStopping(p), "stopping");
 

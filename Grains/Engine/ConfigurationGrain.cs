@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Resync.Diagnostics;
 using Resync.Protocol;
 using Resync.Runtime;
 
@@ -145,6 +146,7 @@ internal sealed partial class ConfigurationGrain(
         }
 
         _ledger.Commit(next);
+        ResyncActivities.Mark("resync.configuration.advance", next.Epoch, -1);
         LogAdvanced(logger, next.Epoch, reason, next.Members.Length, next.Survivors.Length);
         var advance = _supervisor.Advanced();
         if (advance.Supersedes is { } epoch)

@@ -36,6 +36,7 @@ internal sealed partial class ProcessorGrain(
     {
         ValidateMember(configuration);
         var epoch = configuration.Epoch;
+        ResyncActivities.Mark("resync.processor.enter", epoch, -1, Id);
         var verdict = _progress.Enter(epoch, out var owed);
         if (!await AcceptAsync(verdict, "enter", epoch, -1))
         {
@@ -70,6 +71,7 @@ internal sealed partial class ProcessorGrain(
     public async Task Step(RoundStep step, Delivery received)
     {
         Validate(step, received);
+        ResyncActivities.Mark("resync.processor.step", step.Epoch, step.Step, Id);
         if (await AcceptAsync(_progress.Step(step.Epoch, step.Step), "step", step.Epoch, step.Step))
         {
             _ = RunStepAsync(step, received);
@@ -89,6 +91,7 @@ internal sealed partial class ProcessorGrain(
 
             if (step.Step > 0)
             {
+                using var activating = ResyncActivities.Start("resync.replica.activate", epoch, step.Step - 1, Id);
                 await Replica(step.Step - 1).Activate(epoch, await ReceiveAsync(epoch, step.Step - 1, received));
             }
 
@@ -97,7 +100,12 @@ internal sealed partial class ProcessorGrain(
                 return;
             }
 
-            var report = await Replica(step.Step).Run(step);
+            StepReport report;
+            using (ResyncActivities.Start("resync.replica.run", epoch, step.Step, Id))
+            {
+                report = await Replica(step.Step).Run(step);
+            }
+
             if (!_progress.IsCurrent(epoch))
             {
                 return;
@@ -175,6 +183,7 @@ internal sealed partial class ProcessorGrain(
         {
             try
             {
+                using var arriving = ResyncActivities.Start("resync.processor.arrive", request.Epoch, request.Step, Id);
                 var verdict = await Barrier(request.Epoch).Arrive(request);
                 LogArrived(logger, request.Epoch, request.Step, Id, verdict);
                 return;
@@ -217,6 +226,8 @@ internal sealed partial class ProcessorGrain(
             _inboxRead = 0;
         }
     }
+
+    public Task Expect(long epoch) => epoch > _progress.Epoch ? Barrier(epoch).Warm() : Task.CompletedTask;
 
     public Task Warm() => Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Warm()));
 

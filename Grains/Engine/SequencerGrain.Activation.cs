@@ -21,18 +21,39 @@ internal sealed partial class SequencerGrain
         }
     }
 
-    public Task Warm()
+    public async Task Warm(ImmutableArray<string> members)
     {
-        // The barrier of this epoch too: both are then activated before the configuration that needs them.
-        _ = Barrier.Warm();
-        // For nothing when no configuration comes, or when this warm-up reached a new activation after the
-        // epoch's round had run and gone (messages racing to create an activation may be reordered).
-        _unusedWarmth ??= this.RegisterGrainTimer(() =>
+        // The barrier first, placed beside this sequencer: a member's look-up then finds it instead of placing it.
+        await Barrier.Warm();
+        _unusedWarmth ??= this.RegisterGrainTimer(KeepWarmAsync, new GrainTimerCreationOptions(options.Value.WarmKeep, options.Value.WarmKeep));
+        if (!members.IsDefault)
+        {
+            await Task.WhenAll(members.Select(member => Processor(member).Expect(Epoch))).WaitAsync(options.Value.NoticeTimeout, time);
+        }
+    }
+
+    /// <summary>
+    /// Every <see cref="ResyncOptions.WarmKeep"/> of a warm-up: stays (and keeps its barrier) while the epoch is the next
+    /// one, and goes when a newer one came, or when this warm-up reached a new activation after the epoch's round had
+    /// run and gone (messages racing to create an activation may be reordered).
+    /// </summary>
+    private async Task KeepWarmAsync()
+    {
+        if (_round is not null || _abortedBeforeStart is not null)
+        {
+            _unusedWarmth?.Dispose();
+            return;
+        }
+
+        var current = await GrainFactory.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).GetConfiguration();
+        if (current.Epoch + 1 == Epoch)
+        {
+            await Barrier.Warm();
+        }
+        else
         {
             LeaveIfRoundless();
-            return Task.CompletedTask;
-        }, new GrainTimerCreationOptions(options.Value.WarmKeep, Timeout.InfiniteTimeSpan));
-        return Task.CompletedTask;
+        }
     }
 
     public Task OnActivity(long epoch)

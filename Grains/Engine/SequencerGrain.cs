@@ -107,6 +107,7 @@ internal sealed partial class SequencerGrain(
             return Task.CompletedTask;
         }
 
+        ResyncActivities.Mark("resync.sequencer.barrier-completed", Epoch, completion.Step);
         _barrierCompleted?.TrySetResult();
         return Task.CompletedTask;
     }
@@ -128,7 +129,11 @@ internal sealed partial class SequencerGrain(
         var members = configuration.Members;
         try
         {
-            await Barrier.Open(configuration, round.Barriers).WaitAsync(options.Value.NoticeTimeout, time);
+            using (ResyncActivities.Start("resync.sequencer.open", Epoch, 0))
+            {
+                await Barrier.Open(configuration, round.Barriers).WaitAsync(options.Value.NoticeTimeout, time);
+            }
+
             var completed = ExpectBarrier();
             if (!round.Open())
             {
@@ -228,8 +233,11 @@ internal sealed partial class SequencerGrain(
         _ = EndAsync(round);
     }
 
-    private Task NotifyAsync(Round round, int step, ImmutableArray<string> members, Func<int, Task> notice, Func<int, bool> owed) =>
-        _notices.SendAsync(members.Length, notice, owed, (m, exception) => LogNoticeFailed(logger, exception, Epoch, step, members[m]));
+    private async Task NotifyAsync(Round round, int step, ImmutableArray<string> members, Func<int, Task> notice, Func<int, bool> owed)
+    {
+        using var notifying = ResyncActivities.Start("resync.sequencer.notify", Epoch, step);
+        await _notices.SendAsync(members.Length, notice, owed, (m, exception) => LogNoticeFailed(logger, exception, Epoch, step, members[m]));
+    }
 
     /// <summary>
     /// What <paramref name="step"/> (the last finished step) delivered to each member, taken once: a retried notice,

@@ -66,7 +66,7 @@ public sealed class BookkeepingTests(ResyncClusterFixture fixture, ITestOutputHe
         var unused = (await Driver.Configuration.GetConfiguration()).Epoch + 1_000_000;
         var sequencer = Grains.GetGrain<ISequencerGrain>(unused);
         var clock = Stopwatch.StartNew();
-        await sequencer.Warm();
+        await sequencer.Warm([]);
         var barrierId = Grains.GetGrain<IBarrierGrain>(unused).GetGrainId();
         await WaitUntil(management, ids => ids.Contains(barrierId), "the warm-up activating the barrier as well");
 

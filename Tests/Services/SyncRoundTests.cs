@@ -222,7 +222,7 @@ public sealed class SyncRoundTests
 
         public Task<ImmutableArray<Contribution>> Fetch(int step, string member, int batch) => throw new NotSupportedException();
 
-        public Task Warm() => throw new NotSupportedException();
+        public Task Warm(ImmutableArray<string> members) => throw new NotSupportedException();
 
         public Task OnActivity(long epoch) => throw new NotSupportedException();
     }
