@@ -41,12 +41,16 @@ public sealed class SiloProcess : IAsyncDisposable
     /// Whether <paramref name="status"/> shows exactly the silo processors of <paramref name="silos"/> and a
     /// completed round of its configuration.
     /// </summary>
-    public static bool Settled(ResyncStatus status, IReadOnlyCollection<SiloProcess> silos)
+    public static bool Settled(ResyncStatus status, IReadOnlyCollection<SiloProcess> silos) =>
+        HasExactly(status.Configuration, silos)
+        && status.Round is { Phase: RoundPhase.Completed } round && round.Epoch == status.Configuration.Epoch;
+
+    /// <summary>Whether the silo processors of <paramref name="configuration"/> are exactly those of <paramref name="silos"/>.</summary>
+    public static bool HasExactly(Configuration configuration, IReadOnlyCollection<SiloProcess> silos)
     {
-        var processors = status.Configuration.Members.Where(ProcessorId.IsSilo).ToList();
+        var processors = configuration.Members.Where(ProcessorId.IsSilo).ToList();
         return processors.Count == silos.Count
-            && silos.All(silo => processors.Any(p => p.StartsWith(silo.ProcessorPrefix, StringComparison.Ordinal)))
-            && status.Round is { Phase: RoundPhase.Completed } round && round.Epoch == status.Configuration.Epoch;
+            && silos.All(silo => processors.Any(p => p.StartsWith(silo.ProcessorPrefix, StringComparison.Ordinal)));
     }
 
     /// <summary>

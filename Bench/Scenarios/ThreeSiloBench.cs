@@ -243,9 +243,11 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
     }
 
     /// <summary>
-    /// Waits until the silo processors are exactly those of <paramref name="silos"/> and their round
-    /// completed; returns that round. Every call is bounded: a request that a gateway forwarded to a silo
-    /// that then died is never answered.
+    /// Waits until the silo processors are exactly those of <paramref name="silos"/> and their round completed;
+    /// returns that round. It asks only the configuration (every <see cref="ConfigurationPoll"/>) until the
+    /// members are right, then waits for the round's completion in one call: a status query every few milliseconds
+    /// reaches the sequencer and the barrier and took CPU from the very round it measured (BENCHMARKS.md, the
+    /// join's profile). Every call is bounded: a request that a gateway forwarded to a silo that then died is never answered.
     /// </summary>
     private static async Task<RoundSummary> SettledAsync(IConfigurationGrain engine, IReadOnlyCollection<SiloProcess> silos, string phase, CancellationToken cancellationToken)
     {
@@ -255,14 +257,15 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                var status = await engine.GetStatus().WaitAsync(CallTimeout, cancellationToken);
-                if (SiloProcess.Settled(status, silos))
+                var configuration = await engine.GetConfiguration().WaitAsync(CallTimeout, cancellationToken);
+                if (SiloProcess.HasExactly(configuration, silos))
                 {
-                    // The round's end reaches the history a moment after its status says completed.
-                    var history = await engine.GetHistory().WaitAsync(CallTimeout, cancellationToken);
-                    if (history.FirstOrDefault(r => r.Epoch == status.Configuration.Epoch) is { } ended)
+                    var left = deadline - DateTime.UtcNow;
+                    var round = await engine.WaitForCompletedRound(configuration.Epoch, left).WaitAsync(left + CallTimeout, cancellationToken);
+                    var now = await engine.GetConfiguration().WaitAsync(CallTimeout, cancellationToken);
+                    if (round.Epoch == now.Epoch && SiloProcess.HasExactly(now, silos))
                     {
-                        return ended;
+                        return round;
                     }
                 }
             }
@@ -277,7 +280,9 @@ internal sealed class ThreeSiloBench(BenchSettings settings, ClusteringSettings 
                     string.Join("\n", silos.Select(s => s.Output)));
             }
 
-            await Task.Delay(2, cancellationToken);
+            await Task.Delay(ConfigurationPoll, cancellationToken);
         }
     }
+
+    private static readonly TimeSpan ConfigurationPoll = TimeSpan.FromMilliseconds(20);
 }

@@ -69,7 +69,8 @@ internal interface ISequencerGrain : IGrainWithIntegerKey
     /// <summary>
     /// Ahead of the epoch's configuration: activates this sequencer and its barrier, and has each of
     /// <paramref name="members"/> resolve the barrier's address (<see cref="IProcessorGrain.Expect"/>), so that the
-    /// round that follows a membership change looks nothing up in a grain directory that is moving its ranges. The
+    /// round that follows a membership change looks nothing up in a grain directory that is moving its ranges. A
+    /// silo's address cache serves all its processors, so one member per silo (its silo processor) is enough. The
     /// warm-up lasts while the epoch is the next one.
     /// </summary>
     [Alias("Warm")] Task Warm(ImmutableArray<string> members);

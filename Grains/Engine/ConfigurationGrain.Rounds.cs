@@ -42,7 +42,8 @@ internal sealed partial class ConfigurationGrain
         var end = _supervisor.Ended(summary, _ledger.Current.Epoch, state.State.CompletedEpoch);
         if (end.WarmNext)
         {
-            _ = Sequencer(summary.Epoch + 1).Warm(_ledger.Current.Members);
+            // Its barrier's address is resolved on every silo through the silo's own processor (the cache is the silo's).
+            _ = Sequencer(summary.Epoch + 1).Warm([.. _ledger.Current.Members.Where(ProcessorId.IsSilo)]);
         }
 
         if (summary.FailedService is { } failed)

@@ -5,9 +5,9 @@ namespace Resync.Membership;
 
 /// <summary>
 /// A silo's part in the configuration, in the silo's lifecycle (it starts once the silo is active) and in the
-/// host's (a stopping host tells it first, while the silo still serves): the silo arrives
-/// (<see cref="SiloArrival"/>), then proposes membership changes (<see cref="MembershipProposals"/>) until it
-/// stops, and then departs (<see cref="SiloDeparture"/>).
+/// host's (a stopping host tells it first, while the silo still serves): the silo proposes membership changes
+/// (<see cref="MembershipProposals"/>) from its start until it stops, arrives (<see cref="SiloArrival"/>) meanwhile,
+/// and then departs (<see cref="SiloDeparture"/>).
 /// </summary>
 internal sealed class SiloMembershipParticipant(
     SiloArrival arrival,
@@ -24,11 +24,11 @@ internal sealed class SiloMembershipParticipant(
 
     private Task Start(CancellationToken cancellationToken)
     {
-        _participating = Task.Run(async () =>
-        {
-            await arrival.ArriveAsync(_stopping.Token);
-            await proposals.ProposeUntilAsync(_stopping.Token);
-        });
+        // Proposals from the start, beside the arrival: the silo's first proposal (and the code it runs for the first
+        // time) is done long before it says it is ready, instead of competing with the round that takes it in.
+        _participating = Task.WhenAll(
+            Task.Run(() => proposals.ProposeUntilAsync(_stopping.Token)),
+            Task.Run(() => arrival.ArriveAsync(_stopping.Token)));
         return Task.CompletedTask;
     }
 
