@@ -27,11 +27,11 @@ internal interface ISyncReplica : IGrainWithStringKey
     [AlwaysInterleave, Alias("Abort")] Task Abort(long epoch);
 
     /// <summary>The processor left the configuration in <paramref name="epoch"/>: stop taking client writes.</summary>
-    [AlwaysInterleave, Alias("Detach")] Task Detach(long epoch);
+    [AlwaysInterleave, Alias("Leave")] Task Leave(long epoch);
 
     /// <summary>Nothing but the activation: the replica is in memory before its first round.</summary>
     [Alias("Warm")] Task Warm();
 
     /// <summary>Forgets everything, as a crash would.</summary>
-    [AlwaysInterleave, Alias("Drop")] Task Drop();
+    [AlwaysInterleave, Alias("Crash")] Task Crash();
 }

@@ -246,11 +246,11 @@ internal sealed partial class ProcessorGrain(
     }
 
     public Task Leave(long epoch) =>
-        Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Detach(epoch)));
+        Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Leave(epoch)));
 
     public async Task Crash()
     {
-        await Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Drop()));
+        await Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Crash()));
         DropInbox();
         LogCrashed(logger, Id, _progress.Epoch);
         DeactivateOnIdle();

@@ -224,7 +224,7 @@ internal sealed partial class SequencerGrain(
     /// <summary>The round's end is reported once, when it is over: aborted, or completed on every member still waited for.</summary>
     private void TryEnd(Round round)
     {
-        if (_ending || !(round.Phase == RoundPhase.Aborted || round.Complete()))
+        if (_ending || !(round.Phase == RoundPhase.Aborted || round.TryFinish()))
         {
             return;
         }

@@ -230,8 +230,8 @@ internal sealed class Round
     /// <summary>True while <paramref name="processor"/>'s last activation is awaited.</summary>
     public bool AwaitsActivation(string processor) => Phase == RoundPhase.Activating && _pending.Contains(processor);
 
-    /// <summary>Every member still waited for has activated the last service: the round is over, completed.</summary>
-    public bool Complete()
+    /// <summary>Whether every member still waited for has activated the last service: then the round is finished, its outcome <see cref="RoundPhase.Completed"/>.</summary>
+    public bool TryFinish()
     {
         if (Phase != RoundPhase.Activating || _pending.Count > 0)
         {

@@ -28,7 +28,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     private SyncRound? _round;
     private CancellationTokenSource _roundCancellation = new();
     private Configuration _activated = Configuration.Initial;
-    private long _detachedAt;
+    private long _leftAt;
     private ResyncOptions? _options;
     private ILogger? _logger;
     private string? _serviceName;
@@ -81,9 +81,9 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     /// </summary>
     protected ValueTask<IDisposable> EnterWriteAsync()
     {
-        if (_detachedAt != 0 || !_activated.IsMember(Processor))
+        if (_leftAt != 0 || !_activated.IsMember(Processor))
         {
-            throw new NotAMemberException(Processor, _detachedAt);
+            throw new NotAMemberException(Processor, _leftAt);
         }
 
         return Writes.EnterAsync(Options.WriteWait, RecoveryInProgress);
@@ -253,7 +253,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         round.Deliver(received);
         await SyncActivateAsync(round, _roundCancellation.Token);
         _activated = round.Step.Configuration;
-        _detachedAt = 0;
+        _leftAt = 0;
         Writes.Open();
     }
 
@@ -294,15 +294,15 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
         }
     }
 
-    Task ISyncReplica.Detach(long epoch)
+    Task ISyncReplica.Leave(long epoch)
     {
-        _detachedAt = Math.Max(_detachedAt, epoch);
+        _leftAt = Math.Max(_leftAt, epoch);
         return Task.CompletedTask;
     }
 
     Task ISyncReplica.Warm() => Task.CompletedTask;
 
-    Task ISyncReplica.Drop()
+    Task ISyncReplica.Crash()
     {
         _roundCancellation.Cancel();
         _lifecycle = new ReplicaLifecycle();

@@ -172,10 +172,10 @@ public sealed class RoundTests
         Assert.True(round.MemberActivated("p1"));
         Assert.False(round.MemberActivated("p1"));
         Assert.False(round.MemberActivated("p9"));
-        Assert.False(round.Complete());
+        Assert.False(round.TryFinish());
         round.MemberActivated("p2");
         round.MemberActivated("p3");
-        Assert.True(round.Complete());
+        Assert.True(round.TryFinish());
         Assert.Equal(RoundPhase.Completed, round.Summary().Outcome);
     }
 
@@ -198,7 +198,7 @@ public sealed class RoundTests
         Assert.False(round.Abort("again"));
         Assert.False(Complete(round, completedBarrier + 1));
         Assert.False(round.MemberActivated("p1"));
-        Assert.False(round.Complete());
+        Assert.False(round.TryFinish());
         Assert.Empty(round.Received("p1"));
         Assert.Equal("superseded", round.Summary().AbortReason);
     }
@@ -217,7 +217,7 @@ public sealed class RoundTests
 
         round.MemberActivated("p2");
         round.MemberActivated("p3");
-        Assert.True(round.Complete());
+        Assert.True(round.TryFinish());
         var summary = round.Summary();
         Assert.Equal((RoundPhase.Completed, (string?)null, false), (summary.Outcome, summary.AbortReason, summary.Failed));
     }
@@ -233,7 +233,7 @@ public sealed class RoundTests
         Assert.False(round.Supersede(new Configuration(8, ["p1", "p2"], ["p1", "p2"]), "fail p3"));
 
         Assert.False(round.AwaitsActivation("p3"));
-        Assert.True(round.Complete());
+        Assert.True(round.TryFinish());
     }
 
     [Fact]
@@ -295,11 +295,11 @@ public sealed class RoundTests
     public void A_round_without_members_or_without_services_completes()
     {
         var empty = Through(new Round(Config with { Members = [] }, Services, _time), Services.Length);
-        Assert.True(empty.Complete());
+        Assert.True(empty.TryFinish());
 
         var serviceless = Through(new Round(Config, [], _time), 0);
         Assert.Equal(RoundPhase.Activating, serviceless.Phase);
         foreach (var member in Config.Members) serviceless.MemberActivated(member);
-        Assert.True(serviceless.Complete());
+        Assert.True(serviceless.TryFinish());
     }
 }
