@@ -1,50 +1,33 @@
-using Resync.Diagnostics;
 using Resync.Protocol;
+using Resync.Replicas;
 
 namespace Resync.Services;
 
 /// <summary>
-/// One replica's view of the round it synchronizes in: the configuration, its step, and the channel to
-/// the other members. Sends are kept until process answers done and travel with that answer to the
-/// round's sequencer (a long transfer goes ahead in batches), so what a replica sends is delivered before
-/// its process answers done (contract item 4). A large send addressed to some members goes straight to their
-/// inboxes instead, and only its stand-in through the sequencer (<see cref="ForwardingRoute"/>). At activation
-/// the round hands each replica what was sent to it (<see cref="ReceiveAsync"/>).
+/// One replica's view of the round it synchronizes in: the configuration, its step, and the channel to the other
+/// members. What process sends is delivered before its process answers done (contract item 4); at activation, every
+/// member's process is done and <see cref="ReceiveAsync"/> has everything that was sent to this replica.
 /// </summary>
 public sealed class SyncRound
 {
-    private readonly Func<ISequencerGrain> _sequencer;
-    private readonly ForwardingRoute? _forwarding;
-    private readonly List<Contribution> _outbox = [];
-    private readonly Queue<Task> _posting = new();
-    private HashSet<string>? _forwardedTo;
-    private ImmutableArray<Contribution> _received = [];
-    private int _sequence;
+    internal SyncRound(RoundChannel channel) => Channel = channel;
 
-    internal SyncRound(RoundStep step, string processor, Func<ISequencerGrain> sequencer, ForwardingRoute? forwarding = null)
-    {
-        Step = step;
-        Processor = processor;
-        _sequencer = sequencer;
-        _forwarding = forwarding;
-    }
+    internal RoundChannel Channel { get; }
 
-    internal RoundStep Step { get; }
+    public long Epoch => Channel.Epoch;
 
-    public long Epoch => Step.Epoch;
-
-    public ImmutableArray<string> Members => Step.Configuration.Members;
+    public ImmutableArray<string> Members => Channel.Step.Configuration.Members;
 
     /// <summary>Members of the previous configuration that are still members.</summary>
-    public ImmutableArray<string> Survivors => Step.Configuration.Survivors;
+    public ImmutableArray<string> Survivors => Channel.Step.Configuration.Survivors;
 
     /// <summary>This service's position in the synchronization order.</summary>
-    public int StepIndex => Step.Step;
+    public int StepIndex => Channel.Step.Step;
 
-    public string Service => Step.Service;
+    public string Service => Channel.Service;
 
     /// <summary>The processor this replica belongs to.</summary>
-    public string Processor { get; }
+    public string Processor => Channel.Processor;
 
     /// <summary>
     /// Whether this is a silo's rehearsal before it joins (<see cref="Runtime.ResyncOptions.RehearseBeforeJoining"/>):
@@ -54,143 +37,22 @@ public sealed class SyncRound
     public bool IsRehearsal => Rehearsal.IsRehearsal(Epoch);
 
     /// <summary>Sends <paramref name="payload"/> to every member.</summary>
-    public void Send(object payload) => Send(payload, []);
+    public void Send(object payload) => Channel.Send(payload, []);
 
     /// <summary>Sends <paramref name="payload"/> to the given members only (one stored copy, whatever their number).</summary>
-    public void Send(object payload, ImmutableArray<string> recipients)
-    {
-        ArgumentNullException.ThrowIfNull(payload);
-        foreach (var recipient in recipients)
-        {
-            if (!Step.Configuration.IsMember(recipient))
-            {
-                throw new ArgumentException($"'{recipient}' is not a member of epoch {Epoch}.", nameof(recipients));
-            }
-        }
-
-        _outbox.Add(new Contribution(Epoch, Service, Processor, _sequence++, recipients, payload));
-    }
+    public void Send(object payload, ImmutableArray<string> recipients) => Channel.Send(payload, recipients);
 
     /// <summary>
     /// All-to-all exchange inside process: sends <paramref name="payload"/> under <paramref name="phase"/> and
     /// waits until every member has done the same, then returns every member's payload, sorted by sender.
     /// The wait ends when the round is aborted.
     /// </summary>
-    public async Task<ImmutableArray<Contribution>> GatherAsync(string phase, object payload, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(payload);
-        var mine = new Contribution(Epoch, Service, Processor, _sequence++, [], payload);
-        var gathered = await _sequencer().Gather(phase, mine).WaitAsync(cancellationToken);
-        return await DeliveryFetch.WholeAsync(
-            gathered,
-            batch => _sequencer().FetchGathered(StepIndex, phase, batch).WaitAsync(cancellationToken),
-            $"Epoch {Epoch}: what the members of {Service} gathered under '{phase}' in step {StepIndex}");
-    }
+    public Task<ImmutableArray<Contribution>> GatherAsync(string phase, object payload, CancellationToken cancellationToken) =>
+        Channel.GatherAsync(phase, payload, cancellationToken);
 
     /// <summary>
     /// Everything the members sent to this replica (or to all) in this round, sorted by sender and then by
     /// the order in which each sender sent it. Meant for activate, when every member's process is done.
     /// </summary>
-    public Task<ImmutableArray<Contribution>> ReceiveAsync() => Task.FromResult(_received);
-
-    internal int Unsent => _outbox.Count;
-
-    /// <summary>
-    /// Posts what process sent so far to the round, ahead of the done answer. Posts travel
-    /// <see cref="PostsInFlight"/> at a time, so that a transfer between silos keeps its connection busy
-    /// while the next batch is made; this returns once fewer are in flight.
-    /// </summary>
-    internal async Task PostSentAsync()
-    {
-        Forward();
-        _posting.Enqueue(_sequencer().Post(TakeSent()));
-        while (_posting.Count >= PostsInFlight)
-        {
-            await _posting.Dequeue();
-        }
-    }
-
-    /// <summary>
-    /// Process is done: what it sent that goes to inboxes goes now, and every post and put has arrived, so what
-    /// process sent is in the round's mailbox or its recipients' inboxes before the replica answers done.
-    /// </summary>
-    internal Task FinishSendingAsync()
-    {
-        Forward();
-        return PostedAsync();
-    }
-
-    /// <summary>Every post and put in flight has arrived (nothing more is sent: the round may be aborted).</summary>
-    internal async Task PostedAsync()
-    {
-        while (_posting.TryDequeue(out var post))
-        {
-            await post;
-        }
-    }
-
-    /// <summary>Puts the large addressed sends in their recipients' inboxes (one put per recipient) and leaves their stand-ins in the outbox.</summary>
-    private void Forward()
-    {
-        if (_forwarding is not { } route)
-        {
-            return;
-        }
-
-        Dictionary<string, ImmutableArray<Contribution>.Builder>? byRecipient = null;
-        for (var i = 0; i < _outbox.Count; i++)
-        {
-            var contribution = _outbox[i];
-            if (!Forwarding.Goes(contribution, route.MinBytes))
-            {
-                continue;
-            }
-
-            byRecipient ??= new(StringComparer.Ordinal);
-            foreach (var recipient in contribution.Recipients)
-            {
-                if (!byRecipient.TryGetValue(recipient, out var batch))
-                {
-                    byRecipient[recipient] = batch = ImmutableArray.CreateBuilder<Contribution>();
-                }
-
-                batch.Add(contribution);
-            }
-
-            _outbox[i] = Forwarding.StandIn(contribution);
-        }
-
-        foreach (var (recipient, batch) in byRecipient ?? [])
-        {
-            _posting.Enqueue(route.Inbox(recipient).Put(batch.ToImmutable()));
-            ResyncInstruments.ContributionsForwarded.Add(batch.Count, new KeyValuePair<string, object?>("service", Service));
-            (_forwardedTo ??= new(StringComparer.Ordinal)).Add(recipient);
-        }
-    }
-
-    /// <summary>The round is aborted: the inboxes that this replica forwarded to forget the round, and refuse what still comes for it.</summary>
-    internal Task RecallForwardedAsync() =>
-        _forwarding is { } route && _forwardedTo is { } recipients
-            ? Task.WhenAll(recipients.Select(recipient => route.Inbox(recipient).Drop(Epoch)))
-            : Task.CompletedTask;
-
-    private const int PostsInFlight = 3;
-
-    /// <summary>What process sent since the last call; the engine sends it with the answer.</summary>
-    internal ImmutableArray<Contribution> TakeSent()
-    {
-        ImmutableArray<Contribution> sent = [.. _outbox];
-        _outbox.Clear();
-        return sent;
-    }
-
-    /// <summary>
-    /// Keeps what the round delivered to this replica. It comes from this epoch's own mailbox, which dropped
-    /// and counted whatever carried another epoch or service (item 7); the list is shared by every member,
-    /// so it is not scanned again here, which would cost O(N) per replica and O(N^2) per step.
-    /// </summary>
-    internal void Deliver(ImmutableArray<Contribution> received) => _received = received;
+    public Task<ImmutableArray<Contribution>> ReceiveAsync() => Task.FromResult(Channel.Received);
 }
-
-/// <summary>Where a round's large addressed sends go: addressed sends of at least <see cref="MinBytes"/> go to <see cref="Inbox"/> of each recipient.</summary>
-internal sealed record ForwardingRoute(int MinBytes, Func<string, IInboxGrain> Inbox);

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Resync.Hosting;
 using Resync.Placement;
-using Resync.Protocol;
+using Resync.Replicas;
 using Resync.Runtime;
 
 namespace Resync.Services;
@@ -17,23 +16,13 @@ namespace Resync.Services;
 /// <see cref="EnterWriteAsync"/>, which holds them while the service synchronizes on this replica.
 /// </summary>
 [Reentrant, KeepAlive, ProcessorPlacement]
-public abstract partial class SyncServiceGrain : Grain, ISyncReplica
+public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
 {
-    // Run, activate and the service's abort take turns: a replica's callbacks never overlap. The abort call itself
-    // does not wait for its turn; it interleaves, so that it reaches a replica whatever it is doing.
-    private readonly SemaphoreSlim _turn = new(1, 1);
+    // The engine's side of the replica (its turn, lifecycle, write gate and process loop) is the ReplicaHost under it.
     private readonly SemaphoreSlim _exclusiveWrites = new(1, 1);
-    private ReplicaLifecycle _lifecycle = new();
-    private WriteGate? _writes;
+    private ReplicaHost? _replica;
     private SyncRound? _round;
-    private CancellationTokenSource _roundCancellation = new();
-    private Configuration _activated = Configuration.Initial;
-    private long _leftAt;
-    private ResyncOptions? _options;
-    private ILogger? _logger;
     private string? _serviceName;
-    private TimeProvider? _clock;
-    private TimeProvider? _schedulingClock;
 
     /// <summary>The processor whose replica this is.</summary>
     protected string Processor => this.GetPrimaryKeyString();
@@ -42,25 +31,24 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     protected string ServiceName => _serviceName ??= ServiceProvider.GetRequiredService<SyncServiceRegistry>().NameOf(GetType());
 
     /// <summary>The epoch of the round whose state this replica serves; 0 before its first round.</summary>
-    protected long ActivatedEpoch => _lifecycle.ActivatedEpoch;
+    protected long ActivatedEpoch => Replica.ActivatedEpoch;
 
     /// <summary>True while this replica's service synchronizes: writes wait or fail.</summary>
-    protected bool IsSynchronizing => _lifecycle.IsGated;
+    protected bool IsSynchronizing => Replica.IsGated;
 
     /// <summary>The members of the round this replica last activated: the replicas that a write must reach.</summary>
-    protected ImmutableArray<string> Members => _activated.Members;
+    protected ImmutableArray<string> Members => Replica.Members;
 
-    private ResyncOptions Options => _options ??= ServiceProvider.GetRequiredService<IOptions<ResyncOptions>>().Value;
-
-    private ILogger Logger => _logger ??= ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType());
-
-    private WriteGate Writes => _writes ??= new WriteGate(Clock);
-
-    /// <summary>The engine's clock: deadlines, signs of life, the abort grace.</summary>
-    private TimeProvider Clock => _clock ??= ServiceProvider.GetRequiredKeyedService<TimeProvider>(ResyncOptions.ClockKey);
-
-    /// <summary>Scheduling, not protocol time: the silo's clock, which tests that freeze the engine's leave running.</summary>
-    private TimeProvider SchedulingClock => _schedulingClock ??= ServiceProvider.GetRequiredService<TimeProvider>();
+    private ReplicaHost Replica => _replica ??= new ReplicaHost(
+        Processor,
+        ServiceName,
+        ServiceProvider.GetRequiredService<IOptions<ResyncOptions>>().Value,
+        ServiceProvider.GetRequiredKeyedService<TimeProvider>(ResyncOptions.ClockKey),
+        ServiceProvider.GetRequiredService<TimeProvider>(),
+        GrainFactory,
+        this,
+        DeactivateOnIdle,
+        ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType()));
 
     /// <summary>Starts this replica's part in a round: reset what a previous round staged and get ready to build.</summary>
     protected abstract ValueTask SyncInitAsync(SyncRound round, CancellationToken cancellationToken);
@@ -79,15 +67,7 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     /// replica, else after the round activates or aborts it, waiting at most <see cref="ResyncOptions.WriteWait"/>
     /// before failing with <see cref="RecoveryInProgressException"/>. Dispose the result when the write is done.
     /// </summary>
-    protected ValueTask<IDisposable> EnterWriteAsync()
-    {
-        if (_leftAt != 0 || !_activated.IsMember(Processor))
-        {
-            throw new NotAMemberException(Processor, _leftAt);
-        }
-
-        return Writes.EnterAsync(Options.WriteWait, RecoveryInProgress);
-    }
+    protected ValueTask<IDisposable> EnterWriteAsync() => Replica.EnterWriteAsync();
 
     /// <summary>
     /// Like <see cref="EnterWriteAsync"/>, and one at a time on this replica: for writes that read the
@@ -108,195 +88,26 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
     /// for it, at most <see cref="ResyncOptions.WriteWait"/>: the members that activated before it applied
     /// the write after the merge (<see cref="ReplicaLifecycle.ReplicatedWriteWaits"/>).
     /// </summary>
-    protected ValueTask<IDisposable> EnterReplicatedWriteAsync() =>
-        Writes.EnterAsync(_lifecycle.ReplicatedWriteWaits ? Options.WriteWait : TimeSpan.Zero, RecoveryInProgress);
+    protected ValueTask<IDisposable> EnterReplicatedWriteAsync() => Replica.EnterReplicatedWriteAsync();
 
     /// <summary>Runs <paramref name="apply"/> on the replica of every other member, in parallel.</summary>
     protected Task ReplicateAsync<TPeer>(Func<TPeer, Task> apply)
         where TPeer : IGrainWithStringKey =>
         Task.WhenAll(Members.Where(m => m != Processor).Select(m => apply(GrainFactory.GetGrain<TPeer>(m))));
 
-    private RecoveryInProgressException RecoveryInProgress() => new(_lifecycle.Epoch, ServiceName, Processor);
+    Task<StepReport> ISyncReplica.Run(RoundStep step) => Replica.RunAsync(step);
 
-    async Task<StepReport> ISyncReplica.Run(RoundStep step)
-    {
-        if (step.Service != ServiceName || !step.Configuration.IsMember(Processor))
-        {
-            throw new ArgumentException($"Epoch {step.Epoch}: the replica of {ServiceName} on {Processor} does not run {step.Service}, or is not a member of that configuration.", nameof(step));
-        }
-
-        await _turn.WaitAsync();
-        try
-        {
-            return await RunAsync(step);
-        }
-        finally
-        {
-            _turn.Release();
-        }
-    }
-
-    async Task ISyncReplica.Activate(long epoch, ImmutableArray<Contribution> received)
-    {
-        if (received.IsDefault)
-        {
-            throw new ArgumentException($"Epoch {epoch}: an activation must carry its (possibly empty) deliveries.", nameof(received));
-        }
-
-        await _turn.WaitAsync();
-        try
-        {
-            await ActivateAsync(epoch, received);
-        }
-        finally
-        {
-            _turn.Release();
-        }
-    }
-
-    private async Task<StepReport> RunAsync(RoundStep step)
-    {
-        var epoch = step.Epoch;
-        var verdict = _lifecycle.Gate(epoch, out var superseded);
-        if (verdict != ReplicaVerdict.Apply)
-        {
-            // Only a first gate closes writes: a repeat for an epoch this replica has passed changes nothing (item 3).
-            // A repeated run of a finished step is done, and what it sent went with the first answer.
-            LogNotApplied(Logger, verdict, "run", epoch, ServiceName, Processor, _lifecycle.Epoch);
-            return new StepReport(Processor, verdict == ReplicaVerdict.Duplicate && _lifecycle.Phase >= ReplicaPhase.Done, 0, []);
-        }
-
-        if (superseded != 0)
-        {
-            // An older round staged state here and its abort has not arrived: it is discarded first.
-            await DiscardAsync(superseded);
-        }
-
-        await Writes.CloseAsync();
-        if (_lifecycle.Init(epoch) != ReplicaVerdict.Apply)
-        {
-            // Aborted while the writes in flight finished.
-            return StepReport.Unfinished(Processor);
-        }
-
-        _roundCancellation = new CancellationTokenSource();
-        var round = _round = new SyncRound(step, Processor, () => GrainFactory.Reference<ISequencerGrain>(epoch),
-            new ForwardingRoute(Options.ForwardBytes, recipient => GrainFactory.Reference<IInboxGrain>(recipient)));
-        await SyncInitAsync(round, _roundCancellation.Token);
-
-        var calls = 0;
-        var lastSign = Clock.GetTimestamp();
-        var sliceStart = SchedulingClock.GetTimestamp();
-        // The epoch is checked before every call of process (contract item 4): an abort interleaves at the awaits.
-        while (_lifecycle.CanProcess(epoch))
-        {
-            calls++;
-            if (Clock.GetElapsedTime(lastSign) >= Options.ActivityInterval)
-            {
-                // A long process is alive: tell the sequencer, whose watchdog looks for rounds that stopped moving.
-                lastSign = Clock.GetTimestamp();
-                await GrainFactory.Reference<ISequencerGrain>(epoch).OnActivity(epoch);
-            }
-
-            var result = await SyncProcessAsync(round, _roundCancellation.Token);
-            if (result == ProcessResult.Done)
-            {
-                await round.FinishSendingAsync();
-                if (_lifecycle.ProcessDone(epoch))
-                {
-                    return new StepReport(Processor, true, calls, round.TakeSent());
-                }
-            }
-
-            if (round.Unsent >= Options.SendBatch && _lifecycle.CanProcess(epoch))
-            {
-                await round.PostSentAsync();
-            }
-
-            // Process calls that answer more run back to back for up to a slice, then yield, so that an abort
-            // (which interleaves) gets in within about a slice: a yield after every call cost a bulk transfer
-            // more than the calls themselves (one per 64 KiB chunk).
-            if (SchedulingClock.GetElapsedTime(sliceStart) >= ProcessSlice)
-            {
-                await Task.Yield();
-                sliceStart = SchedulingClock.GetTimestamp();
-            }
-        }
-
-        // Aborted: what the round sent is discarded with it, and so is any failure of its last posts.
-        try
-        {
-            await round.PostedAsync();
-        }
-        catch (Exception exception)
-        {
-            LogPostAfterAbortFailed(Logger, exception, epoch, ServiceName, Processor);
-        }
-
-        return StepReport.Unfinished(Processor, calls);
-    }
-
-    private async Task ActivateAsync(long epoch, ImmutableArray<Contribution> received)
-    {
-        switch (_lifecycle.Activate(epoch))
-        {
-            case var verdict when verdict is ReplicaVerdict.Stale or ReplicaVerdict.Duplicate:
-                LogNotApplied(Logger, verdict, "activate", epoch, ServiceName, Processor, _lifecycle.Epoch);
-                return;
-            case ReplicaVerdict.Missed:
-                // Activating without the round would let the next step begin while this member serves nothing of it.
-                throw new InvalidOperationException(
-                    $"epoch {epoch}: the replica of {ServiceName} on {Processor} missed the round it is asked to activate (the replica that went through it was lost with its silo)");
-        }
-
-        var round = _round!;
-        round.Deliver(received);
-        await SyncActivateAsync(round, _roundCancellation.Token);
-        _activated = round.Step.Configuration;
-        _leftAt = 0;
-        Writes.Open();
-    }
+    Task ISyncReplica.Activate(long epoch, ImmutableArray<Contribution> received) => Replica.ActivateAsync(epoch, received);
 
     Task ISyncReplica.Abort(long epoch)
     {
-        var wasGated = _lifecycle.IsGated;
-        var staged = _lifecycle.Abort(epoch);
-        if (wasGated && !_lifecycle.IsGated)
-        {
-            Writes.Open();
-        }
-
-        if (staged != 0)
-        {
-            // The callback in flight is asked to stop; the service's abort runs once it returned, in its turn:
-            // a replica's callbacks never overlap, and the abort's caller does not wait for a callback that hangs.
-            _roundCancellation.Cancel();
-            _ = DiscardInTurnAsync(staged);
-        }
-
+        Replica.Abort(epoch);
         return Task.CompletedTask;
-    }
-
-    private async Task DiscardInTurnAsync(long epoch)
-    {
-        await _turn.WaitAsync();
-        try
-        {
-            await DiscardAsync(epoch);
-        }
-        catch (Exception exception)
-        {
-            LogAbortFailed(Logger, exception, epoch, ServiceName, Processor);
-        }
-        finally
-        {
-            _turn.Release();
-        }
     }
 
     Task ISyncReplica.Leave(long epoch)
     {
-        _leftAt = Math.Max(_leftAt, epoch);
+        Replica.Leave(epoch);
         return Task.CompletedTask;
     }
 
@@ -304,36 +115,21 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
 
     Task ISyncReplica.Crash()
     {
-        _roundCancellation.Cancel();
-        _lifecycle = new ReplicaLifecycle();
+        Replica.Crash();
         _round = null;
-        Writes.Open();
-        DeactivateOnIdle();
         return Task.CompletedTask;
     }
 
-    /// <summary>Discards what the round of <paramref name="epoch"/> staged, once; the caller holds the replica's turn.</summary>
-    private async Task DiscardAsync(long epoch)
-    {
-        if (_round is not { } round || round.Epoch != epoch)
-        {
-            return;
-        }
+    ValueTask IReplicaCallbacks.InitAsync(RoundChannel round, CancellationToken cancellationToken) => SyncInitAsync(RoundOf(round), cancellationToken);
 
-        _round = null;
-        await SyncAbortAsync(round);
-        try
-        {
-            await round.RecallForwardedAsync();
-        }
-        catch (Exception exception)
-        {
-            // A recipient that is gone took its inbox with it; one that is not forgets the round at its next round.
-            LogRecallFailed(Logger, exception, epoch, ServiceName, Processor);
-        }
-    }
+    ValueTask<ProcessResult> IReplicaCallbacks.ProcessAsync(RoundChannel round, CancellationToken cancellationToken) => SyncProcessAsync(RoundOf(round), cancellationToken);
 
-    private static readonly TimeSpan ProcessSlice = TimeSpan.FromMilliseconds(1);
+    ValueTask IReplicaCallbacks.ActivateAsync(RoundChannel round, CancellationToken cancellationToken) => SyncActivateAsync(RoundOf(round), cancellationToken);
+
+    ValueTask IReplicaCallbacks.AbortAsync(RoundChannel round) => SyncAbortAsync(RoundOf(round));
+
+    /// <summary>The author's view of <paramref name="channel"/>: one per round, so that a service may keep it between callbacks.</summary>
+    private SyncRound RoundOf(RoundChannel channel) => _round?.Channel == channel ? _round : _round = new SyncRound(channel);
 
     private sealed class ExclusiveWrite(IDisposable admission, SemaphoreSlim exclusive) : IDisposable
     {
@@ -348,16 +144,4 @@ public abstract partial class SyncServiceGrain : Grain, ISyncReplica
             }
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped a {Verdict} {Callback} for epoch {Epoch} of service {Service} on processor {Processor}, which is at epoch {Current}.")]
-    private static partial void LogNotApplied(ILogger logger, ReplicaVerdict verdict, string callback, long epoch, string service, string processor, long current);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The abort of epoch {Epoch} of service {Service} on processor {Processor} failed.")]
-    private static partial void LogAbortFailed(ILogger logger, Exception exception, long epoch, string service, string processor);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "A post of epoch {Epoch} of service {Service} on processor {Processor} failed after its round was aborted.")]
-    private static partial void LogPostAfterAbortFailed(ILogger logger, Exception exception, long epoch, string service, string processor);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Epoch {Epoch} of service {Service} on processor {Processor} was aborted, and a recipient's inbox could not be told to forget what was forwarded to it.")]
-    private static partial void LogRecallFailed(ILogger logger, Exception exception, long epoch, string service, string processor);
 }

@@ -1,4 +1,5 @@
 using Resync.Protocol;
+using Resync.Replicas;
 using Resync.Services;
 
 namespace Resync.Tests.Protocol;
@@ -19,8 +20,8 @@ public sealed class RehearsalEpochTests
         Assert.NotEqual(a.Epoch, Rehearsal.Of(SiloB).Epoch);
         Assert.False(Rehearsal.IsRehearsal(Rehearsal.FirstEpoch - 1));
         Assert.True(ProcessorId.IsValid(a.Members[0]));
-        Assert.True(new SyncRound(new RoundStep(a, 0, "clm"), a.Members[0], () => throw new InvalidOperationException()).IsRehearsal);
-        Assert.False(new SyncRound(new RoundStep(new Configuration(7, ["p1"], []), 0, "clm"), "p1", () => throw new InvalidOperationException()).IsRehearsal);
+        Assert.True(new SyncRound(new RoundChannel(new RoundStep(a, 0, "clm"), a.Members[0], () => throw new InvalidOperationException())).IsRehearsal);
+        Assert.False(new SyncRound(new RoundChannel(new RoundStep(new Configuration(7, ["p1"], []), 0, "clm"), "p1", () => throw new InvalidOperationException())).IsRehearsal);
     }
 
     [Fact]

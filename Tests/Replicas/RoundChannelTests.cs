@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
+using Resync.Replicas;
 using Resync.Services;
 
-namespace Resync.Tests.Services;
+namespace Resync.Tests.Replicas;
 
-public sealed class SyncRoundTests
+public sealed class RoundChannelTests
 {
     private static readonly RoundStep Step = new(new Configuration(4, ["p1", "p2"], []), 0, "ckpt");
 
@@ -11,11 +12,11 @@ public sealed class SyncRoundTests
     public async Task Posts_travel_three_at_a_time_and_all_of_them_have_arrived_before_the_replica_may_answer_done()
     {
         var sequencer = new HeldPosts();
-        var round = new SyncRound(Step, "p1", () => sequencer);
+        var round = new RoundChannel(Step, "p1", () => sequencer);
 
         Task Post(int payload)
         {
-            round.Send(payload);
+            round.Send(payload, []);
             return round.PostSentAsync();
         }
 
@@ -44,8 +45,8 @@ public sealed class SyncRoundTests
     public async Task A_post_that_fails_fails_the_wait_for_the_posts()
     {
         var sequencer = new HeldPosts();
-        var round = new SyncRound(Step, "p1", () => sequencer);
-        round.Send(1);
+        var round = new RoundChannel(Step, "p1", () => sequencer);
+        round.Send(1, []);
         await round.PostSentAsync();
 
         sequencer.Posted[0].Arrived.SetException(new InvalidOperationException("the sequencer is gone"));
@@ -58,7 +59,7 @@ public sealed class SyncRoundTests
     {
         var gathered = Enumerable.Range(0, 7).Select(i => new Contribution(4, "ckpt", $"p{i}", 0, [], i)).ToImmutableArray();
         var sequencer = new HeldPosts { Gathered = gathered, BatchLength = 2 };
-        var round = new SyncRound(Step, "p1", () => sequencer);
+        var round = new RoundChannel(Step, "p1", () => sequencer);
 
         var all = await round.GatherAsync("index", "mine", CancellationToken.None);
 
@@ -72,7 +73,7 @@ public sealed class SyncRoundTests
     {
         var gathered = Enumerable.Range(0, 5).Select(i => new Contribution(4, "ckpt", $"p{i}", 0, [], i)).ToImmutableArray();
         var sequencer = new HeldPosts { Gathered = gathered, BatchLength = 2, LoseBatch = 2 };
-        var round = new SyncRound(Step, "p1", () => sequencer);
+        var round = new RoundChannel(Step, "p1", () => sequencer);
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => round.GatherAsync("index", "mine", CancellationToken.None));
         Assert.Contains("gathered under 'index'", refused.Message);
@@ -84,10 +85,10 @@ public sealed class SyncRoundTests
         var step = new RoundStep(new Configuration(4, ["p1", "p2", "p3"], []), 0, "ckpt");
         var sequencer = new HeldPosts();
         var inboxes = new Dictionary<string, HeldInbox>();
-        var round = new SyncRound(step, "p1", () => sequencer, new ForwardingRoute(1000, recipient => inboxes.TryGetValue(recipient, out var inbox) ? inbox : inboxes[recipient] = new HeldInbox()));
+        var round = new RoundChannel(step, "p1", () => sequencer, new ForwardingRoute(1000, recipient => inboxes.TryGetValue(recipient, out var inbox) ? inbox : inboxes[recipient] = new HeldInbox()));
         round.Send(new Sized(1000, "chunk"), ["p2", "p3"]);
         round.Send(new Sized(999, "small"), ["p2"]);
-        round.Send(new Sized(5000, "to all"));
+        round.Send(new Sized(5000, "to all"), []);
 
         var posted = round.FinishSendingAsync();
         Assert.Equal(["p2", "p3"], inboxes.Keys.Order());
@@ -111,7 +112,7 @@ public sealed class SyncRoundTests
     public async Task After_an_abort_the_wait_for_the_posts_in_flight_forwards_nothing_more()
     {
         var inboxes = new List<string>();
-        var round = new SyncRound(Step, "p1", () => new HeldPosts(), new ForwardingRoute(1, recipient =>
+        var round = new RoundChannel(Step, "p1", () => new HeldPosts(), new ForwardingRoute(1, recipient =>
         {
             inboxes.Add(recipient);
             return new HeldInbox();
@@ -127,7 +128,7 @@ public sealed class SyncRoundTests
     public async Task Without_a_forwarding_route_every_send_goes_through_the_sequencer()
     {
         var sequencer = new HeldPosts();
-        var round = new SyncRound(Step, "p1", () => sequencer);
+        var round = new RoundChannel(Step, "p1", () => sequencer);
         round.Send(new Sized(1_000_000, "chunk"), ["p2"]);
 
         await round.FinishSendingAsync();
