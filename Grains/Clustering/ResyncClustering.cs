@@ -4,7 +4,6 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Resync.Clustering.Postgres;
-using Resync.Hosting;
 using Resync.Runtime;
 
 namespace Resync.Clustering;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
-using Resync.Hosting;
 using Resync.Protocol;
 using Resync.Runtime;
 

@@ -1,4 +1,3 @@
-using Resync.Hosting;
 using Resync.Runtime;
 using Resync.Services;
 
