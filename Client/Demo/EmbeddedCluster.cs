@@ -41,7 +41,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         builder.UseOrleans(silo => silo.UseResyncEmbedded(endpoint, services));
 
         // One process simulates a cluster of logical processors; a silo processor would only add a member that never changes.
-        builder.Services.Configure<ResyncOptions>(options => options.SiloProcessors = false);
+        builder.Services.Configure<ResyncOptions>(options => options.Silos.Processors = false);
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         return new EmbeddedCluster(host, endpoint);

@@ -86,7 +86,7 @@ internal sealed partial class BarrierGrain(
     public Task Warm()
     {
         // A warm barrier that is never opened goes, unless its sequencer, kept warm, warms it again first.
-        var keep = options.Value.WarmKeep * 2;
+        var keep = options.Value.Rounds.WarmKeep * 2;
         if (_unusedWarmth is null)
         {
             _unusedWarmth = this.RegisterGrainTimer(() =>

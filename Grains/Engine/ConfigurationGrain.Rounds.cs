@@ -30,7 +30,7 @@ internal sealed partial class ConfigurationGrain
                 _siloReturn?.Dispose();
                 _siloReturn = this.RegisterGrainTimer(
                     () => CommitSilosAsync(_silos, _silos.Admit(_ledger), "evicted silo processors return"),
-                    new GrainTimerCreationOptions(Settings.EvictedSiloReturn, Timeout.InfiniteTimeSpan) { Interleave = false });
+                    new GrainTimerCreationOptions(Settings.Deadlines.EvictedSiloReturn, Timeout.InfiniteTimeSpan) { Interleave = false });
             }
         }
 
@@ -54,7 +54,7 @@ internal sealed partial class ConfigurationGrain
         if (end.NewlyFailing is { } failing)
         {
             ResyncInstruments.FailingServices.Add(1);
-            LogServiceFailing(logger, failing, Settings.ServiceFailureThreshold, summary.Epoch, summary.AbortReason);
+            LogServiceFailing(logger, failing, Settings.Rounds.ServiceFailureThreshold, summary.Epoch, summary.AbortReason);
         }
 
         foreach (var recovered in end.Recovered)
@@ -84,7 +84,7 @@ internal sealed partial class ConfigurationGrain
     }
 
     /// <summary>
-    /// The watchdog: a round in flight that showed no sign of life for <see cref="ResyncOptions.StallTimeout"/>
+    /// The watchdog: a round in flight that showed no sign of life for <see cref="RoundOptions.StallTimeout"/>
     /// (or whose sequencer cannot even be asked) is abandoned for a new epoch with the same members. This is
     /// how a round recovers when its sequencer or barrier died with a silo while the membership stayed the same.
     /// </summary>
@@ -100,7 +100,7 @@ internal sealed partial class ConfigurationGrain
         var answered = false;
         try
         {
-            progress = await Sequencer(current.Epoch).GetProgress().WaitAsync(Settings.StallTimeout / 4, time);
+            progress = await Sequencer(current.Epoch).GetProgress().WaitAsync(Settings.Rounds.StallTimeout / 4, time);
             answered = true;
         }
         catch (Exception)

@@ -37,7 +37,7 @@ internal sealed partial class ConfigurationGrain
         // Before the round that takes it in: this silo resolves its processor, and its silo the next epoch's barrier.
         try
         {
-            await Sequencer(_ledger.Current.Epoch + 1).Warm([siloProcessor]).WaitAsync(Settings.NoticeTimeout, time);
+            await Sequencer(_ledger.Current.Epoch + 1).Warm([siloProcessor]).WaitAsync(Settings.Notices.Timeout, time);
         }
         catch (Exception exception)
         {

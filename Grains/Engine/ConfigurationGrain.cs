@@ -23,8 +23,8 @@ internal sealed partial class ConfigurationGrain(
     ILogger<ConfigurationGrain> logger) : Grain, IConfigurationGrain, IConfigurationMembership, IConfigurationCallbacks
 {
     private readonly RoundSupervisor _supervisor = new(
-        options.Value.HistoryLength, options.Value.ServiceFailureThreshold, options.Value.StallTimeout,
-        options.Value.ChangeSettle, options.Value.MaxChangeDelay, options.Value.MaxRetryPause, time);
+        options.Value.Rounds.HistoryLength, options.Value.Rounds.ServiceFailureThreshold, options.Value.Rounds.StallTimeout,
+        options.Value.Changes.Settle, options.Value.Changes.MaxDelay, options.Value.Rounds.MaxRetryPause, time);
 
     private ConfigurationLedger _ledger = new(Configuration.Initial);
     private SiloBook _silos = new(0, new SiloAdmission([], []));
@@ -36,7 +36,7 @@ internal sealed partial class ConfigurationGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var check = Settings.StallTimeout / 4;
+        var check = Settings.Rounds.StallTimeout / 4;
         this.RegisterGrainTimer(WatchRoundAsync, new GrainTimerCreationOptions(check, check) { Interleave = false });
         _settle = new PreciseGrainTimer(this, StartSettledAsync, time);
         _ledger = new ConfigurationLedger(state.State.Configuration);
@@ -129,7 +129,7 @@ internal sealed partial class ConfigurationGrain(
 
     /// <summary>
     /// Persists <paramref name="next"/>, supersedes the round in flight and starts the new one, at once, or,
-    /// inside a burst of changes, once the burst settles (<see cref="ResyncOptions.ChangeSettle"/>).
+    /// inside a burst of changes, once the burst settles (<see cref="ChangeOptions.Settle"/>).
     /// </summary>
     private async Task AdvanceAsync(Configuration next, string reason)
     {
@@ -171,7 +171,7 @@ internal sealed partial class ConfigurationGrain(
     {
         try
         {
-            await Sequencer(epoch).Supersede(next, $"superseded by epoch {next.Epoch} ({reason})").WaitAsync(Settings.NoticeTimeout, time);
+            await Sequencer(epoch).Supersede(next, $"superseded by epoch {next.Epoch} ({reason})").WaitAsync(Settings.Notices.Timeout, time);
         }
         catch (Exception exception)
         {
@@ -186,7 +186,7 @@ internal sealed partial class ConfigurationGrain(
         _supervisor.Starting(next.Epoch, bySettle);
         try
         {
-            await Sequencer(next.Epoch).Start(next).WaitAsync(Settings.NoticeTimeout, time);
+            await Sequencer(next.Epoch).Start(next).WaitAsync(Settings.Notices.Timeout, time);
         }
         catch (Exception exception)
         {

@@ -158,7 +158,7 @@ internal sealed partial class ProcessorGrain(
         Delivery? final = null;
         try
         {
-            final = await Sequencer(owed).FetchFinal(Id).WaitAsync(options.Value.NoticeTimeout, time);
+            final = await Sequencer(owed).FetchFinal(Id).WaitAsync(options.Value.Notices.Timeout, time);
         }
         catch (Exception exception) when (exception is TimeoutException or OrleansException)
         {

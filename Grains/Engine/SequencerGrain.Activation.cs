@@ -25,15 +25,15 @@ internal sealed partial class SequencerGrain
     {
         // The barrier first, placed beside this sequencer: a member's look-up then finds it instead of placing it.
         await Barrier.Warm();
-        _unusedWarmth ??= this.RegisterGrainTimer(KeepWarmAsync, new GrainTimerCreationOptions(options.Value.WarmKeep, options.Value.WarmKeep));
+        _unusedWarmth ??= this.RegisterGrainTimer(KeepWarmAsync, new GrainTimerCreationOptions(options.Value.Rounds.WarmKeep, options.Value.Rounds.WarmKeep));
         if (!members.IsDefault)
         {
-            await Task.WhenAll(members.Select(member => Processor(member).Expect(Epoch))).WaitAsync(options.Value.NoticeTimeout, time);
+            await Task.WhenAll(members.Select(member => Processor(member).Expect(Epoch))).WaitAsync(options.Value.Notices.Timeout, time);
         }
     }
 
     /// <summary>
-    /// Every <see cref="ResyncOptions.WarmKeep"/> of a warm-up: stays (and keeps its barrier) while the epoch is the next
+    /// Every <see cref="RoundOptions.WarmKeep"/> of a warm-up: stays (and keeps its barrier) while the epoch is the next
     /// one, and goes when a newer one came, or when this warm-up reached a new activation after the epoch's round had
     /// run and gone (messages racing to create an activation may be reordered).
     /// </summary>

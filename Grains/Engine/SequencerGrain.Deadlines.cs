@@ -8,16 +8,16 @@ namespace Resync.Engine;
 internal sealed partial class SequencerGrain
 {
     /// <summary>
-    /// Contract item 9: a step that runs past <see cref="ResyncOptions.StepDeadline"/> is reported with the processors it
+    /// Contract item 9: a step that runs past <see cref="DeadlineOptions.Step"/> is reported with the processors it
     /// waits for, which are evicted under <see cref="SlowProcessorPolicy.Evict"/>; a round that runs past
-    /// <see cref="ResyncOptions.RoundDeadline"/> before its last barrier fails and is retried under a new epoch. A callback
+    /// <see cref="DeadlineOptions.Round"/> before its last barrier fails and is retried under a new epoch. A callback
     /// that never returns therefore cannot hold the engine.
     /// </summary>
     private async Task WatchDeadlinesAsync(Round round)
     {
         var settings = options.Value;
-        var deadlines = new RoundDeadlines(settings.StepDeadline, settings.RoundDeadline);
-        var check = TimeSpan.FromTicks(Math.Max(settings.StepDeadline.Ticks / 4, TimeSpan.TicksPerMillisecond));
+        var deadlines = new RoundDeadlines(settings.Deadlines.Step, settings.Deadlines.Round);
+        var check = TimeSpan.FromTicks(Math.Max(settings.Deadlines.Step.Ticks / 4, TimeSpan.TicksPerMillisecond));
         while (!round.IsOver)
         {
             try
@@ -35,8 +35,8 @@ internal sealed partial class SequencerGrain
                     await OnStepOverdueAsync(round, settings);
                     break;
                 case DeadlineVerdict.RoundOverdue:
-                    LogRoundOverdue(logger, Epoch, round.Step, round.Service, settings.RoundDeadline.TotalSeconds);
-                    await FailAsync(round, $"round deadline of {settings.RoundDeadline.TotalSeconds:0.###} s passed at step {round.Step} ({round.Service}), {round.Phase}", RoundFailure.Service);
+                    LogRoundOverdue(logger, Epoch, round.Step, round.Service, settings.Deadlines.Round.TotalSeconds);
+                    await FailAsync(round, $"round deadline of {settings.Deadlines.Round.TotalSeconds:0.###} s passed at step {round.Step} ({round.Service}), {round.Phase}", RoundFailure.Service);
                     return;
             }
         }
@@ -49,7 +49,7 @@ internal sealed partial class SequencerGrain
         try
         {
             waiting = barrier is { } next
-                ? await Barrier.GetMissing(next).WaitAsync(settings.NoticeTimeout, time)
+                ? await Barrier.GetMissing(next).WaitAsync(settings.Notices.Timeout, time)
                 : [.. round.Pending.Order(StringComparer.Ordinal)];
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -64,15 +64,15 @@ internal sealed partial class SequencerGrain
         }
 
         ResyncInstruments.StepsOverdue.Add(1, new KeyValuePair<string, object?>("service", round.Service));
-        LogStepOverdue(logger, Epoch, step, round.Service, phase, round.PhaseElapsed.TotalMilliseconds, string.Join(" ", waiting), settings.SlowProcessors);
-        var evictable = RoundDeadlines.ToEvict(waiting, round.Configuration, settings.SlowProcessors == SlowProcessorPolicy.Evict, rehearsal: _rehearsal is not null);
+        LogStepOverdue(logger, Epoch, step, round.Service, phase, round.PhaseElapsed.TotalMilliseconds, string.Join(" ", waiting), settings.Deadlines.SlowProcessors);
+        var evictable = RoundDeadlines.ToEvict(waiting, round.Configuration, settings.Deadlines.SlowProcessors == SlowProcessorPolicy.Evict, rehearsal: _rehearsal is not null);
         if (!evictable.IsEmpty)
         {
             try
             {
                 await GrainFactory.GetGrain<IConfigurationCallbacks>(IConfigurationGrain.Key)
                     .Evict(Epoch, evictable, $"missed the deadline of step {step} ({round.Service}), {phase}")
-                    .WaitAsync(settings.NoticeTimeout, time);
+                    .WaitAsync(settings.Notices.Timeout, time);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {

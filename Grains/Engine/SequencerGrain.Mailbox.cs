@@ -55,7 +55,7 @@ internal sealed partial class SequencerGrain
             : throw new ArgumentException($"Epoch {Epoch} keeps no deliveries: no step has been delivered yet.");
     }
 
-    private GatheringBatches Gathered => _gathered ??= new GatheringBatches(options.Value.DeliveryBatchBytes);
+    private GatheringBatches Gathered => _gathered ??= new GatheringBatches(options.Value.Transfer.DeliveryBatchBytes);
 
     /// <summary>The round that round traffic belongs to; without one (never started here), the traffic is stale: counted and refused.</summary>
     private async Task<Round> RoundOrStaleAsync(string traffic)

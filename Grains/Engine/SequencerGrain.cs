@@ -33,7 +33,7 @@ internal sealed partial class SequencerGrain(
     private IBarrierGrain? _barrier;
     private TaskCompletionSource<RoundSummary>? _rehearsal;
     private bool _ending;
-    private readonly MemberNotices _notices = new(options.Value.NoticeTimeout, time);
+    private readonly MemberNotices _notices = new(options.Value.Notices.Timeout, time);
 
     private long Epoch => this.GetPrimaryKeyLong();
 
@@ -130,7 +130,7 @@ internal sealed partial class SequencerGrain(
         {
             using (ResyncActivities.Start("resync.sequencer.open", Epoch, 0))
             {
-                await Barrier.Open(configuration, round.Barriers).WaitAsync(options.Value.NoticeTimeout, time);
+                await Barrier.Open(configuration, round.Barriers).WaitAsync(options.Value.Notices.Timeout, time);
             }
 
             var completed = ExpectBarrier();
@@ -246,7 +246,7 @@ internal sealed partial class SequencerGrain(
     private DeliveryBatches Deliveries(Round round, int step) =>
         _deliveries is { } kept && kept.Step == step
             ? kept
-            : _deliveries = new DeliveryBatches(step, round.Configuration.Members, [.. round.Configuration.Members.Select(round.Received)], options.Value.DeliveryBatchBytes);
+            : _deliveries = new DeliveryBatches(step, round.Configuration.Members, [.. round.Configuration.Members.Select(round.Received)], options.Value.Transfer.DeliveryBatchBytes);
 
     /// <summary>
     /// Reports the outcome, closes the barrier, and tells the members of an aborted round in the background: the
@@ -282,11 +282,11 @@ internal sealed partial class SequencerGrain(
 
         try
         {
-            await told.WaitAsync(options.Value.AbortTimeout, time);
+            await told.WaitAsync(options.Value.Notices.AbortTimeout, time);
         }
         catch (Exception exception)
         {
-            LogAbortIncomplete(logger, exception, Epoch, options.Value.AbortTimeout.TotalMilliseconds);
+            LogAbortIncomplete(logger, exception, Epoch, options.Value.Notices.AbortTimeout.TotalMilliseconds);
         }
 
         DeactivateOnIdle();

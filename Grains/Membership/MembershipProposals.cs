@@ -4,12 +4,12 @@ using Resync.Runtime;
 namespace Resync.Membership;
 
 /// <summary>
-/// Proposes the silo processors of the active silos (none when <see cref="ResyncOptions.SiloProcessors"/> is off)
+/// Proposes the silo processors of the active silos (none when <see cref="SiloOptions.Processors"/> is off)
 /// to the configuration grain on every Orleans membership change, with the silos that left since the previous
 /// proposal: the logical processors a departed silo hosted lost their replicas with it. Every silo proposes; the
 /// configuration grain keeps the newest membership version it applied and ignores older ones, so duplicates and
 /// late arrivals are harmless. Changes that come in a burst (a restarting silo leaves and joins) are coalesced:
-/// a proposal waits for the membership to be quiet for <see cref="ResyncOptions.MembershipSettle"/> and takes
+/// a proposal waits for the membership to be quiet for <see cref="SiloOptions.MembershipSettle"/> and takes
 /// only the latest snapshot.
 /// </summary>
 internal sealed partial class MembershipProposals(
@@ -49,7 +49,7 @@ internal sealed partial class MembershipProposals(
 
                 await changed.WaitAsync(stopping);
                 // Settle: take whatever else arrives within the settle time, then propose the latest.
-                while (await changed.WaitAsync(options.Value.MembershipSettle, stopping))
+                while (await changed.WaitAsync(options.Value.Silos.MembershipSettle, stopping))
                 {
                 }
             }
@@ -73,7 +73,7 @@ internal sealed partial class MembershipProposals(
 
     private async Task ProposeAsync(MembershipVersion version, ImmutableHashSet<string> active, ImmutableArray<string> departed)
     {
-        ImmutableArray<string> silos = options.Value.SiloProcessors ? [.. active] : [];
+        ImmutableArray<string> silos = options.Value.Silos.Processors ? [.. active] : [];
         var change = await grains.GetGrain<IConfigurationMembership>(IConfigurationGrain.Key).ProposeSilos(version.Value, silos, departed);
         LogProposed(logger, version.Value, silos.Length, departed.Length, change.Changed, change.Configuration.Epoch);
     }

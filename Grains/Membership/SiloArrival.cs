@@ -19,12 +19,12 @@ internal sealed partial class SiloArrival(
 
     public async Task ArriveAsync(CancellationToken stopping)
     {
-        if (!options.Value.SiloProcessors)
+        if (!options.Value.Silos.Processors)
         {
             return;
         }
 
-        if (options.Value.RehearseBeforeJoining)
+        if (options.Value.Silos.Rehearse)
         {
             await RehearseAsync(stopping);
         }
@@ -33,7 +33,7 @@ internal sealed partial class SiloArrival(
     }
 
     /// <summary>
-    /// The silo's rehearsal round, bounded by <see cref="ResyncOptions.RehearsalTimeout"/>; its processor and
+    /// The silo's rehearsal round, bounded by <see cref="SiloOptions.RehearsalTimeout"/>; its processor and
     /// replicas are dropped afterwards. A rehearsal that fails costs only the warmth: the silo joins all the same.
     /// </summary>
     private async Task RehearseAsync(CancellationToken stopping)
@@ -46,7 +46,7 @@ internal sealed partial class SiloArrival(
             // Activated from here, on this silo: the conductor's silo may not see this one active yet.
             await rehearsal.Warm();
             var summary = await grains.GetGrain<IConfigurationMembership>(IConfigurationGrain.Key).Rehearse(self)
-                .WaitAsync(options.Value.RehearsalTimeout, time, stopping);
+                .WaitAsync(options.Value.Silos.RehearsalTimeout, time, stopping);
             LogRehearsed(logger, self, summary.Epoch, summary.Outcome, clock.Elapsed.TotalMilliseconds, summary.AbortReason);
         }
         catch (Exception exception) when (!stopping.IsCancellationRequested)
@@ -56,7 +56,7 @@ internal sealed partial class SiloArrival(
 
         try
         {
-            await rehearsal.Crash().WaitAsync(options.Value.NoticeTimeout, time, stopping);
+            await rehearsal.Crash().WaitAsync(options.Value.Notices.Timeout, time, stopping);
         }
         catch (Exception exception) when (!stopping.IsCancellationRequested)
         {

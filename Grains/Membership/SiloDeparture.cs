@@ -6,7 +6,7 @@ namespace Resync.Membership;
 /// <summary>
 /// How a silo that stops cleanly leaves: its processor leaves the configuration while the silo still serves
 /// (<see cref="IConfigurationMembership.SiloStopping"/>), and the silo may wait, at most
-/// <see cref="ResyncOptions.DepartureWait"/>, for the round that settles its departure.
+/// <see cref="SiloOptions.DepartureWait"/>, for the round that settles its departure.
 /// </summary>
 internal sealed partial class SiloDeparture(
     ILocalSiloDetails localSilo,
@@ -20,7 +20,7 @@ internal sealed partial class SiloDeparture(
     /// <summary>Best effort, once: if the configuration grain cannot be told, the other silos' proposals remove the processor when the membership shows the silo gone.</summary>
     public async Task DepartAsync(bool awaitRound, CancellationToken cancellationToken)
     {
-        if (!options.Value.SiloProcessors || Interlocked.Exchange(ref _departed, 1) == 1)
+        if (!options.Value.Silos.Processors || Interlocked.Exchange(ref _departed, 1) == 1)
         {
             return;
         }
@@ -30,14 +30,14 @@ internal sealed partial class SiloDeparture(
         var clock = Stopwatch.StartNew();
         try
         {
-            var change = await membership.SiloStopping(self).WaitAsync(options.Value.NoticeTimeout, time, cancellationToken);
+            var change = await membership.SiloStopping(self).WaitAsync(options.Value.Notices.Timeout, time, cancellationToken);
             LogStopping(logger, self, change.Changed, change.Configuration.Epoch);
             if (awaitRound && change.Changed)
             {
-                var wait = options.Value.DepartureWait;
+                var wait = options.Value.Silos.DepartureWait;
                 await grains.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key)
                     .WaitForCompletedRound(change.Configuration.Epoch, wait)
-                    .WaitAsync(wait + options.Value.NoticeTimeout, time, cancellationToken);
+                    .WaitAsync(wait + options.Value.Notices.Timeout, time, cancellationToken);
                 LogDeparted(logger, self, change.Configuration.Epoch, clock.Elapsed.TotalMilliseconds);
             }
         }

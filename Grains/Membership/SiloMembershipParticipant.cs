@@ -54,7 +54,7 @@ internal sealed class SiloMembershipParticipant(
     private async Task StopParticipatingAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        await _participating.WaitAsync(options.Value.NoticeTimeout, time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        await _participating.WaitAsync(options.Value.Notices.Timeout, time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -69,12 +69,12 @@ internal sealed partial class ReplicaHost(
             throw new NotAMemberException(_processor, _leftAt);
         }
 
-        return Writes.EnterAsync(_options.WriteWait, RecoveryInProgress);
+        return Writes.EnterAsync(_options.Writes.Wait, RecoveryInProgress);
     }
 
     /// <summary>Admits a write that another member replicates here; see <c>SyncServiceGrain.EnterReplicatedWriteAsync</c>.</summary>
     public ValueTask<IDisposable> EnterReplicatedWriteAsync() =>
-        Writes.EnterAsync(_lifecycle.ReplicatedWriteWaits ? _options.WriteWait : TimeSpan.Zero, RecoveryInProgress);
+        Writes.EnterAsync(_lifecycle.ReplicatedWriteWaits ? _options.Writes.Wait : TimeSpan.Zero, RecoveryInProgress);
 
     private RecoveryInProgressException RecoveryInProgress() => new(_lifecycle.Epoch, _service, _processor);
 
@@ -141,7 +141,7 @@ internal sealed partial class ReplicaHost(
 
         _roundCancellation = new CancellationTokenSource();
         var round = _channel = new RoundChannel(step, _processor, () => grains.Reference<ISequencerGrain>(epoch),
-            new ForwardingRoute(_options.ForwardBytes, recipient => grains.Reference<IInboxGrain>(recipient)));
+            new ForwardingRoute(_options.Transfer.ForwardBytes, recipient => grains.Reference<IInboxGrain>(recipient)));
         await callbacks.InitAsync(round, _roundCancellation.Token);
 
         var calls = 0;
@@ -151,7 +151,7 @@ internal sealed partial class ReplicaHost(
         while (_lifecycle.CanProcess(epoch))
         {
             calls++;
-            if (Clock.GetElapsedTime(lastSign) >= _options.ActivityInterval)
+            if (Clock.GetElapsedTime(lastSign) >= _options.Rounds.ActivityInterval)
             {
                 // A long process is alive: tell the sequencer, whose watchdog looks for rounds that stopped moving.
                 lastSign = Clock.GetTimestamp();
@@ -168,7 +168,7 @@ internal sealed partial class ReplicaHost(
                 }
             }
 
-            if (round.Unsent >= _options.SendBatch && _lifecycle.CanProcess(epoch))
+            if (round.Unsent >= _options.Transfer.SendBatch && _lifecycle.CanProcess(epoch))
             {
                 await round.PostSentAsync();
             }

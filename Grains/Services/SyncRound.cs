@@ -30,7 +30,7 @@ public sealed class SyncRound
     public string Processor => Channel.Processor;
 
     /// <summary>
-    /// Whether this is a silo's rehearsal before it joins (<see cref="Runtime.ResyncOptions.RehearseBeforeJoining"/>):
+    /// Whether this is a silo's rehearsal before it joins (<see cref="Runtime.SiloOptions.Rehearse"/>):
     /// the replica is a throwaway one, dropped afterwards, on an empty state. A service whose callbacks act
     /// outside their replica skips those acts here.
     /// </summary>

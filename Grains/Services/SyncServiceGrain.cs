@@ -64,7 +64,7 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
 
     /// <summary>
     /// Admits one client write (contract item 8): at once when the service is not synchronizing on this
-    /// replica, else after the round activates or aborts it, waiting at most <see cref="ResyncOptions.WriteWait"/>
+    /// replica, else after the round activates or aborts it, waiting at most <see cref="WriteOptions.Wait"/>
     /// before failing with <see cref="RecoveryInProgressException"/>. Dispose the result when the write is done.
     /// </summary>
     protected ValueTask<IDisposable> EnterWriteAsync() => Replica.EnterWriteAsync();
@@ -85,7 +85,7 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
     /// ahead refuses at once with <see cref="RecoveryInProgressException"/>, so the coordinator's own write
     /// (which holds back its gate) cannot wait on a round that waits for that gate; the round then merges
     /// whatever the members applied. A replica whose process is done and whose activation is pending waits
-    /// for it, at most <see cref="ResyncOptions.WriteWait"/>: the members that activated before it applied
+    /// for it, at most <see cref="WriteOptions.Wait"/>: the members that activated before it applied
     /// the write after the merge (<see cref="ReplicaLifecycle.ReplicatedWriteWaits"/>).
     /// </summary>
     protected ValueTask<IDisposable> EnterReplicatedWriteAsync() => Replica.EnterReplicatedWriteAsync();

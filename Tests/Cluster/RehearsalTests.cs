@@ -21,7 +21,7 @@ public sealed class RehearsalTests(ITestOutputHelper output)
                 {
                     if (siloBuilder.Configuration[RehearsalTimeoutProperty] is { } timeout)
                     {
-                        options.RehearsalTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture);
+                        options.Silos.RehearsalTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture);
                     }
                 })
                 .AddSyncService<ConformanceA>("conf-a")

@@ -24,7 +24,7 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
-            siloBuilder.AddResync(options => options.EvictedSiloReturn = EvictedSiloReturn).AddReferenceServices();
+            siloBuilder.AddResync(options => options.Deadlines.EvictedSiloReturn = EvictedSiloReturn).AddReferenceServices();
             siloBuilder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ShutdownProbe>();
         }
     }

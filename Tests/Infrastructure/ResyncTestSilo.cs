@@ -26,16 +26,16 @@ public sealed class ResyncTestSilo : ISiloConfigurator
         siloBuilder
             .AddResync(options =>
             {
-                options.SiloProcessors = false;
-                options.WriteWait = TimeSpan.FromMilliseconds(300);
-                options.WarmKeep = BookkeepingWarmKeep;
+                options.Silos.Processors = false;
+                options.Writes.Wait = TimeSpan.FromMilliseconds(300);
+                options.Rounds.WarmKeep = BookkeepingWarmKeep;
                 if (siloBuilder.Configuration[ShortDeadlines] == "true")
                 {
-                    options.StepDeadline = TimeSpan.FromMilliseconds(400);
-                    options.RoundDeadline = TimeSpan.FromSeconds(2);
-                    options.MaxRetryPause = TimeSpan.FromMilliseconds(200);
-                    options.StallTimeout = TimeSpan.FromSeconds(2.5);
-                    options.ActivityInterval = TimeSpan.FromMilliseconds(300);
+                    options.Deadlines.Step = TimeSpan.FromMilliseconds(400);
+                    options.Deadlines.Round = TimeSpan.FromSeconds(2);
+                    options.Rounds.MaxRetryPause = TimeSpan.FromMilliseconds(200);
+                    options.Rounds.StallTimeout = TimeSpan.FromSeconds(2.5);
+                    options.Rounds.ActivityInterval = TimeSpan.FromMilliseconds(300);
                 }
             })
             .AddSyncService<ConformanceA>("conf-a")

@@ -32,7 +32,7 @@ public sealed class CrashTests(PostgresFixture postgres, ITestOutputHelper outpu
             // 1 KiB chunks, each posted on its own: a transfer long enough to kill a silo in the middle of it.
             // Whole chunks go straight to the joiner's inbox; their stand-ins, and the rest, are delivered in
             // batches of 64 KiB, fetched between real processes.
-            _silos.Add(SiloProcesses.StartPostgres(database, "--Resync:Ckpt:ChunkBytes", "1024", "--Resync:SendBatch", "1", "--Resync:DeliveryBatchBytes", "65536", "--Resync:ForwardBytes", "1024", "--Resync:StallTimeout", "00:00:03", "--Resync:ActivityInterval", "00:00:00.500", "--Logging:LogLevel:Resync", "Information"));
+            _silos.Add(SiloProcesses.StartPostgres(database, "--Resync:Ckpt:ChunkBytes", "1024", "--Resync:Transfer:SendBatch", "1", "--Resync:Transfer:DeliveryBatchBytes", "65536", "--Resync:Transfer:ForwardBytes", "1024", "--Resync:Rounds:StallTimeout", "00:00:03", "--Resync:Rounds:ActivityInterval", "00:00:00.500", "--Logging:LogLevel:Resync", "Information"));
         }
 
         _connection = await ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = database });

@@ -16,12 +16,12 @@ public sealed class ReferenceTestSilo : ISiloConfigurator
     {
         siloBuilder.AddResync(options =>
         {
-            options.SiloProcessors = false;
-            options.WriteWait = TimeSpan.FromMilliseconds(500);
+            options.Silos.Processors = false;
+            options.Writes.Wait = TimeSpan.FromMilliseconds(500);
             // A few chunks per batch: a transfer's deliveries are fetched, between silos, in many batches.
-            options.DeliveryBatchBytes = 4 * ChunkBytes;
+            options.Transfer.DeliveryBatchBytes = 4 * ChunkBytes;
             // Whole chunks go straight to their recipients; what is left of a section, and everything else, through the sequencer.
-            options.ForwardBytes = ChunkBytes;
+            options.Transfer.ForwardBytes = ChunkBytes;
         }).AddReferenceServices();
         siloBuilder.Services.Configure<CkptOptions>(options =>
         {
