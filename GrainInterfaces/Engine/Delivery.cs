@@ -1,4 +1,4 @@
-namespace Resync;
+namespace Resync.Engine;
 
 /// <summary>
 /// What a step delivered to one member, as the notice that activates that step's service carries it: the
@@ -7,7 +7,7 @@ namespace Resync;
 /// grows with a transfer.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("resync.delivery")]
-public sealed record Delivery(
+internal sealed record Delivery(
     [property: Id(0)] ImmutableArray<Contribution> First,
     [property: Id(1)] int Length,
     [property: Id(2)] int Batches)
@@ -17,16 +17,4 @@ public sealed record Delivery(
     public static Delivery Whole(ImmutableArray<Contribution> delivered) => new(delivered, delivered.Length, 1);
 
     public bool IsWhole => Batches == 1 && First.Length == Length;
-}
-
-/// <summary>
-/// A payload that may be large says how large, so that deliveries are cut into bounded batches; any other
-/// payload counts as small (<see cref="DefaultBytes"/>).
-/// </summary>
-public interface ISizedPayload
-{
-    public const int DefaultBytes = 256;
-
-    /// <summary>About how many bytes the payload takes on the wire.</summary>
-    int Bytes { get; }
 }

@@ -1,4 +1,4 @@
-namespace Resync;
+namespace Resync.Engine;
 
 /// <summary>
 /// What stands in the round's mailbox for a large contribution addressed to some members only: its payload went
@@ -6,7 +6,7 @@ namespace Resync;
 /// silo the round's sequencer sits on. The recipient's processor puts the payload back before the activation.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("resync.forwarded")]
-public sealed record Forwarded
+internal sealed record Forwarded
 {
     public static Forwarded Instance { get; } = new();
 }

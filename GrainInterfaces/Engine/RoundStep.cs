@@ -1,23 +1,13 @@
-namespace Resync;
+namespace Resync.Engine;
 
 /// <summary>One step of one round, as a processor and a replica see it.</summary>
 [GenerateSerializer, Immutable, Alias("resync.round-step")]
-public sealed record RoundStep(
+internal sealed record RoundStep(
     [property: Id(0)] Configuration Configuration,
     [property: Id(1)] int Step,
     [property: Id(2)] string Service)
 {
     public long Epoch => Configuration.Epoch;
-}
-
-/// <summary>What a replica answers for one call of its process callback.</summary>
-[GenerateSerializer, Alias("resync.process-result")]
-public enum ProcessResult
-{
-    /// <summary>The replica has sent everything it had to send for this round.</summary>
-    Done,
-    /// <summary>There is more work; call again.</summary>
-    More,
 }
 
 /// <summary>
@@ -26,7 +16,7 @@ public enum ProcessResult
 /// engine learns that this replica is done (contract item 4).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("resync.step-report")]
-public sealed record StepReport(
+internal sealed record StepReport(
     [property: Id(0)] string Processor,
     [property: Id(1)] bool Completed,
     [property: Id(2)] int ProcessCalls,
