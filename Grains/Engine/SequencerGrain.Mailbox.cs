@@ -36,6 +36,7 @@ internal sealed partial class SequencerGrain
         var step = round.Step;
         var before = round.Dropped;
         var gathering = round.Gather(phase, contribution);
+        ResyncActivities.Mark("resync.sequencer.gather", Epoch, step, contribution.Sender);
         await ReportDroppedAsync(round, before);
         // A gathering waits for every member; it must not hold a silo that stops, which waits for its requests.
         return Gathered.Notice(step, phase, await gathering.WaitAsync(shutdown.Begun));

@@ -50,6 +50,7 @@ internal sealed class RoundChannel(RoundStep step, string processor, Func<ISeque
     {
         ArgumentNullException.ThrowIfNull(payload);
         var mine = new Contribution(Epoch, Service, Processor, _sequence++, [], payload);
+        using var gathering = ResyncActivities.Start("resync.replica.gather", Epoch, Step.Step, Processor);
         var gathered = await _sequencer().Gather(phase, mine).WaitAsync(cancellationToken);
         return await DeliveryFetch.WholeAsync(
             gathered,
