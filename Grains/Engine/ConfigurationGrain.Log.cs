@@ -43,4 +43,7 @@ internal sealed partial class ConfigurationGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not warm epoch {Epoch} for silo processor {Processor} before it joins; its first round resolves the addresses itself.")]
     private static partial void LogWarmFailed(ILogger logger, Exception exception, string processor, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The history of rounds could not be saved (epoch {Epoch}); retrying in a second.")]
+    private static partial void LogHistoryNotSaved(ILogger logger, Exception exception, long epoch);
 }

@@ -40,6 +40,7 @@ internal sealed partial class ConfigurationGrain
     public async Task OnRoundEnded(RoundSummary summary)
     {
         var end = _supervisor.Ended(summary, _ledger.Current.Epoch, state.State.CompletedEpoch);
+        _historyUnsaved = true;
         if (end.WarmNext)
         {
             // Its barrier's address is resolved on every silo through the silo's own processor (the cache is the silo's).

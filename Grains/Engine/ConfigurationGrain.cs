@@ -17,6 +17,7 @@ namespace Resync.Engine;
 [KeepAlive]
 internal sealed partial class ConfigurationGrain(
     [PersistentState("configuration", ResyncOptions.StorageName)] IPersistentState<ConfigurationState> state,
+    [PersistentState("history", ResyncOptions.StorageName)] IPersistentState<RoundHistoryState> history,
     SyncServiceRegistry services,
     IOptions<ResyncOptions> options,
     [FromKeyedServices(ResyncOptions.ClockKey)] TimeProvider time,
@@ -31,6 +32,10 @@ internal sealed partial class ConfigurationGrain(
     private PreciseGrainTimer? _settle;
     private IGrainTimer? _retry;
     private IGrainTimer? _siloReturn;
+    private bool _historyUnsaved;
+
+    /// <summary>How long the history of rounds may go unsaved after a round ends.</summary>
+    private static readonly TimeSpan HistorySaveInterval = TimeSpan.FromSeconds(1);
 
     private ResyncOptions Settings => options.Value;
 
@@ -39,6 +44,8 @@ internal sealed partial class ConfigurationGrain(
         var check = Settings.Rounds.StallTimeout / 4;
         this.RegisterGrainTimer(WatchRoundAsync, new GrainTimerCreationOptions(check, check) { Interleave = false });
         _settle = new PreciseGrainTimer(this, StartSettledAsync, time);
+        this.RegisterGrainTimer(SaveHistoryAsync, new GrainTimerCreationOptions(HistorySaveInterval, HistorySaveInterval) { Interleave = false });
+        _supervisor.History.Restore(history.State.Rounds);
         _ledger = new ConfigurationLedger(state.State.Configuration);
         _silos = new SiloBook(state.State.SiloMembershipVersion, new SiloAdmission(state.State.ActiveSilos, state.State.ReadySilos, state.State.DepartedSilos));
         var current = _ledger.Current;
@@ -50,10 +57,31 @@ internal sealed partial class ConfigurationGrain(
         }
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _settle?.Dispose();
-        return Task.CompletedTask;
+        await SaveHistoryAsync();
+    }
+
+    /// <summary>Saves the rounds that ended since the last save (see <see cref="RoundHistoryState"/>); a failure is retried at the next.</summary>
+    private async Task SaveHistoryAsync()
+    {
+        if (!_historyUnsaved)
+        {
+            return;
+        }
+
+        _historyUnsaved = false;
+        history.State.Rounds = _supervisor.History.Rounds;
+        try
+        {
+            await history.WriteStateAsync();
+        }
+        catch (Exception exception)
+        {
+            _historyUnsaved = true;
+            LogHistoryNotSaved(logger, exception, _ledger.Current.Epoch);
+        }
     }
 
     public Task<ConfigurationChange> Join(ImmutableArray<string> processors) =>

@@ -20,3 +20,14 @@ public sealed class ConfigurationState
     /// <summary>The newest silos whose departure renewed the epoch (see <c>SiloAdmission.NewlyDeparted</c>).</summary>
     [Id(5)] public ImmutableArray<string> DepartedSilos { get; set; } = [];
 }
+
+/// <summary>
+/// The configuration grain's last rounds (bounded by <c>Rounds:HistoryLength</c>), persisted apart from the
+/// configuration and off the round's path, at most a second after a round ends: the history survives the loss of the
+/// silo that held the grain, or a restart of the whole cluster.
+/// </summary>
+[GenerateSerializer, Alias("resync.round-history-state")]
+public sealed class RoundHistoryState
+{
+    [Id(0)] public ImmutableArray<RoundSummary> Rounds { get; set; } = [];
+}

@@ -18,6 +18,15 @@ internal sealed class RoundHistory(int capacity)
     /// <summary>The newest epoch whose round ended, completed or aborted.</summary>
     public long LastEndedEpoch { get; private set; }
 
+    /// <summary>Rounds that a previous activation kept (oldest first), before any new one ends.</summary>
+    public void Restore(IEnumerable<RoundSummary> rounds)
+    {
+        foreach (var round in rounds)
+        {
+            Add(round);
+        }
+    }
+
     public void Add(RoundSummary summary)
     {
         LastEndedEpoch = Math.Max(LastEndedEpoch, summary.Epoch);

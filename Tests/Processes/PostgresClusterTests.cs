@@ -12,7 +12,7 @@ namespace Resync.Tests.Processes;
 public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHelper output)
 {
     [Fact]
-    public async Task Two_silos_and_a_client_complete_rounds_and_a_restart_of_the_whole_cluster_keeps_the_epoch_growing_without_reusing_a_number()
+    public async Task Two_silos_and_a_client_complete_rounds_and_a_restart_of_the_whole_cluster_keeps_the_epoch_growing_without_reusing_a_number_and_keeps_the_history()
     {
         var database = await postgres.NewDatabaseAsync();
         var settings = new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = database };
@@ -34,7 +34,11 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
         Assert.True(resumed.Configuration.Epoch > before, $"epoch {resumed.Configuration.Epoch} after the restart, {before} before");
         Assert.Contains("logical-a", resumed.Configuration.Members);
         Assert.Contains("logical-b", resumed.Configuration.Members);
-        Assert.All(await again.Configuration.GetHistory(), round => Assert.True(round.Epoch > before, $"epoch {round.Epoch} reused after the restart"));
+        // The history survives the restart (issue 26 point 3), and no epoch number is used twice in it.
+        var history = await again.Configuration.GetHistory();
+        Assert.Contains(history, round => round.Epoch == before && round.Outcome == RoundPhase.Completed);
+        Assert.True(history.Select(r => r.Epoch).SequenceEqual(history.Select(r => r.Epoch).Distinct().Order()),
+            $"history after the restart: epochs {string.Join(" ", history.Select(r => r.Epoch))}, expected increasing without a repeat");
 
         var left = (await again.Leave("logical-a")).Configuration;
         Assert.Equal(resumed.Configuration.Epoch + 1, left.Epoch);

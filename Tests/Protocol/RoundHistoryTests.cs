@@ -33,4 +33,16 @@ public sealed class RoundHistoryTests
         Assert.Equal(0, history.Waiters);
         Assert.Equal(6, (await history.WaitForCompleted(3)).Epoch);
     }
+
+    [Fact]
+    public async Task Restored_rounds_count_as_ended_and_answer_a_waiter_for_an_epoch_they_completed()
+    {
+        var history = new RoundHistory(3);
+        history.Restore([Round(5, RoundPhase.Completed), Round(6, RoundPhase.Aborted), Round(7, RoundPhase.Completed), Round(8, RoundPhase.Aborted)]);
+
+        Assert.Equal([6L, 7L, 8L], history.Rounds.Select(r => r.Epoch));
+        Assert.Equal(7, history.LastCompleted?.Epoch);
+        Assert.Equal(8, history.LastEndedEpoch);
+        Assert.Equal(7, (await history.WaitForCompleted(7)).Epoch);
+    }
 }
