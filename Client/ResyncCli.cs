@@ -145,13 +145,24 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
         return ClusteringSettings.Read(configuration);
     }
 
+    /// <summary>
+    /// The innermost exception's message, its first line only: Orleans puts the inner exception's whole text, stack
+    /// included, in some messages, and a console shows one line per failure.
+    /// </summary>
+    public static string FirstLine(Exception exception)
+    {
+        var message = exception.GetBaseException().Message;
+        var end = message.IndexOfAny(['\r', '\n']);
+        return (end < 0 ? message : message[..end]).TrimEnd();
+    }
+
     public int Fail(Exception exception)
     {
         var (message, code) = exception switch
         {
             UserErrorException user => (user.Message, user.ExitCode),
             ArgumentException argument => (argument.Message, ExitCodes.BadInput),
-            _ => (exception.GetBaseException().Message, ExitCodes.Failed),
+            _ => (FirstLine(exception), ExitCodes.Failed),
         };
         Error.WriteLine($"error: {message}");
         return code;

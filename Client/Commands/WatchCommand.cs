@@ -30,21 +30,42 @@ internal static class WatchCommand
             var shownThrough = parse.GetValue(since) ?? (await configuration.GetHistory()).Select(r => r.Epoch).DefaultIfEmpty(0).Max();
             var ended = 0;
             string? lastLine = null;
+            var lost = false;
             cli.Output.WriteLine("watching rounds; press Ctrl+C to stop");
             while (!cancellationToken.IsCancellationRequested && (limit == 0 || ended < limit))
             {
-                var status = await configuration.GetStatus();
-                foreach (var round in (await configuration.GetHistory()).Where(r => r.Epoch > shownThrough).OrderBy(r => r.Epoch))
+                try
                 {
-                    Print(cli.Output, rich, round.Outcome == RoundPhase.Completed ? "green" : "yellow", TextOutput.Round(round));
-                    shownThrough = round.Epoch;
-                    ended++;
-                }
+                    var status = await configuration.GetStatus();
+                    var history = await configuration.GetHistory();
+                    if (lost)
+                    {
+                        cli.Output.WriteLine("connected again; watching");
+                        lost = false;
+                    }
 
-                if (status.Round is { Phase: not (RoundPhase.Completed or RoundPhase.Aborted) } live && Progress(status, live) is var line && line != lastLine)
+                    foreach (var round in history.Where(r => r.Epoch > shownThrough).OrderBy(r => r.Epoch))
+                    {
+                        Print(cli.Output, rich, round.Outcome == RoundPhase.Completed ? "green" : "yellow", TextOutput.Round(round));
+                        shownThrough = round.Epoch;
+                        ended++;
+                    }
+
+                    if (status.Round is { Phase: not (RoundPhase.Completed or RoundPhase.Aborted) } live && Progress(status, live) is var line && line != lastLine)
+                    {
+                        Print(cli.Output, rich, "blue", line);
+                        lastLine = line;
+                    }
+                }
+                catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not UserErrorException)
                 {
-                    Print(cli.Output, rich, "blue", line);
-                    lastLine = line;
+                    // A silo died under the watch (the gateway it talked to, or the one that held the configuration):
+                    // said once, and the next refresh goes through the cluster's other gateways.
+                    if (!lost)
+                    {
+                        cli.Output.WriteLine($"lost the cluster's answer ({Lost(exception)}); retrying through its other gateways");
+                        lost = true;
+                    }
                 }
 
                 try
@@ -61,6 +82,14 @@ internal static class WatchCommand
         }));
         return command;
     }
+
+    /// <summary>What a failed refresh says of the cluster, in words: a silo that died under the watch shows as one of the first two.</summary>
+    private static string Lost(Exception exception) => exception switch
+    {
+        TimeoutException => $"no answer within {ClusterConnection.ResponseTimeout.TotalSeconds:F0} s",
+        OrleansMessageRejectionException or SiloUnavailableException => "a silo it talked to is gone",
+        _ => ResyncCli.FirstLine(exception),
+    };
 
     /// <summary>epoch 7: clm ✓ 1.2 ms | evt ▶ processing | ckpt · — waiting for p3 p4</summary>
     public static string Progress(ResyncStatus status, RoundProgress round)
