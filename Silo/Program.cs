@@ -10,6 +10,7 @@ try
 {
     var settings = ClusteringSettings.Read(builder.Configuration);
     var endpoint = ResyncSiloHost.ReadEndpoint(builder.Configuration);
+    endpoint.EnsureFree();
     await settings.PrepareAsync(CancellationToken.None);
     builder.UseOrleans(silo => silo.UseResync(settings, endpoint, builder.Configuration));
     using var host = builder.Build();

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Resync.Clustering;
 
 /// <summary>Where a silo listens, read from configuration (section "Silo"), command line or environment.</summary>
@@ -13,4 +16,30 @@ public sealed class SiloEndpointOptions
 
     /// <summary>The silo port of the primary silo, which hosts the membership table under localhost clustering.</summary>
     public int PrimarySiloPort { get; set; } = DefaultSiloPort;
+
+    /// <summary>
+    /// Refuses, in one line, a silo port or gateway port that something already listens on. Orleans would bind it all
+    /// the same and, finding an older silo of the same endpoint in the membership table, declare that live silo dead
+    /// (issue 26): a silo never takes over a live member's endpoint. A dead silo's endpoint is free, so a restart of a
+    /// silo on its own ports still supersedes its dead incarnation.
+    /// </summary>
+    public void EnsureFree()
+    {
+        Ensure(SiloPort, "silo port", "--silo-port");
+        Ensure(GatewayPort, "gateway port", "--gateway-port");
+    }
+
+    private static void Ensure(int port, string role, string option)
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        }
+        catch (SocketException exception) when (exception.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
+        {
+            throw new ResyncStartupException(
+                $"the {role} {port} on 127.0.0.1 is already in use (by a running silo, or another program): this silo does not start, so that it never takes over a live silo's endpoint; choose another with {option}");
+        }
+    }
 }

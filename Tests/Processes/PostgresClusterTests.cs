@@ -47,6 +47,39 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
     }
 
     [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task A_second_silo_on_a_port_a_live_silo_holds_refuses_to_start_and_the_live_silo_stays_a_member(bool sameSiloPort, bool sameGatewayPort)
+    {
+        var database = await postgres.NewDatabaseAsync();
+        await using var cluster = await ClusterOf(database, 1);
+        var driver = new ResyncDriver(cluster.Connection.Client);
+        var settled = await SiloProcesses.Settled(driver, cluster.Silos, "one silo started");
+        var live = cluster.Silos[0];
+
+        await using var intruder = SiloProcesses.StartPostgresOn(
+            database, sameSiloPort ? live.SiloPort : FreePort(), sameGatewayPort ? live.GatewayPort : FreePort());
+        var exit = await intruder.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(intruder.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: the ", line);
+        Assert.Contains(sameSiloPort ? $"silo port {live.SiloPort}" : $"gateway port {live.GatewayPort}", line);
+        Assert.Contains("already in use", line);
+        Assert.False(live.HasExited, $"the live silo stopped:\n{live.Output}");
+        var status = await driver.Status();
+        Assert.Equal(settled.Configuration, status.Configuration);
+        Assert.Equal(RoundPhase.Completed, status.Round?.Phase);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Theory]
     [InlineData("Host=127.0.0.1;Port=1;Username=postgres;Database=resync", "cannot use PostgreSQL at 127.0.0.1:1/resync")]
     [InlineData("Host=127.0.0.1;Port=notaport", "bad PostgreSQL connection string")]
     public async Task A_silo_without_a_usable_database_exits_with_one_clear_line(string connectionString, string message)

@@ -14,6 +14,13 @@ public static class SiloProcesses
                 "--Logging:Console:FormatterName", "simple", "--Logging:Console:FormatterOptions:TimestampFormat", "HH:mm:ss.fff "],
             (silo, gateway) => ["--silo-port", silo.ToString(), "--gateway-port", gateway.ToString()]);
 
+    /// <summary>A silo of a PostgreSQL cluster on the given ports (which another silo may hold already).</summary>
+    public static SiloProcess StartPostgresOn(string connectionString, int siloPort, int gatewayPort) =>
+        SiloProcess.Start(
+            SiloAssembly(),
+            ["--clustering", "postgres", "--connection-string", connectionString, "--Logging:LogLevel:Default", "Warning"],
+            (_, _) => ["--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString()]);
+
     /// <summary>Waits until the silo processors are exactly those of <paramref name="silos"/> and their round completed.</summary>
     public static Task<ResyncStatus> Settled(Infrastructure.ResyncDriver driver, IReadOnlyCollection<SiloProcess> silos, string phase) =>
         driver.WaitForStatus(
