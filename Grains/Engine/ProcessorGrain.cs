@@ -196,36 +196,6 @@ internal sealed partial class ProcessorGrain(
         }
     }
 
-    /// <summary>
-    /// The whole of what <paramref name="step"/> delivered here: the other batches of a long delivery come
-    /// from the sequencer, a few at a time, and what was forwarded here from this processor's inbox.
-    /// </summary>
-    private async ValueTask<ImmutableArray<Contribution>> ReceiveAsync(long epoch, int step, Delivery delivery)
-    {
-        var what = $"Epoch {epoch}: the delivery of step {step} to {Id}";
-        var delivered = await DeliveryFetch.WholeAsync(delivery, batch => Sequencer(epoch).Fetch(step, Id, batch), what);
-        if (!Forwarding.HasStandIns(delivered))
-        {
-            return delivered;
-        }
-
-        _inboxRead = Math.Max(_inboxRead, epoch);
-        return Forwarding.Resolve(delivered, await Inbox.Read(epoch, services.Names[step]), what);
-    }
-
-    /// <summary>
-    /// What the inbox still holds of the rounds this processor read from (the last two services' forwards, kept for
-    /// a repeated notice) is forgotten when a newer round reaches it, or when it crashes.
-    /// </summary>
-    private void DropInbox()
-    {
-        if (_inboxRead != 0)
-        {
-            _ = Inbox.Drop(_inboxRead);
-            _inboxRead = 0;
-        }
-    }
-
     public Task Expect(long epoch) => epoch > _progress.Epoch ? Barrier(epoch).Warm() : Task.CompletedTask;
 
     public Task Warm() => Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Warm()));
@@ -256,56 +226,4 @@ internal sealed partial class ProcessorGrain(
     }
 
     /// <summary>Counts and logs a notice that is not followed; true when it is.</summary>
-    private async ValueTask<bool> AcceptAsync(NoticeVerdict verdict, string notice, long epoch, int step)
-    {
-        if (verdict == NoticeVerdict.Apply)
-        {
-            return true;
-        }
-
-        LogNoticeDropped(logger, verdict, notice, epoch, step, Id, _progress.Epoch);
-        await ResyncInstruments.ReportDroppedAsync(GrainFactory, DropCounts.None.Add(verdict == NoticeVerdict.Stale ? BarrierVerdict.Stale : BarrierVerdict.Duplicate));
-        return false;
-    }
-
-    /// <summary>Refuses a notice without its deliveries, a step that names no registered service, or a configuration this processor is not in.</summary>
-    private void Validate(RoundStep step, Delivery? received)
-    {
-        if (received is null || received.First.IsDefault || received.Length < received.First.Length || received.Batches < 1)
-        {
-            throw new ArgumentException($"Epoch {step.Epoch}: a notice must carry its (possibly empty) deliveries.", nameof(received));
-        }
-
-        if (step.Step < 0 || step.Step >= services.Count || services.Names[step.Step] != step.Service)
-        {
-            throw new ArgumentException($"Epoch {step.Epoch}: step {step.Step} ({step.Service}) is not a step of this cluster's services [{string.Join(", ", services.Names)}].", nameof(step));
-        }
-
-        ValidateMember(step.Configuration);
-    }
-
-    private void ValidateMember(Configuration configuration)
-    {
-        if (!configuration.IsMember(Id))
-        {
-            throw new ArgumentException($"Epoch {configuration.Epoch}: processor {Id} is not a member of that configuration.", nameof(configuration));
-        }
-    }
-
-    // Kept for the round: every step sends a request.
-    private IBarrierGrain Barrier(long epoch)
-    {
-        if (_barrier?.GetPrimaryKeyLong() != epoch)
-        {
-            _barrier = GrainFactory.Reference<IBarrierGrain>(epoch);
-        }
-
-        return _barrier;
-    }
-
-    private ISequencerGrain Sequencer(long epoch) => GrainFactory.Reference<ISequencerGrain>(epoch);
-
-    private IInboxGrain Inbox => _inbox ??= GrainFactory.Reference<IInboxGrain>(Id);
-
-    private ISyncReplica Replica(int step) => _replicas[step] ??= services.Replica(GrainFactory, step, Id);
 }
