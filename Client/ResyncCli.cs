@@ -58,7 +58,9 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
 
     public RootCommand Build()
     {
-        var root = new RootCommand("Resync: recovery synchronization of replicated services on Orleans.");
+        var root = new RootCommand(
+            "Resync: recovery synchronization of replicated services on Orleans. Every command that prints takes --json " +
+            "(watch: one JSON line per round); errors are one line on standard error, with exit codes 1 (failed), 2 (bad input), 3 (no cluster).");
         root.Options.Add(GatewayPort);
         root.Options.Add(Clustering);
         root.Options.Add(ConnectionString);

@@ -102,4 +102,5 @@ public sealed record RoundSummary(
     [property: Id(5)] string? AbortReason,
     [property: Id(6)] bool Failed = false,
     [property: Id(7)] string? FailedService = null,
-    [property: Id(8)] DateTimeOffset EndedAt = default);
+    [property: Id(8)] DateTimeOffset EndedAt = default,
+    [property: Id(9)] string? Cause = null);

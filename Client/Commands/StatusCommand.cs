@@ -40,7 +40,7 @@ internal static class HistoryCommand
                 rounds.Select(r => new[]
                 {
                     r.Epoch.ToString(), r.Outcome.ToString().ToLowerInvariant(), r.Members.ToString(), TextOutput.Ms(r.Duration),
-                    TextOutput.Steps(r.Steps, r.Members), r.AbortReason ?? "",
+                    TextOutput.Steps(r.Steps, r.Members), r.AbortReason ?? r.Cause ?? "",
                 })));
             return ExitCodes.Success;
         }));

@@ -16,6 +16,7 @@ internal static class WatchCommand
         command.Options.Add(rounds);
         command.Options.Add(interval);
         command.Options.Add(since);
+        command.Options.Add(ResyncCli.Json);
         command.SetAction((parse, cancellationToken) => cli.WithClusterAsync(parse, cancellationToken, async client =>
         {
             var limit = parse.GetValue(rounds);
@@ -27,11 +28,18 @@ internal static class WatchCommand
 
             var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
             var rich = cli.IsRich(parse);
+            // With --json, standard output carries one JSON line per ended round and nothing else; a lost connection is said on standard error.
+            var json = parse.GetValue(ResyncCli.Json);
+            var notes = json ? cli.Error : cli.Output;
             var shownThrough = parse.GetValue(since) ?? (await configuration.GetHistory()).Select(r => r.Epoch).DefaultIfEmpty(0).Max();
             var ended = 0;
             string? lastLine = null;
             var lost = false;
-            cli.Output.WriteLine("watching rounds; press Ctrl+C to stop");
+            if (!json)
+            {
+                cli.Output.WriteLine("watching rounds; press Ctrl+C to stop");
+            }
+
             while (!cancellationToken.IsCancellationRequested && (limit == 0 || ended < limit))
             {
                 try
@@ -40,18 +48,26 @@ internal static class WatchCommand
                     var history = await configuration.GetHistory();
                     if (lost)
                     {
-                        cli.Output.WriteLine("connected again; watching");
+                        notes.WriteLine("connected again; watching");
                         lost = false;
                     }
 
                     foreach (var round in history.Where(r => r.Epoch > shownThrough).OrderBy(r => r.Epoch))
                     {
-                        Print(cli.Output, rich, round.Outcome == RoundPhase.Completed ? "green" : "yellow", TextOutput.Round(round));
+                        if (json)
+                        {
+                            cli.Output.WriteLine(JsonOutput.SerializeLine(round));
+                        }
+                        else
+                        {
+                            Print(cli.Output, rich, round.Outcome == RoundPhase.Completed ? "green" : "yellow", TextOutput.Round(round));
+                        }
+
                         shownThrough = round.Epoch;
                         ended++;
                     }
 
-                    if (status.Round is { Phase: not (RoundPhase.Completed or RoundPhase.Aborted) } live && Progress(status, live) is var line && line != lastLine)
+                    if (!json && status.Round is { Phase: not (RoundPhase.Completed or RoundPhase.Aborted) } live && Progress(status, live) is var line && line != lastLine)
                     {
                         Print(cli.Output, rich, "blue", line);
                         lastLine = line;
@@ -63,7 +79,7 @@ internal static class WatchCommand
                     // said once, and the next refresh goes through the cluster's other gateways.
                     if (!lost)
                     {
-                        cli.Output.WriteLine($"lost the cluster's answer ({Lost(exception)}); retrying through its other gateways");
+                        notes.WriteLine($"lost the cluster's answer ({Lost(exception)}); retrying through its other gateways");
                         lost = true;
                     }
                 }

@@ -12,7 +12,12 @@ public static class JsonOutput
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new MillisecondsConverter() },
     };
 
+    /// <summary>One value per line (JSON Lines), for a stream such as <c>watch --json</c>.</summary>
+    public static readonly JsonSerializerOptions LineOptions = new(Options) { WriteIndented = false };
+
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    public static string SerializeLine<T>(T value) => JsonSerializer.Serialize(value, LineOptions);
 
     private sealed class MillisecondsConverter : JsonConverter<TimeSpan>
     {

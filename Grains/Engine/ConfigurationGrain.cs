@@ -176,6 +176,7 @@ internal sealed partial class ConfigurationGrain(
         _ledger.Commit(next);
         ResyncActivities.Mark("resync.configuration.advance", next.Epoch, -1);
         LogAdvanced(logger, next.Epoch, reason, next.Members.Length, next.Survivors.Length);
+        _supervisor.Caused(next.Epoch, reason);
         var advance = _supervisor.Advanced();
         if (advance.Supersedes is { } epoch)
         {

@@ -46,6 +46,9 @@ internal sealed class RoundSupervisor(
 
     public RoundHistory History { get; } = new(historyLength);
 
+    // Why each recent epoch exists (a join, a silo's departure, a retry...), for its round's summary.
+    private readonly Dictionary<long, string> _causes = [];
+
     public ImmutableArray<ServiceHealth> ServiceHealth => _serviceFailures.Current;
 
     public DropCounts Dropped { get; private set; } = DropCounts.None;
@@ -73,6 +76,17 @@ internal sealed class RoundSupervisor(
         return new Advance(supersedes, deferFor);
     }
 
+    /// <summary>Remembers why <paramref name="epoch"/> was made, for the summary of its round (history's reason).</summary>
+    public void Caused(long epoch, string cause)
+    {
+        _causes[epoch] = cause;
+        if (_causes.Count > 2 * historyLength)
+        {
+            var oldest = _causes.Keys.Order().Take(_causes.Count - historyLength).ToList();
+            oldest.ForEach(e => _causes.Remove(e));
+        }
+    }
+
     /// <summary>The change was handled (the round superseded, and the new one started or deferred): the burst counts from here.</summary>
     public void AdvanceHandled() => _bursts.Handled();
 
@@ -88,6 +102,11 @@ internal sealed class RoundSupervisor(
     /// <summary>A round ended (its sequencer says so); <paramref name="currentEpoch"/> is the configuration's epoch now.</summary>
     public RoundEnd Ended(RoundSummary summary, long currentEpoch, long completedEpoch)
     {
+        if (summary.Cause is null && _causes.Remove(summary.Epoch, out var cause))
+        {
+            summary = summary with { Cause = cause };
+        }
+
         History.Add(summary);
         var current = summary.Epoch == currentEpoch;
         string? newlyFailing = null;
@@ -144,6 +163,6 @@ internal sealed class RoundSupervisor(
     /// <summary>The status of the round of <paramref name="epoch"/> when it completed; null when it did not (its sequencer knows where it is).</summary>
     public RoundProgress? Completed(long epoch) =>
         History.LastCompleted is { } last && last.Epoch == epoch
-            ? new RoundProgress(last.Epoch, RoundPhase.Completed, last.Steps.Length - 1, null, [], last.Steps, default, last.Duration, null)
+            ? new RoundProgress(last.Epoch, RoundPhase.Completed, last.Steps.Length - 1, null, [], last.Steps, last.EndedAt - last.Duration, last.Duration, null)
             : null;
 }

@@ -57,6 +57,8 @@ public sealed class CommandTests(CliFixture fixture) : IAsyncLifetime
         var json = (await fixture.Run("status", "--json")).Succeeded().Json();
         Assert.Equal(epoch, json.GetProperty("configuration").GetProperty("epoch").GetInt64());
         Assert.Equal("completed", json.GetProperty("round").GetProperty("phase").GetString());
+        var startedAt = json.GetProperty("round").GetProperty("startedAt").GetDateTimeOffset();
+        Assert.True(startedAt > DateTimeOffset.UtcNow.AddHours(-1) && startedAt <= DateTimeOffset.UtcNow, $"a completed round's status says it started at {startedAt:O}");
         var steps = json.GetProperty("round").GetProperty("steps").EnumerateArray().ToList();
         Assert.Equal(["clm", "evt", "ckpt"], steps.Select(s => s.GetProperty("service").GetString()!).ToArray());
         Assert.All(steps, s => Assert.True(s.GetProperty("processCalls").GetInt64() >= 2));
@@ -74,12 +76,14 @@ public sealed class CommandTests(CliFixture fixture) : IAsyncLifetime
         var text = (await fixture.Run("history", "--last", "1")).Succeeded().Output;
         Assert.Contains($"{epoch}", text);
         Assert.Contains("completed", text);
+        Assert.Contains("join", text); // the reason column says why the epoch was made (issue 26 point 6)
 
         var json = (await fixture.Run("history", "--json")).Succeeded().Json();
         var last = json.EnumerateArray().Last();
         Assert.Equal(epoch, last.GetProperty("epoch").GetInt64());
         Assert.Equal("completed", last.GetProperty("outcome").GetString());
         Assert.Equal(3, last.GetProperty("steps").GetArrayLength());
+        Assert.Equal("join", last.GetProperty("cause").GetString());
     }
 
     [Fact]
@@ -92,6 +96,20 @@ public sealed class CommandTests(CliFixture fixture) : IAsyncLifetime
         var result = (await watch.WaitAsync(TimeSpan.FromSeconds(30))).Succeeded();
         Assert.Contains("completed", result.Output);
         Assert.Contains("with 2 members", result.Output);
+    }
+
+    [Fact]
+    public async Task Watch_with_json_writes_one_json_line_per_round_and_nothing_else_on_standard_output()
+    {
+        var before = (await fixture.Configuration.GetConfiguration()).Epoch;
+        var watch = fixture.Run("watch", "--json", "--since", before.ToString(), "--rounds", "1", "--interval", "20");
+        (await fixture.Run("processor", "join", "wj1")).Succeeded();
+
+        var result = (await watch.WaitAsync(TimeSpan.FromSeconds(30))).Succeeded();
+        var line = Assert.Single(result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        using var round = System.Text.Json.JsonDocument.Parse(line);
+        Assert.Equal(before + 1, round.RootElement.GetProperty("epoch").GetInt64());
+        Assert.Equal("completed", round.RootElement.GetProperty("outcome").GetString());
     }
 
     [Fact]

@@ -14,6 +14,9 @@ public static class SiloProcesses
                 "--Logging:Console:FormatterName", "simple", "--Logging:Console:FormatterOptions:TimestampFormat", "HH:mm:ss.fff "],
             (silo, gateway) => ["--silo-port", silo.ToString(), "--gateway-port", gateway.ToString()]);
 
+    /// <summary>The silo program with exactly <paramref name="args"/>.</summary>
+    public static SiloProcess StartWith(params string[] args) => SiloProcess.Start(SiloAssembly(), args, (_, _) => []);
+
     /// <summary>A silo of a PostgreSQL cluster on the given ports (which another silo may hold already).</summary>
     public static SiloProcess StartPostgresOn(string connectionString, int siloPort, int gatewayPort) =>
         SiloProcess.Start(

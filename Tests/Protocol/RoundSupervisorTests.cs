@@ -133,4 +133,17 @@ public sealed class RoundSupervisorTests
         Assert.NotNull(supervisor.Completed(1));
         Assert.Null(supervisor.Completed(2));
     }
+
+    [Fact]
+    public void A_round_summary_carries_why_its_epoch_was_made_and_a_completed_round_says_when_it_started()
+    {
+        var supervisor = Supervisor();
+        supervisor.Caused(4, "join");
+        var ended = new RoundSummary(4, RoundPhase.Completed, 3, [], TimeSpan.FromMilliseconds(5), null, EndedAt: new DateTimeOffset(2026, 12, 6, 4, 0, 0, TimeSpan.Zero));
+
+        supervisor.Ended(ended, currentEpoch: 4, completedEpoch: 3);
+
+        Assert.Equal("join", supervisor.History.Rounds.Single().Cause);
+        Assert.Equal(ended.EndedAt - ended.Duration, supervisor.Completed(4)!.StartedAt);
+    }
 }
