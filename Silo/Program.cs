@@ -11,6 +11,7 @@ if (args.Any(a => a is "-h" or "--help" or "-?"))
 }
 
 var builder = Host.CreateApplicationBuilder();
+builder.Configuration.UseResyncConsole(builder.Logging);
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(ResyncSiloHost.Switches.Concat(ClusteringSettings.Switches)));
 try
 {

@@ -47,7 +47,7 @@ internal sealed partial class SiloArrival(
             await rehearsal.Warm();
             var summary = await grains.GetGrain<IConfigurationMembership>(IConfigurationGrain.Key).Rehearse(self)
                 .WaitAsync(options.Value.Silos.RehearsalTimeout, time, stopping);
-            LogRehearsed(logger, self, summary.Epoch, summary.Outcome, clock.Elapsed.TotalMilliseconds, summary.AbortReason);
+            LogRehearsed(logger, self, summary.Epoch, summary.Outcome, clock.Elapsed.TotalMilliseconds, summary.AbortReason ?? "");
         }
         catch (Exception exception) when (!stopping.IsCancellationRequested)
         {
@@ -90,7 +90,7 @@ internal sealed partial class SiloArrival(
     private static partial void LogReady(ILogger logger, string processor, double milliseconds, bool changed, long epoch);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo processor {Processor} rehearsed a round (epoch {Epoch}) before joining: {Outcome} in {Milliseconds:F1} ms. {AbortReason}")]
-    private static partial void LogRehearsed(ILogger logger, string processor, long epoch, RoundPhase outcome, double milliseconds, string? abortReason);
+    private static partial void LogRehearsed(ILogger logger, string processor, long epoch, RoundPhase outcome, double milliseconds, string abortReason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo processor {Processor}'s rehearsal failed after {Milliseconds:F1} ms; the silo joins all the same.")]
     private static partial void LogRehearsalFailed(ILogger logger, Exception exception, string processor, double milliseconds);

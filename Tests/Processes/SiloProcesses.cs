@@ -38,6 +38,9 @@ public static class SiloProcesses
     }
 
     /// <summary>Silo's program, built beside this test assembly by the same solution build.</summary>
+    /// <summary>The silo program's path.</summary>
+    public static string Program => SiloAssembly();
+
     private static string SiloAssembly()
     {
         var testDirectory = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);

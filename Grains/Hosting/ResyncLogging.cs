@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Console;
+
+namespace Resync.Hosting;
+
+/// <summary>
+/// A silo's console as an operator wants it: a timestamp on every line, Resync's own lines and every warning, one line
+/// per event (an exception shows as its type and first line, never a stack trace: a peer's death is an expected event),
+/// and not a line per placement decision or connection. Each default is a configuration key of the lowest priority,
+/// so appsettings.json, the environment and the command line override it; JSON for log shippers is the standard switch,
+/// <c>--Logging:Console:FormatterName json</c>.
+/// </summary>
+public static class ResyncLogging
+{
+    public const string FormatterName = "resync";
+
+    public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        ["Logging:LogLevel:Orleans"] = "Warning",
+        // Orleans' placement logs two lines per decision through Polly at Information.
+        ["Logging:LogLevel:Polly"] = "Warning",
+        ["Logging:Console:FormatterName"] = FormatterName,
+    };
+
+    /// <summary>Puts <see cref="Defaults"/> under every other configuration source and adds the one-line console formatter.</summary>
+    public static void UseResyncConsole(this IConfigurationManager configuration, ILoggingBuilder logging)
+    {
+        configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
+        logging.AddConsoleFormatter<OneLineFormatter, ConsoleFormatterOptions>();
+    }
+
+    /// <summary><c>04:12:07.512 warn Orleans.Runtime.MembershipService.MembershipTableManager: message (SocketException: Connection refused)</c></summary>
+    internal sealed class OneLineFormatter() : ConsoleFormatter(FormatterName)
+    {
+        public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
+        {
+            var message = logEntry.Formatter(logEntry.State, logEntry.Exception);
+            if (message is null && logEntry.Exception is null)
+            {
+                return;
+            }
+
+            textWriter.Write(DateTime.Now.ToString("HH:mm:ss.fff ", System.Globalization.CultureInfo.InvariantCulture));
+            textWriter.Write(Level(logEntry.LogLevel));
+            textWriter.Write(' ');
+            textWriter.Write(logEntry.Category);
+            textWriter.Write(": ");
+            textWriter.Write(OneLine(message));
+            if (logEntry.Exception is { } exception)
+            {
+                var inner = exception.GetBaseException();
+                textWriter.Write($" ({inner.GetType().Name}: {OneLine(inner.Message)})");
+            }
+
+            textWriter.WriteLine();
+        }
+
+        private static string Level(LogLevel level) => level switch
+        {
+            LogLevel.Trace => "trce",
+            LogLevel.Debug => "dbug",
+            LogLevel.Information => "info",
+            LogLevel.Warning => "warn",
+            LogLevel.Error => "fail",
+            LogLevel.Critical => "crit",
+            _ => "none",
+        };
+
+        private static string OneLine(string? text)
+        {
+            if (string.IsNullOrEmpty(text))
+            {
+                return "";
+            }
+
+            var end = text.IndexOfAny(['\r', '\n']);
+            return end < 0 ? text : text[..end].TrimEnd();
+        }
+    }
+}
