@@ -21,6 +21,7 @@ try
     await settings.PrepareAsync(CancellationToken.None);
     builder.UseOrleans(silo => silo.UseResync(settings, endpoint, builder.Configuration));
     using var host = builder.Build();
+    SiloStopLimit.Enforce(host, Console.Error);
     await host.RunAsync();
     return 0;
 }

@@ -22,6 +22,8 @@ public static class ResyncLogging
         ["Logging:LogLevel:Microsoft"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
         ["Logging:LogLevel:Orleans"] = "Warning",
+        // Its first check at start-up measures from the process's start of time ("has not completed for 02:12:57").
+        ["Logging:LogLevel:Orleans.Runtime.Watchdog"] = "Error",
         // Orleans' placement logs two lines per decision through Polly at Information.
         ["Logging:LogLevel:Polly"] = "Warning",
         ["Logging:Console:FormatterName"] = FormatterName,
@@ -37,12 +39,37 @@ public static class ResyncLogging
     /// <summary><c>04:12:07.512 warn Orleans.Runtime.MembershipService.MembershipTableManager: message (SocketException: Connection refused)</c></summary>
     internal sealed class OneLineFormatter() : ConsoleFormatter(FormatterName)
     {
+        /// <summary>How long the same warning or error of the runtime (a failed probe, a failed table read or write) is held back after it was shown.</summary>
+        private static readonly TimeSpan RepeatWindow = TimeSpan.FromSeconds(10);
+
+        private readonly Dictionary<(string Category, int Event), (DateTime Shown, int Held)> _repeats = [];
+
         public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
         {
             var message = logEntry.Formatter(logEntry.State, logEntry.Exception);
             if (message is null && logEntry.Exception is null)
             {
                 return;
+            }
+
+            // A repeated event of the runtime is one line per window, with how many were held back: a silo cut off from
+            // its peers printed a line per failed probe, 100 a second. Resync's own lines are each an event of their own.
+            var held = 0;
+            if (logEntry.LogLevel <= LogLevel.Error && logEntry.EventId.Id != 0 && !logEntry.Category.StartsWith("Resync.", StringComparison.Ordinal))
+            {
+                var now = DateTime.UtcNow;
+                lock (_repeats)
+                {
+                    var key = (logEntry.Category, logEntry.EventId.Id);
+                    if (_repeats.TryGetValue(key, out var seen) && now - seen.Shown < RepeatWindow)
+                    {
+                        _repeats[key] = seen with { Held = seen.Held + 1 };
+                        return;
+                    }
+
+                    held = seen.Held;
+                    _repeats[key] = (now, 0);
+                }
             }
 
             textWriter.Write(DateTime.Now.ToString("HH:mm:ss.fff ", System.Globalization.CultureInfo.InvariantCulture));
@@ -55,6 +82,11 @@ public static class ResyncLogging
             {
                 var inner = exception.GetBaseException();
                 textWriter.Write($" ({inner.GetType().Name}: {OneLine(inner.Message)})");
+            }
+
+            if (held > 0)
+            {
+                textWriter.Write($" [{held} more like it held back]");
             }
 
             textWriter.WriteLine();

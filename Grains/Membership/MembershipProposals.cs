@@ -21,6 +21,7 @@ internal sealed partial class MembershipProposals(
 {
     public async Task ProposeUntilAsync(CancellationToken stopping)
     {
+        var retry = new MembershipRetry();
         var latest = membership.CurrentSnapshot;
         var proposed = MembershipVersion.MinValue;
         var active = ActiveSilos(latest);
@@ -43,6 +44,7 @@ internal sealed partial class MembershipProposals(
                 {
                     var now = ActiveSilos(snapshot);
                     await ProposeAsync(snapshot.Version, now, [.. active.Except(now)]);
+                    retry.Succeeded();
                     proposed = snapshot.Version;
                     active = now;
                 }
@@ -60,7 +62,7 @@ internal sealed partial class MembershipProposals(
             catch (Exception exception)
             {
                 LogProposalFailed(logger, exception);
-                await MembershipRetry.PauseAsync(time, stopping);
+                await retry.PauseAsync(time, stopping);
             }
         }
     }
@@ -85,9 +87,25 @@ internal sealed partial class MembershipProposals(
     private static partial void LogProposalFailed(ILogger logger, Exception exception);
 }
 
-internal static class MembershipRetry
+/// <summary>
+/// The pauses before a silo tells the configuration grain again: 200 ms, doubling up to 5 s while the failures go on, so
+/// that a silo cut off from its database does not retry (and log) five times a second.
+/// </summary>
+internal sealed class MembershipRetry
 {
-    /// <summary>The pause before a silo retries telling the configuration grain; ends early (without throwing) when the silo stops.</summary>
-    public static Task PauseAsync(TimeProvider time, CancellationToken stopping) =>
-        Task.Delay(TimeSpan.FromMilliseconds(200), time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
+    private static readonly TimeSpan First = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan Longest = TimeSpan.FromSeconds(5);
+
+    private TimeSpan _next = First;
+
+    /// <summary>A call succeeded: the next failure pauses the shortest time again.</summary>
+    public void Succeeded() => _next = First;
+
+    /// <summary>Pauses before the next attempt; ends early (without throwing) when the silo stops.</summary>
+    public Task PauseAsync(TimeProvider time, CancellationToken stopping)
+    {
+        var pause = _next;
+        _next = TimeSpan.FromTicks(Math.Min(_next.Ticks * 2, Longest.Ticks));
+        return Task.Delay(pause, time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
 }

@@ -68,6 +68,7 @@ internal sealed partial class SiloArrival(
     private async Task AnnounceReadyAsync(CancellationToken stopping)
     {
         var self = SelfProcessor;
+        var retry = new MembershipRetry();
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -81,7 +82,7 @@ internal sealed partial class SiloArrival(
             catch (Exception exception) when (!stopping.IsCancellationRequested)
             {
                 LogReadyFailed(logger, exception, self);
-                await MembershipRetry.PauseAsync(time, stopping);
+                await retry.PauseAsync(time, stopping);
             }
         }
     }
