@@ -39,12 +39,53 @@ public sealed class ClusterConnection : IAsyncDisposable
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            var tried = settings.Mode == ClusteringMode.Postgres
-                ? $"the gateways listed in PostgreSQL at {Resync.Clustering.Postgres.PostgresSchema.Describe(settings.ConnectionString!)} (postgres clustering)"
-                : $"127.0.0.1:{gatewayPort} (localhost clustering, gateway port {gatewayPort})";
-            throw new UserErrorException(
-                $"no Resync cluster answered at {tried} within {ConnectTimeout.TotalSeconds:F0} s: {exception.GetBaseException().Message}",
-                ExitCodes.Unreachable);
+            throw new UserErrorException(await WhatFailedAsync(settings, gatewayPort, exception), ExitCodes.Unreachable);
+        }
+    }
+
+    /// <summary>
+    /// Names what actually failed, and what to try: the database, the gateway, or a cluster of another kind at the gateway
+    /// (issue 26: a silo of a PostgreSQL cluster listening where a localhost client looked was reported as no cluster).
+    /// </summary>
+    private static async Task<string> WhatFailedAsync(ClusteringSettings settings, int gatewayPort, Exception failure)
+    {
+        var reason = ResyncCli.FirstLine(failure);
+        if (settings.Mode == ClusteringMode.Postgres)
+        {
+            var database = Resync.Clustering.Postgres.PostgresSchema.Describe(settings.ConnectionString!);
+            try
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(settings.ConnectionString);
+                await connection.OpenAsync(new CancellationTokenSource(ConnectTimeout).Token);
+            }
+            catch (Exception exception)
+            {
+                return $"cannot reach the PostgreSQL database at {database} ({ResyncCli.FirstLine(exception)}): check --connection-string, and that the server runs";
+            }
+
+            return $"the PostgreSQL database at {database} answers, but no silo of its cluster took this client within {ConnectTimeout.TotalSeconds:F0} s ({reason}): start a silo with --clustering postgres on this database";
+        }
+
+        if (await ListensAsync(gatewayPort))
+        {
+            return $"something listens at 127.0.0.1:{gatewayPort} but did not take this client as a Resync client of localhost clustering within {ConnectTimeout.TotalSeconds:F0} s ({reason}): " +
+                "if it is a silo of a PostgreSQL cluster, add --clustering postgres --connection-string \"...\"";
+        }
+
+        return $"nothing listens at 127.0.0.1:{gatewayPort} (localhost clustering, gateway port {gatewayPort}): start a silo (dotnet run --project Silo), or give the gateway port of a running one with --gateway-port";
+    }
+
+    private static async Task<bool> ListensAsync(int port)
+    {
+        using var probe = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await probe.ConnectAsync(System.Net.IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(1));
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;
         }
     }
 

@@ -210,7 +210,22 @@ public sealed class CommandTests(CliFixture fixture) : IAsyncLifetime
 
         Assert.Equal(ExitCodes.Unreachable, exit);
         var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains($"127.0.0.1:{port}", line);
+        Assert.Contains($"nothing listens at 127.0.0.1:{port}", line);
+    }
+
+    [Fact]
+    public async Task An_unreachable_database_is_named_as_the_database_not_as_a_missing_cluster()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var port = FreePort();
+
+        var exit = await ResyncCli.RunAsync(
+            ["--clustering", "postgres", "--connection-string", $"Host=127.0.0.1;Port={port};Username=postgres;Database=resync;Timeout=2", "status"], output, error);
+
+        Assert.Equal(ExitCodes.Unreachable, exit);
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"cannot reach the PostgreSQL database at 127.0.0.1:{port}/resync", line);
     }
 
     [Fact]

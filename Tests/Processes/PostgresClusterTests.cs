@@ -72,6 +72,24 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
         Assert.Equal(RoundPhase.Completed, status.Round?.Phase);
     }
 
+    [Fact]
+    public async Task A_localhost_client_pointed_at_a_postgres_silo_is_told_that_a_silo_listens_there_and_what_to_add()
+    {
+        var database = await postgres.NewDatabaseAsync();
+        await using var cluster = await ClusterOf(database, 1);
+        await SiloProcesses.Settled(new ResyncDriver(cluster.Connection.Client), cluster.Silos, "one silo started");
+        var gateway = cluster.Silos[0].GatewayPort;
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await ResyncCli.RunAsync(["status", "--gateway-port", gateway.ToString()], output, error);
+
+        Assert.Equal(ExitCodes.Unreachable, exit);
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"something listens at 127.0.0.1:{gateway}", line);
+        Assert.Contains("--clustering postgres", line);
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
