@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # A local Resync cluster in one command: a throwaway PostgreSQL (initdb in a temporary folder, a free
-# loopback port), Resync's schema (applied by the first silo), three silo processes with PostgreSQL
-# clustering and storage. Ctrl+C stops all of it and deletes the database folder.
+# loopback port), Resync's schema (applied by the first silo), silo processes with PostgreSQL clustering
+# and storage. It runs until Ctrl+C (or SIGTERM), and only then stops the silos it started and the
+# database; a silo that dies meanwhile is reported and the rest keep running, so a silo can be killed and
+# restarted by hand (the script prints the command). The silos' logs are kept in a folder of their own.
 #
-#   scripts/local-cluster.sh [SILOS]        (default 3)
+#   scripts/local-cluster.sh [SILOS]        (default 3; ports from RESYNC_SILO_PORT=11111 and RESYNC_GATEWAY_PORT=30000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 silos=${1:-3}
+silo_port=${RESYNC_SILO_PORT:-11111}
+gateway_port=${RESYNC_GATEWAY_PORT:-30000}
 
 dotnet build Silo -c Release -v quiet -nologo >/dev/null
 postgres=$(bash scripts/postgres-temp.sh start)
 connection=$(echo "$postgres" | sed -n 's/^RESYNC_POSTGRES=//p')
 folder=$(echo "$postgres" | sed -n 's/^RESYNC_POSTGRES_DIR=//p')
+logs=$(mktemp -d "${TMPDIR:-/tmp}/resync-cluster-logs-XXXXXX")
 pids=()
 cleanup() {
   trap - INT TERM EXIT
-  echo "stopping silos and PostgreSQL"
+  echo "stopping the silos this script started, then PostgreSQL; logs kept in $logs"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   # A clean stop; a silo that is still shutting down after 15 s is killed.
   for _ in $(seq 1 30); do
@@ -26,17 +31,33 @@ cleanup() {
   done
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   bash scripts/postgres-temp.sh stop "$folder"
+  exit 0
 }
 trap cleanup INT TERM EXIT
 
+silo_command() {
+  echo "dotnet $PWD/Silo/bin/Release/net10.0/Resync.Silo.dll --clustering postgres --connection-string \"$connection\" --silo-port $((silo_port + $1)) --gateway-port $((gateway_port + $1))"
+}
+
 for i in $(seq 0 $((silos - 1))); do
   dotnet Silo/bin/Release/net10.0/Resync.Silo.dll --clustering postgres --connection-string "$connection" \
-    --silo-port $((11111 + i)) --gateway-port $((30000 + i)) >"$folder/silo-$i.log" 2>&1 &
+    --silo-port $((silo_port + i)) --gateway-port $((gateway_port + i)) >"$logs/silo-$i.log" 2>&1 &
   pids+=($!)
 done
 
 echo "PostgreSQL: $connection"
-echo "$silos silos on ports 11111.. (gateways 30000..); logs in $folder"
-echo "try:  dotnet run --project Client -- --clustering postgres --connection-string \"$connection\" status"
+echo "$silos silos on ports $silo_port.. (gateways $gateway_port..), pids ${pids[*]}; logs in $logs"
+echo "try:      dotnet run --project Client -- --clustering postgres --connection-string \"$connection\" status"
+echo "restart silo 1 after a kill:  $(silo_command 1) >>$logs/silo-1.log 2>&1 &"
 echo "Ctrl+C to stop"
-wait
+reported=()
+while true; do
+  for i in "${!pids[@]}"; do
+    if [ -z "${reported[$i]:-}" ] && ! kill -0 "${pids[$i]}" 2>/dev/null; then
+      code=0; wait "${pids[$i]}" 2>/dev/null || code=$?
+      echo "silo $i (pid ${pids[$i]}) exited with code $code; its log: $logs/silo-$i.log; the cluster goes on. To start it again: $(silo_command "$i")"
+      reported[$i]=1
+    fi
+  done
+  sleep 1
+done
