@@ -2,7 +2,7 @@ namespace Resync.Engine;
 
 /// <summary>What the configuration grain persists: the configuration (with its epoch) and the last completed epoch.</summary>
 [GenerateSerializer, Alias("resync.configuration-state")]
-public sealed class ConfigurationState
+internal sealed class ConfigurationState
 {
     [Id(0)] public Configuration Configuration { get; set; } = Configuration.Initial;
 
@@ -27,7 +27,7 @@ public sealed class ConfigurationState
 /// silo that held the grain, or a restart of the whole cluster.
 /// </summary>
 [GenerateSerializer, Alias("resync.round-history-state")]
-public sealed class RoundHistoryState
+internal sealed class RoundHistoryState
 {
     [Id(0)] public ImmutableArray<RoundSummary> Rounds { get; set; } = [];
 }
