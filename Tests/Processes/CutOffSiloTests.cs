@@ -16,8 +16,8 @@ public sealed class CutOffSiloTests(ITestOutputHelper output)
         SiloProcess? lonely = null, peer = null;
         try
         {
-            lonely = Start(server!.ConnectionString);
-            peer = Start(server.ConnectionString);
+            lonely = SiloProcesses.StartPostgresAsShipped(server!.ConnectionString);
+            peer = SiloProcesses.StartPostgresAsShipped(server.ConnectionString);
             await using (var connection = await CrashTests.ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = server.ConnectionString }))
             {
                 await SiloProcesses.Settled(new ResyncDriver(connection.Client), [lonely, peer], "two silos started");
@@ -56,10 +56,4 @@ public sealed class CutOffSiloTests(ITestOutputHelper output)
             }
         }
     }
-
-    private static SiloProcess Start(string database) =>
-        SiloProcess.Start(
-            SiloProcesses.Program,
-            ["--clustering", "postgres", "--connection-string", database],
-            (silo, gateway) => ["--silo-port", silo.ToString(), "--gateway-port", gateway.ToString()]);
 }

@@ -14,7 +14,7 @@ public sealed partial class SiloConsoleTests(PostgresFixture postgres, ITestOutp
     public async Task A_silo_console_shows_one_timestamped_line_per_event_and_no_placement_noise_or_stack_trace_when_a_peer_is_killed()
     {
         var database = await postgres.NewDatabaseAsync();
-        var (watched, peer) = (Start(database), Start(database));
+        var (watched, peer) = (SiloProcesses.StartPostgresAsShipped(database), SiloProcesses.StartPostgresAsShipped(database));
         try
         {
             await using var connection = await CrashTests.ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = database });
@@ -47,7 +47,7 @@ public sealed partial class SiloConsoleTests(PostgresFixture postgres, ITestOutp
     public async Task The_standard_switch_makes_the_console_json_for_log_shippers()
     {
         var database = await postgres.NewDatabaseAsync();
-        await using var silo = Start(database, "--Logging:Console:FormatterName", "json");
+        await using var silo = SiloProcesses.StartPostgresAsShipped(database, "--Logging:Console:FormatterName", "json");
         await using var connection = await CrashTests.ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = database });
         await SiloProcesses.Settled(new ResyncDriver(connection.Client), [silo], "a silo with the json console");
         await silo.StopAsync(TimeSpan.FromSeconds(30));
@@ -56,12 +56,6 @@ public sealed partial class SiloConsoleTests(PostgresFixture postgres, ITestOutp
         Assert.NotEmpty(lines);
         Assert.All(lines, line => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(line).RootElement.ValueKind));
     }
-
-    private static SiloProcess Start(string database, params string[] args) =>
-        SiloProcess.Start(
-            SiloProcesses.Program,
-            [.. args, "--clustering", "postgres", "--connection-string", database],
-            (silo, gateway) => ["--silo-port", silo.ToString(), "--gateway-port", gateway.ToString()]);
 
     [GeneratedRegex(@"^\d\d:\d\d:\d\d\.\d\d\d (trce|dbug|info|warn|fail|crit) [\w.`\[\]]+: ")]
     private static partial Regex OneLine();

@@ -14,6 +14,13 @@ public static class SiloProcesses
                 "--Logging:Console:FormatterName", "simple", "--Logging:Console:FormatterOptions:TimestampFormat", "HH:mm:ss.fff "],
             (silo, gateway) => ["--silo-port", silo.ToString(), "--gateway-port", gateway.ToString()]);
 
+    /// <summary>A silo of a PostgreSQL cluster with the silo host's own console defaults (no logging arguments), and its own free ports.</summary>
+    public static SiloProcess StartPostgresAsShipped(string connectionString, params string[] args) =>
+        SiloProcess.Start(
+            SiloAssembly(),
+            [.. args, "--clustering", "postgres", "--connection-string", connectionString],
+            (silo, gateway) => ["--silo-port", silo.ToString(), "--gateway-port", gateway.ToString()]);
+
     /// <summary>The silo program with exactly <paramref name="args"/>.</summary>
     public static SiloProcess StartWith(params string[] args) => SiloProcess.Start(SiloAssembly(), args, (_, _) => []);
 
