@@ -6,7 +6,6 @@ using Resync.Bench.Scenarios;
 using Resync.Client;
 using Resync.Client.Output;
 using Resync.Clustering;
-using Resync.Hosting;
 
 namespace Resync.Bench;
 
@@ -21,14 +20,7 @@ internal static class BenchCommand
         var cli = new ResyncCli(Console.Out, Console.Error);
         var root = Create(cli);
         root.Subcommands.Add(BenchSiloCommand.Create(cli));
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
-        {
-            Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => e.Message))} (see --help)");
-            return Task.FromResult(ExitCodes.BadInput);
-        }
-
-        return parse.InvokeAsync();
+        return ResyncCli.InvokeAsync(root, args, Console.Out, Console.Error);
     }
 
     private static RootCommand Create(ResyncCli cli)

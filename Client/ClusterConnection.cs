@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Resync.Clustering;
-using Resync.Hosting;
 
 namespace Resync.Client;
 
@@ -55,8 +54,9 @@ public sealed class ClusterConnection : IAsyncDisposable
             var database = Resync.Clustering.Postgres.PostgresSchema.Describe(settings.ConnectionString!);
             try
             {
+                using var timeout = new CancellationTokenSource(ConnectTimeout);
                 await using var connection = new Npgsql.NpgsqlConnection(settings.ConnectionString);
-                await connection.OpenAsync(new CancellationTokenSource(ConnectTimeout).Token);
+                await connection.OpenAsync(timeout.Token);
             }
             catch (Exception exception)
             {

@@ -46,7 +46,13 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var cli = new ResyncCli(output, error);
-        var parse = cli.Build().Parse(args);
+        return InvokeAsync(cli.Build(), args, output, error, cancellationToken);
+    }
+
+    /// <summary>Parses <paramref name="args"/> for <paramref name="root"/> and runs it; a parse error is one line and exit 2.</summary>
+    public static Task<int> InvokeAsync(RootCommand root, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
         {
             error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => e.Message))} (see --help)");
@@ -59,8 +65,8 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
     public RootCommand Build()
     {
         var root = new RootCommand(
-            "Resync: recovery synchronization of replicated services on Orleans. Every command that prints takes --json " +
-            "(watch: one JSON line per round); errors are one line on standard error, with exit codes 1 (failed), 2 (bad input), 3 (no cluster).");
+            "Resync: recovery synchronization of replicated services on Orleans. The commands that report (status, history, " +
+            "watch: one JSON line per round, and the listings; see each command's --help) take --json; errors are one line on standard error, with exit codes 1 (failed), 2 (bad input), 3 (no cluster).");
         root.Options.Add(GatewayPort);
         root.Options.Add(Clustering);
         root.Options.Add(ConnectionString);
@@ -151,12 +157,7 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
     /// The innermost exception's message, its first line only: Orleans puts the inner exception's whole text, stack
     /// included, in some messages, and a console shows one line per failure.
     /// </summary>
-    public static string FirstLine(Exception exception)
-    {
-        var message = exception.GetBaseException().Message;
-        var end = message.IndexOfAny(['\r', '\n']);
-        return (end < 0 ? message : message[..end]).TrimEnd();
-    }
+    public static string FirstLine(Exception exception) => ResyncLogging.FirstLine(exception.GetBaseException().Message);
 
     public int Fail(Exception exception)
     {

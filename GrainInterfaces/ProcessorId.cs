@@ -20,7 +20,7 @@ public static class ProcessorId
 
     /// <summary>
     /// The prefix of rehearsal processors' ids: "rehearsal:" and the address of the silo that rehearses a round
-    /// before it joins (see <c>IConfigurationGrain.Rehearse</c>). A rehearsal processor is never a member.
+    /// before it joins (see <c>IConfigurationMembership.Rehearse</c>). A rehearsal processor is never a member.
     /// </summary>
     public const string RehearsalPrefix = "rehearsal:";
 

@@ -19,44 +19,48 @@ folder=$(echo "$postgres" | sed -n 's/^RESYNC_POSTGRES_DIR=//p')
 logs=$(mktemp -d "${TMPDIR:-/tmp}/resync-cluster-logs-XXXXXX")
 pids=()
 cleanup() {
+  status=$?
   trap - INT TERM EXIT
   echo "stopping the silos this script started, then PostgreSQL; logs kept in $logs"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do [ "$pid" != 0 ] && kill -TERM "$pid" 2>/dev/null || true; done
   # A clean stop; a silo that is still shutting down after 15 s is killed.
   for _ in $(seq 1 30); do
     alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    for pid in "${pids[@]}"; do [ "$pid" != 0 ] && kill -0 "$pid" 2>/dev/null && alive=1; done
     [ "$alive" = 0 ] && break
     sleep 0.5
   done
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do [ "$pid" != 0 ] && kill -KILL "$pid" 2>/dev/null || true; done
   bash scripts/postgres-temp.sh stop "$folder"
-  exit 0
+  exit "$status"
 }
 trap cleanup INT TERM EXIT
 
+# The command of silo $1, appending to its log: the script starts each silo with it and prints it for a restart.
 silo_command() {
-  echo "dotnet $PWD/Silo/bin/Release/net10.0/Resync.Silo.dll --clustering postgres --connection-string \"$connection\" --silo-port $((silo_port + $1)) --gateway-port $((gateway_port + $1))"
+  echo "dotnet $PWD/Silo/bin/Release/net10.0/Resync.Silo.dll --clustering postgres --connection-string \"$connection\" --silo-port $((silo_port + $1)) --gateway-port $((gateway_port + $1)) >>$logs/silo-$1.log 2>&1"
 }
 
 for i in $(seq 0 $((silos - 1))); do
-  dotnet Silo/bin/Release/net10.0/Resync.Silo.dll --clustering postgres --connection-string "$connection" \
-    --silo-port $((silo_port + i)) --gateway-port $((gateway_port + i)) >"$logs/silo-$i.log" 2>&1 &
+  eval "$(silo_command "$i") &"
   pids+=($!)
 done
 
 echo "PostgreSQL: $connection"
 echo "$silos silos on ports $silo_port.. (gateways $gateway_port..), pids ${pids[*]}; logs in $logs"
 echo "try:      dotnet run --project Client -- --clustering postgres --connection-string \"$connection\" status"
-echo "restart silo 1 after a kill:  $(silo_command 1) >>$logs/silo-1.log 2>&1 &"
+echo "restart silo 1 after a kill:  $(silo_command 1) &"
 echo "Ctrl+C to stop"
 reported=()
 while true; do
   for i in "${!pids[@]}"; do
     if [ -z "${reported[$i]:-}" ] && ! kill -0 "${pids[$i]}" 2>/dev/null; then
-      code=0; wait "${pids[$i]}" 2>/dev/null || code=$?
-      echo "silo $i (pid ${pids[$i]}) exited with code $code; its log: $logs/silo-$i.log; the cluster goes on. To start it again: $(silo_command "$i")"
+      pid=${pids[$i]}
+      code=0; wait "$pid" 2>/dev/null || code=$?
+      echo "silo $i (pid $pid) exited with code $code; its log: $logs/silo-$i.log; the cluster goes on. To start it again: $(silo_command "$i") &"
       reported[$i]=1
+      # Not signalled at the stop: its pid may be another process's by then.
+      pids[$i]=0
     fi
   done
   sleep 1

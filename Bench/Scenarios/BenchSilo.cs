@@ -1,6 +1,5 @@
 using Resync.Bench.Processes;
 using Resync.Clustering;
-using Resync.Hosting;
 
 namespace Resync.Bench.Scenarios;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Resync.Hosting;
 using Resync.Placement;
 using Resync.Runtime;
 

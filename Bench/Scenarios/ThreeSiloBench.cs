@@ -1,7 +1,6 @@
 using Resync.Bench.Processes;
 using Resync.Client;
 using Resync.Clustering;
-using Resync.Hosting;
 using Resync.Reference;
 
 namespace Resync.Bench.Scenarios;

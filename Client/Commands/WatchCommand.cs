@@ -44,7 +44,7 @@ internal static class WatchCommand
             {
                 try
                 {
-                    var status = await configuration.GetStatus();
+                    var status = json ? null : await configuration.GetStatus();
                     var history = await configuration.GetHistory();
                     if (lost)
                     {
@@ -67,7 +67,7 @@ internal static class WatchCommand
                         ended++;
                     }
 
-                    if (!json && status.Round is { Phase: not (RoundPhase.Completed or RoundPhase.Aborted) } live && Progress(status, live) is var line && line != lastLine)
+                    if (status?.Round is { Phase: not (RoundPhase.Completed or RoundPhase.Aborted) } live && Progress(status, live) is var line && line != lastLine)
                     {
                         Print(cli.Output, rich, "blue", line);
                         lastLine = line;

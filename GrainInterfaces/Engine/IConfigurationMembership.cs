@@ -22,7 +22,7 @@ internal interface IConfigurationMembership : IGrainWithStringKey
     [AlwaysInterleave, Alias("Rehearse")] Task<RoundSummary> Rehearse(string siloProcessor);
 
     /// <summary>
-    /// A silo's watcher says that its silo processor and replicas are activated: the processor joins as soon
+    /// A silo (its SiloArrival) says that its silo processor and replicas are activated: the processor joins as soon
     /// as its silo is also active in the newest membership proposal.
     /// </summary>
     [Alias("SiloReady")] Task<ConfigurationChange> SiloReady(string siloProcessor);

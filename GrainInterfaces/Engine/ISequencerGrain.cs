@@ -8,7 +8,7 @@ internal interface ISequencerGrain : IGrainWithIntegerKey
     [Alias("Start")] Task Start(Configuration configuration);
 
     /// <summary>
-    /// Runs a silo's rehearsal round (an epoch from 2^62 up, see <see cref="IConfigurationGrain.Rehearse"/>) like any
+    /// Runs a silo's rehearsal round (an epoch from 2^62 up, see <see cref="IConfigurationMembership.Rehearse"/>) like any
     /// round, but reports it to no configuration and counts it in no instrument; returns its summary when it ends.
     /// </summary>
     [Alias("Rehearse")] Task<RoundSummary> Rehearse(Configuration configuration);

@@ -41,7 +41,7 @@ internal sealed partial class ConfigurationGrain
     [LoggerMessage(Level = LogLevel.Debug, Message = "A burst of changes settled; starting the round of epoch {Epoch}.")]
     private static partial void LogBurstSettled(ILogger logger, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not warm epoch {Epoch} for silo processor {Processor} before it joins; its first round resolves the addresses itself.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not warm epoch {Epoch} for {Processor}; its first round resolves the addresses itself.")]
     private static partial void LogWarmFailed(ILogger logger, Exception exception, string processor, long epoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The history of rounds could not be saved (epoch {Epoch}); retrying in a second.")]

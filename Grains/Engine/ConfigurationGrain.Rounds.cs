@@ -44,7 +44,9 @@ internal sealed partial class ConfigurationGrain
         if (end.WarmNext)
         {
             // Its barrier's address is resolved on every silo through the silo's own processor (the cache is the silo's).
-            _ = Sequencer(summary.Epoch + 1).Warm([.. _ledger.Current.Members.Where(ProcessorId.IsSilo)]);
+            Sequencer(summary.Epoch + 1).Warm([.. _ledger.Current.Members.Where(ProcessorId.IsSilo)])
+                .ContinueWith(warm => LogWarmFailed(logger, warm.Exception!, "the silos", summary.Epoch + 1), TaskContinuationOptions.OnlyOnFaulted)
+                .Ignore();
         }
 
         if (summary.FailedService is { } failed)

@@ -41,7 +41,7 @@ internal sealed partial class ConfigurationGrain
         }
         catch (Exception exception)
         {
-            LogWarmFailed(logger, exception, siloProcessor, _ledger.Current.Epoch + 1);
+            LogWarmFailed(logger, exception, $"silo processor {siloProcessor}", _ledger.Current.Epoch + 1);
         }
 
         return await MarkSiloAsync(siloProcessor, static (a, p) => a.MarkReady(p), "ready");

@@ -1,6 +1,6 @@
 using Resync.Diagnostics;
 using Resync.Protocol;
-using Resync.Runtime;
+
 
 namespace Resync.Engine;
 

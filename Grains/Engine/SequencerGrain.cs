@@ -139,7 +139,7 @@ internal sealed partial class SequencerGrain(
                 return;
             }
 
-            _ = NotifyAsync(round, -1, members, m => Processor(members[m]).Enter(configuration), _ => round.NextBarrier == 0);
+            _ = NotifyAsync(-1, members, m => Processor(members[m]).Enter(configuration), _ => round.NextBarrier == 0);
             CompleteIfMemberless(round);
             await completed.WaitAsync(_roundOver.Token);
             Meter.BarrierCompleted(round.LastBarrierWait);
@@ -150,7 +150,7 @@ internal sealed partial class SequencerGrain(
                 completed = ExpectBarrier();
                 LogStepStarted(logger, Epoch, step, notice.Service);
                 var barrier = step + 1;
-                _ = NotifyAsync(round, step, members, m => Processor(members[m]).Step(notice, received.Notice(m)), _ => round.NextBarrier == barrier);
+                _ = NotifyAsync(step, members, m => Processor(members[m]).Step(notice, received.Notice(m)), _ => round.NextBarrier == barrier);
                 CompleteIfMemberless(round);
                 var dropped = round.Dropped;
                 await completed.WaitAsync(_roundOver.Token);
@@ -167,7 +167,7 @@ internal sealed partial class SequencerGrain(
             {
                 var last = new RoundStep(configuration, round.Services.Length - 1, round.Services[^1]);
                 var final = Deliveries(round, last.Step);
-                await NotifyAsync(round, last.Step, members, async m =>
+                await NotifyAsync(last.Step, members, async m =>
                 {
                     await Processor(members[m]).Finish(last, final.Notice(m));
                     round.MemberActivated(members[m]);
@@ -212,7 +212,7 @@ internal sealed partial class SequencerGrain(
     }
 
 
-    private async Task NotifyAsync(Round round, int step, ImmutableArray<string> members, Func<int, Task> notice, Func<int, bool> owed)
+    private async Task NotifyAsync(int step, ImmutableArray<string> members, Func<int, Task> notice, Func<int, bool> owed)
     {
         using var notifying = ResyncActivities.Start("resync.sequencer.notify", Epoch, step);
         await _notices.SendAsync(members.Length, notice, owed, (m, exception) => LogNoticeFailed(logger, exception, Epoch, step, members[m]));

@@ -55,7 +55,7 @@ public static class ResyncLogging
             // A repeated event of the runtime is one line per window, with how many were held back: a silo cut off from
             // its peers printed a line per failed probe, 100 a second. Resync's own lines are each an event of their own.
             var held = 0;
-            if (logEntry.LogLevel <= LogLevel.Error && logEntry.EventId.Id != 0 && !logEntry.Category.StartsWith("Resync.", StringComparison.Ordinal))
+            if (logEntry.LogLevel is LogLevel.Warning or LogLevel.Error && logEntry.EventId.Id != 0 && !logEntry.Category.StartsWith("Resync.", StringComparison.Ordinal))
             {
                 var now = DateTime.UtcNow;
                 lock (_repeats)
@@ -103,15 +103,18 @@ public static class ResyncLogging
             _ => "none",
         };
 
-        private static string OneLine(string? text)
-        {
-            if (string.IsNullOrEmpty(text))
-            {
-                return "";
-            }
+        private static string OneLine(string? text) => FirstLine(text);
+    }
 
-            var end = text.IndexOfAny(['\r', '\n']);
-            return end < 0 ? text : text[..end].TrimEnd();
+    /// <summary>The first line of <paramref name="text"/>: Orleans puts an inner exception's whole text, stack included, in some messages.</summary>
+    public static string FirstLine(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return "";
         }
+
+        var end = text.IndexOfAny(['\r', '\n']);
+        return end < 0 ? text : text[..end].TrimEnd();
     }
 }

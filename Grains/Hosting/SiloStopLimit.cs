@@ -8,8 +8,9 @@ namespace Resync.Hosting;
 /// <summary>
 /// A silo host that is asked to stop ends within <see cref="SiloOptions.StopLimit"/>, whatever the state of its peers and
 /// its database: past it, the host writes one line and the process ends at once. A silo cut off from both took 121 s
-/// after SIGTERM (issue 26) while Orleans retried its membership table; the graceful stop (the departure's round,
-/// Orleans' own shutdown) has the whole limit.
+/// after SIGTERM (issue 26) while Orleans retried its membership table. The departure waits at most
+/// <see cref="SiloOptions.DepartureWait"/> and two notice timeouts (the validator keeps the limit above that), and
+/// Orleans' own shutdown has the rest.
 /// </summary>
 public static class SiloStopLimit
 {

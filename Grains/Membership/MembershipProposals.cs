@@ -1,4 +1,5 @@
 using Resync.Placement;
+using Resync.Protocol;
 using Resync.Runtime;
 
 namespace Resync.Membership;
@@ -21,7 +22,7 @@ internal sealed partial class MembershipProposals(
 {
     public async Task ProposeUntilAsync(CancellationToken stopping)
     {
-        var retry = new MembershipRetry();
+        var retry = MembershipRetry.Create();
         var latest = membership.CurrentSnapshot;
         var proposed = MembershipVersion.MinValue;
         var active = ActiveSilos(latest);
@@ -44,7 +45,7 @@ internal sealed partial class MembershipProposals(
                 {
                     var now = ActiveSilos(snapshot);
                     await ProposeAsync(snapshot.Version, now, [.. active.Except(now)]);
-                    retry.Succeeded();
+                    retry.Reset();
                     proposed = snapshot.Version;
                     active = now;
                 }
@@ -87,25 +88,15 @@ internal sealed partial class MembershipProposals(
     private static partial void LogProposalFailed(ILogger logger, Exception exception);
 }
 
-/// <summary>
-/// The pauses before a silo tells the configuration grain again: 200 ms, doubling up to 5 s while the failures go on, so
-/// that a silo cut off from its database does not retry (and log) five times a second.
-/// </summary>
-internal sealed class MembershipRetry
+internal static class MembershipRetry
 {
-    private static readonly TimeSpan First = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan Longest = TimeSpan.FromSeconds(5);
-
-    private TimeSpan _next = First;
-
-    /// <summary>A call succeeded: the next failure pauses the shortest time again.</summary>
-    public void Succeeded() => _next = First;
+    /// <summary>
+    /// The pauses before a silo tells the configuration grain again: 200 ms, doubling up to 5 s while the failures go on,
+    /// so that a silo cut off from its database does not retry (and log) five times a second.
+    /// </summary>
+    public static ControlRetry Create() => new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
 
     /// <summary>Pauses before the next attempt; ends early (without throwing) when the silo stops.</summary>
-    public Task PauseAsync(TimeProvider time, CancellationToken stopping)
-    {
-        var pause = _next;
-        _next = TimeSpan.FromTicks(Math.Min(_next.Ticks * 2, Longest.Ticks));
-        return Task.Delay(pause, time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
-    }
+    public static Task PauseAsync(this ControlRetry retry, TimeProvider time, CancellationToken stopping) =>
+        Task.Delay(retry.NextPause(), time, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
 }

@@ -68,7 +68,7 @@ internal sealed partial class SiloArrival(
     private async Task AnnounceReadyAsync(CancellationToken stopping)
     {
         var self = SelfProcessor;
-        var retry = new MembershipRetry();
+        var retry = MembershipRetry.Create();
         while (!stopping.IsCancellationRequested)
         {
             try

@@ -36,8 +36,8 @@ internal sealed class SiloAdmission(IEnumerable<string> active, IEnumerable<stri
 
     /// <summary>
     /// Of <paramref name="departedSilos"/>, those whose departure is news, which are remembered. Every silo's
-    /// watcher reports the silos that left since its own previous proposal, so one departure can come twice
-    /// (one watcher saw it at the membership version where the silo stopped, another only at the next one),
+    /// proposals report the silos that left since its own previous proposal, so one departure can come twice
+    /// (one silo saw it at the membership version where the silo stopped, another only at the next one),
     /// and renewing the epoch for it twice would abort the first renewal's round for nothing. A silo
     /// processor names one incarnation of a silo (its address and generation): a silo that restarts is another.
     /// </summary>

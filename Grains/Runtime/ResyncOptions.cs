@@ -269,9 +269,9 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
             failures.Add("Deadlines:EvictedSiloReturn, Rounds:WarmKeep, Silos:RehearsalTimeout and Silos:DepartureWait must be positive.");
         }
 
-        if (silos.StopLimit <= silos.DepartureWait)
+        if (silos.StopLimit <= silos.DepartureWait + 2 * notices.Timeout)
         {
-            failures.Add("Silos:StopLimit must be longer than Silos:DepartureWait.");
+            failures.Add("Silos:StopLimit must be longer than Silos:DepartureWait and two Notices:Timeout, a departure's longest wait.");
         }
 
         if (rounds.HistoryLength is < 1 or > 100_000)

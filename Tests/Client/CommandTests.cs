@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Resync.Bench.Processes;
 using Resync.Client;
 
 namespace Resync.Tests.Client;
@@ -204,7 +205,7 @@ public sealed class CommandTests(CliFixture fixture) : IAsyncLifetime
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var port = FreePort();
+        var port = SiloProcess.FreePort();
 
         var exit = await ResyncCli.RunAsync(["status", "--gateway-port", port.ToString()], output, error);
 
@@ -218,7 +219,7 @@ public sealed class CommandTests(CliFixture fixture) : IAsyncLifetime
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var port = FreePort();
+        var port = SiloProcess.FreePort();
 
         var exit = await ResyncCli.RunAsync(
             ["--clustering", "postgres", "--connection-string", $"Host=127.0.0.1;Port={port};Username=postgres;Database=resync;Timeout=2", "status"], output, error);
@@ -243,10 +244,4 @@ public sealed class CommandTests(CliFixture fixture) : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

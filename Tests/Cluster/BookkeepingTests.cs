@@ -36,7 +36,7 @@ public sealed class BookkeepingTests(ResyncClusterFixture fixture, ITestOutputHe
         // what stays is a handful (the last rounds' grains on their way out), not thousands.
         Assert.All(samples, s => Assert.True(s.Activations < 50, $"{s.Activations} engine activations after {s.Round} rounds"));
         Assert.True(samples[^1].Activations <= samples[0].Activations + 20, "engine activations keep growing");
-        Assert.Equal(Resync.Runtime.RoundOptions.DefaultHistoryLength, history.Length);
+        Assert.Equal(RoundOptions.DefaultHistoryLength, history.Length);
     }
 
     [Fact]

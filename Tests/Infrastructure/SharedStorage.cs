@@ -1,5 +1,4 @@
 using Resync.Clustering;
-using Resync.Hosting;
 
 namespace Resync.Tests.Infrastructure;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Resync.Bench.Processes;
 using Resync.Client;
 using Resync.Clustering;
-using Resync.Hosting;
 using Resync.Reference;
 using Resync.Reference.Ckpt;
 using Resync.Tests.Infrastructure;

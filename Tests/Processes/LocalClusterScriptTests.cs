@@ -35,7 +35,7 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper output)
         SiloProcess? byHand = null;
         try
         {
-            var started = await LineAsync(lines, "Ctrl+C to stop", script, TimeSpan.FromSeconds(240));
+            await LineAsync(lines, "Ctrl+C to stop", script, TimeSpan.FromSeconds(240));
             string Value(string prefix) => Snapshot(lines).First(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..].Trim();
             var connectionString = Value("PostgreSQL:");
             var logs = Snapshot(lines).Single(l => l.Contains("; logs in ", StringComparison.Ordinal)).Split("; logs in ")[1].Trim();
@@ -118,7 +118,7 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper output)
     /// <summary>A port whose next port is free too (the script numbers its silos' ports from it).</summary>
     private static int FreePair()
     {
-        for (var attempt = 0; ; attempt++)
+        while (true)
         {
             var port = Random.Shared.Next(40_000, 60_000);
             if (Free(port) && Free(port + 1))

@@ -2,7 +2,6 @@ using Resync.Bench.Processes;
 using Resync.Client;
 using Resync.Clustering;
 using Resync.Clustering.Postgres;
-using Resync.Hosting;
 using Resync.Tests.Infrastructure;
 
 namespace Resync.Tests.Processes;
@@ -58,7 +57,7 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
         var live = cluster.Silos[0];
 
         await using var intruder = SiloProcesses.StartPostgresOn(
-            database, sameSiloPort ? live.SiloPort : FreePort(), sameGatewayPort ? live.GatewayPort : FreePort());
+            database, sameSiloPort ? live.SiloPort : SiloProcess.FreePort(), sameGatewayPort ? live.GatewayPort : SiloProcess.FreePort());
         var exit = await intruder.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(1, exit);
@@ -88,13 +87,6 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
         var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains($"something listens at 127.0.0.1:{gateway}", line);
         Assert.Contains("--clustering postgres", line);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Theory]

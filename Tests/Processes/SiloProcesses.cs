@@ -7,12 +7,8 @@ public static class SiloProcesses
 {
     /// <summary>A silo of a PostgreSQL cluster, with <paramref name="args"/> and its own free ports.</summary>
     public static SiloProcess StartPostgres(string connectionString, params string[] args) =>
-        SiloProcess.Start(
-            SiloAssembly(),
-            [.. args, "--clustering", "postgres", "--connection-string", connectionString,
-                "--Logging:LogLevel:Default", "Warning",
-                "--Logging:Console:FormatterName", "simple", "--Logging:Console:FormatterOptions:TimestampFormat", "HH:mm:ss.fff "],
-            (silo, gateway) => ["--silo-port", silo.ToString(), "--gateway-port", gateway.ToString()]);
+        StartPostgresAsShipped(connectionString, [.. args, "--Logging:LogLevel:Default", "Warning",
+            "--Logging:Console:FormatterName", "simple", "--Logging:Console:FormatterOptions:TimestampFormat", "HH:mm:ss.fff "]);
 
     /// <summary>A silo of a PostgreSQL cluster with the silo host's own console defaults (no logging arguments), and its own free ports.</summary>
     public static SiloProcess StartPostgresAsShipped(string connectionString, params string[] args) =>
@@ -45,9 +41,6 @@ public static class SiloProcesses
     }
 
     /// <summary>Silo's program, built beside this test assembly by the same solution build.</summary>
-    /// <summary>The silo program's path.</summary>
-    public static string Program => SiloAssembly();
-
     private static string SiloAssembly()
     {
         var testDirectory = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Resync.Hosting;
 using Resync.Runtime;
 
 namespace Resync.Tests.Protocol;

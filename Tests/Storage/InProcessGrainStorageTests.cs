@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Resync.Clustering;
-using Resync.Hosting;
 
 namespace Resync.Tests.Storage;
 
