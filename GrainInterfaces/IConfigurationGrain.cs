@@ -8,6 +8,7 @@ namespace Resync;
 [Alias("resync.IConfigurationGrain")]
 public interface IConfigurationGrain : IGrainWithStringKey
 {
+    /// <summary>The key of the deployment's one configuration grain.</summary>
     const string Key = "default";
 
     /// <summary>Adds logical processors. Processors that are already members change nothing.</summary>
@@ -19,8 +20,10 @@ public interface IConfigurationGrain : IGrainWithStringKey
     /// <summary>Removes processors and drops their replicas, as a crash would.</summary>
     [Alias("Fail")] Task<ConfigurationChange> Fail(ImmutableArray<string> processors);
 
+    /// <summary>The current configuration.</summary>
     [Alias("GetConfiguration")] Task<Configuration> GetConfiguration();
 
+    /// <summary>Where recovery is now (contract item 10): the configuration, its round, what was dropped, the services and the failing ones.</summary>
     [Alias("GetStatus")] Task<ResyncStatus> GetStatus();
 
     /// <summary>The last finished rounds, newest last.</summary>

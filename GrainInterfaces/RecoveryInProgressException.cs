@@ -7,6 +7,7 @@ namespace Resync;
 [GenerateSerializer, Alias("resync.recovery-in-progress")]
 public sealed class RecoveryInProgressException : Exception
 {
+    /// <summary>A write to the replica of <paramref name="service"/> on <paramref name="processor"/> found it synchronizing in the round of <paramref name="epoch"/>.</summary>
     public RecoveryInProgressException(long epoch, string service, string processor)
         : base($"Recovery in progress: service '{service}' on processor '{processor}' is synchronizing for epoch {epoch}; retry.")
     {
@@ -15,7 +16,10 @@ public sealed class RecoveryInProgressException : Exception
         Processor = processor;
     }
 
+    /// <summary>The epoch of the round that synchronizes the service.</summary>
     [Id(0)] public long Epoch { get; }
+    /// <summary>The service whose replica refused the write.</summary>
     [Id(1)] public string Service { get; } = "";
+    /// <summary>The processor whose replica refused the write.</summary>
     [Id(2)] public string Processor { get; } = "";
 }

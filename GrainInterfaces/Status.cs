@@ -1,5 +1,6 @@
 namespace Resync;
 
+/// <summary>Where a round is; for a finished round, how it ended.</summary>
 [GenerateSerializer, Alias("resync.round-phase")]
 public enum RoundPhase
 {
@@ -21,6 +22,11 @@ public enum RoundPhase
 /// How long one finished step took: waiting at its barrier, then init and process on all members; and how
 /// many process calls the members made in all.
 /// </summary>
+/// <param name="Step">The step: the index of its service in the synchronization order.</param>
+/// <param name="Service">The step's service.</param>
+/// <param name="BarrierWait">How long the barrier that starts the step took, from the first member's request to the last.</param>
+/// <param name="Processing">From that barrier's completion to the next barrier's: init and process of the service on every member.</param>
+/// <param name="ProcessCalls">The process calls of all members together.</param>
 [GenerateSerializer, Immutable, Alias("resync.step-timing")]
 public sealed record StepTiming(
     [property: Id(0)] int Step,
@@ -30,6 +36,22 @@ public sealed record StepTiming(
     [property: Id(4)] long ProcessCalls);
 
 /// <summary>Where one round is (contract item 10).</summary>
+/// <param name="Epoch">The round's epoch.</param>
+/// <param name="Phase">Where the round is, or how it ended.</param>
+/// <param name="Step">The current step; -1 before barrier 0 completes.</param>
+/// <param name="Service">The current step's service; null when no step is current.</param>
+/// <param name="Pending">
+/// The processors the round waits for: at a barrier, the members whose request is missing; while the last
+/// service is activating, the members whose activation is outstanding.
+/// </param>
+/// <param name="Steps">The steps that finished, in order.</param>
+/// <param name="StartedAt">When the round started.</param>
+/// <param name="Elapsed">How long the round has run; for a finished round, how long it took.</param>
+/// <param name="AbortReason">Why the round was aborted; null unless it was.</param>
+/// <param name="SinceActivity">
+/// How long since the round last showed a sign of life (a transition, a barrier request, a replica's activity
+/// report); the configuration grain gives up on a round that stays silent too long.
+/// </param>
 [GenerateSerializer, Immutable, Alias("resync.round-progress")]
 public sealed record RoundProgress(
     [property: Id(0)] long Epoch,
@@ -44,12 +66,16 @@ public sealed record RoundProgress(
     [property: Id(9)] TimeSpan SinceActivity = default);
 
 /// <summary>Counts of barrier requests and round traffic that were not applied (contract items 3 and 7).</summary>
+/// <param name="Stale">Messages that carried an epoch the receiver had left behind or saw aborted (contract item 7).</param>
+/// <param name="Refused">Barrier requests from a processor that is not a member of the epoch, or for a step the round does not have.</param>
+/// <param name="Duplicate">Repeated messages: each was answered and changed nothing.</param>
 [GenerateSerializer, Immutable, Alias("resync.drop-counts")]
 public sealed record DropCounts(
     [property: Id(0)] long Stale,
     [property: Id(1)] long Refused,
     [property: Id(2)] long Duplicate)
 {
+    /// <summary>Nothing dropped.</summary>
     public static DropCounts None { get; } = new(0, 0, 0);
 
     internal DropCounts Add(BarrierVerdict verdict) => verdict switch
@@ -69,6 +95,11 @@ public sealed record DropCounts(
 }
 
 /// <summary>The answer to "where is recovery now?": one call, everything an operator asks first.</summary>
+/// <param name="Configuration">The current configuration.</param>
+/// <param name="Round">The round of the current epoch; null before the first configuration, or when its sequencer holds no round.</param>
+/// <param name="Dropped">What the engine dropped, counted since the configuration grain was activated.</param>
+/// <param name="Services">The registered services, in synchronization order.</param>
+/// <param name="ServiceFailures">The services whose rounds failed since the last completed round.</param>
 [GenerateSerializer, Immutable, Alias("resync.status")]
 public sealed record ResyncStatus(
     [property: Id(0)] Configuration Configuration,
@@ -78,6 +109,10 @@ public sealed record ResyncStatus(
     [property: Id(4)] ImmutableArray<ServiceHealth> ServiceFailures);
 
 /// <summary>A service whose rounds failed since the last completed round: how often in a row, the last error, and whether that makes it failing.</summary>
+/// <param name="Service">The service.</param>
+/// <param name="Failures">How many rounds in a row failed in it.</param>
+/// <param name="LastError">The last failure: its epoch and reason.</param>
+/// <param name="Failing">Whether <paramref name="Failures"/> reached the threshold (Resync:Rounds:ServiceFailureThreshold).</param>
 [GenerateSerializer, Immutable, Alias("resync.service-health")]
 public sealed record ServiceHealth(
     [property: Id(0)] string Service,
@@ -86,12 +121,27 @@ public sealed record ServiceHealth(
     [property: Id(3)] bool Failing);
 
 /// <summary>The outcome of an accepted or ignored membership command.</summary>
+/// <param name="Changed">Whether the command made a new configuration; false when it changed nothing.</param>
+/// <param name="Configuration">The configuration after the command: the new one, or the current one when nothing changed.</param>
 [GenerateSerializer, Immutable, Alias("resync.configuration-change")]
 public sealed record ConfigurationChange(
     [property: Id(0)] bool Changed,
     [property: Id(1)] Configuration Configuration);
 
 /// <summary>A finished round, as kept in the configuration grain's bounded history.</summary>
+/// <param name="Epoch">The round's epoch.</param>
+/// <param name="Outcome"><see cref="RoundPhase.Completed"/> or <see cref="RoundPhase.Aborted"/>.</param>
+/// <param name="Members">How many members the round's configuration had.</param>
+/// <param name="Steps">The steps that finished, in order.</param>
+/// <param name="Duration">How long the round took, from its start to its end.</param>
+/// <param name="AbortReason">Why the round was aborted; null for a completed round.</param>
+/// <param name="Failed">
+/// Whether the round failed (a deadline, a service's error, its sequencer's silo gone) rather than being
+/// superseded; a failed round is retried under a new epoch.
+/// </param>
+/// <param name="FailedService">The service whose error failed the round; null otherwise.</param>
+/// <param name="EndedAt">When the round ended.</param>
+/// <param name="Cause">Why its epoch was made (a join, leave or fail, an eviction, a silo that came or went); null when unknown.</param>
 [GenerateSerializer, Immutable, Alias("resync.round-summary")]
 public sealed record RoundSummary(
     [property: Id(0)] long Epoch,

@@ -33,7 +33,7 @@ public abstract class ProbeService : SyncServiceGrain, IProbeService
     }
 
     protected override async ValueTask SyncActivateAsync(SyncRound round, CancellationToken cancellationToken) =>
-        _activatedRecords = (await round.ReceiveAsync()).Length;
+        _activatedRecords = (await round.ReceiveAsync<ProbeRecord>()).Count;
 
     protected override ValueTask SyncAbortAsync(SyncRound round) => ValueTask.CompletedTask;
 

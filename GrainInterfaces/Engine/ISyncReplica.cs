@@ -29,6 +29,13 @@ internal interface ISyncReplica : IGrainWithStringKey
     /// <summary>The processor left the configuration in <paramref name="epoch"/>: stop taking client writes.</summary>
     [AlwaysInterleave, Alias("Leave")] Task Leave(long epoch);
 
+    /// <summary>
+    /// Applies a write that another member's replica coordinates (<c>SyncServiceGrain.ReplicateAsync</c>). A replica whose
+    /// round's merge is still ahead refuses at once with <see cref="RecoveryInProgressException"/>, so that the coordinator
+    /// (which holds its own writes back) cannot wait on a round that waits for it; one whose activation is pending waits for it.
+    /// </summary>
+    [Alias("ApplyWrite")] Task ApplyWrite(object write);
+
     /// <summary>Nothing but the activation: the replica is in memory before its first round.</summary>
     [Alias("Warm")] Task Warm();
 

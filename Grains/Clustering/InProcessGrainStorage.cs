@@ -11,10 +11,13 @@ namespace Resync.Clustering;
 /// kept as the serialized bytes of the state, so no grain shares an object with the store; writes check
 /// the ETag as a database would.
 /// </summary>
+/// <param name="serializer">Turns each state into the bytes that are kept, and back.</param>
+/// <param name="store">The store that holds the values, which several silos of one process may share; a new one when null.</param>
 public sealed class InProcessGrainStorage(Serializer serializer, InProcessGrainStorage.Store? store = null) : IGrainStorage
 {
     private readonly Store _store = store ?? new Store();
 
+    /// <summary>Reads the stored state, if there is one; otherwise leaves <paramref name="grainState"/> as it is.</summary>
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         if (_store.Values.TryGetValue((stateName, grainId), out var stored))
@@ -27,6 +30,7 @@ public sealed class InProcessGrainStorage(Serializer serializer, InProcessGrainS
         return Task.CompletedTask;
     }
 
+    /// <summary>Stores the state under a new ETag; throws <see cref="InconsistentStateException"/> when <paramref name="grainState"/> does not hold the stored ETag.</summary>
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var key = (stateName, grainId);
@@ -41,6 +45,7 @@ public sealed class InProcessGrainStorage(Serializer serializer, InProcessGrainS
         return Task.CompletedTask;
     }
 
+    /// <summary>Removes the stored state, if any, and clears the ETag.</summary>
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         _store.Values.TryRemove((stateName, grainId), out _);

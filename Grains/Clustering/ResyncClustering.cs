@@ -8,6 +8,7 @@ using Resync.Runtime;
 
 namespace Resync.Clustering;
 
+/// <summary>How silos and clients find each other, and where the engine keeps its state (see <see cref="ClusteringSettings"/>).</summary>
 public enum ClusteringMode
 {
     /// <summary>Localhost clustering and in-memory storage: one machine, nothing to install.</summary>
@@ -24,11 +25,15 @@ public enum ClusteringMode
 /// </summary>
 public sealed class ClusteringSettings
 {
+    /// <summary>The Orleans cluster id of silos and clients under PostgreSQL clustering.</summary>
     public const string ClusterId = "resync";
+    /// <summary>The Orleans service id of silos and clients under PostgreSQL clustering.</summary>
     public const string ServiceId = "resync";
 
+    /// <summary>The mode ("Resync:Clustering": localhost, the default, or postgres).</summary>
     public ClusteringMode Mode { get; init; }
 
+    /// <summary>The PostgreSQL connection string ("ConnectionStrings:Resync"); required under <see cref="ClusteringMode.Postgres"/>.</summary>
     public string? ConnectionString { get; init; }
 
     /// <summary>Command-line switches shared by the silo and the client.</summary>
@@ -38,6 +43,10 @@ public sealed class ClusteringSettings
         ["--connection-string"] = "ConnectionStrings:Resync",
     };
 
+    /// <summary>
+    /// Reads and checks the settings; throws <see cref="ArgumentException"/> with a one-line message for an unknown
+    /// mode, or for postgres without a connection string or with one that does not parse.
+    /// </summary>
     public static ClusteringSettings Read(IConfiguration configuration)
     {
         var mode = configuration["Resync:Clustering"] ?? "localhost";
@@ -90,6 +99,7 @@ public sealed class ClusteringSettings
 /// <summary>A start-up failure that the hosts report as one line and a non-zero exit.</summary>
 public sealed class ResyncStartupException(string message) : Exception(message);
 
+/// <summary>Clustering and storage for silos and clients of either mode, and the failure detection of silos.</summary>
 public static class ResyncClustering
 {
     /// <summary>

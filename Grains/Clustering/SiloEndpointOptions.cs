@@ -6,12 +6,17 @@ namespace Resync.Clustering;
 /// <summary>Where a silo listens, read from configuration (section "Silo"), command line or environment.</summary>
 public sealed class SiloEndpointOptions
 {
+    /// <summary>The configuration section: "Silo".</summary>
     public const string SectionName = "Silo";
+    /// <summary>The default of <see cref="SiloPort"/> and <see cref="PrimarySiloPort"/>.</summary>
     public const int DefaultSiloPort = 11111;
+    /// <summary>The default of <see cref="GatewayPort"/>.</summary>
     public const int DefaultGatewayPort = 30000;
 
+    /// <summary>The port on which the silo talks to the other silos (--silo-port).</summary>
     public int SiloPort { get; set; } = DefaultSiloPort;
 
+    /// <summary>The port on which clients connect to the silo (--gateway-port).</summary>
     public int GatewayPort { get; set; } = DefaultGatewayPort;
 
     /// <summary>The silo port of the primary silo, which hosts the membership table under localhost clustering.</summary>

@@ -1,3 +1,4 @@
+using Orleans.GrainDirectory;
 using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Protocol;
@@ -10,7 +11,7 @@ namespace Resync.Engine;
 /// requests carried) to the sequencer, and reports what it drops. A barrier that was never opened (an old
 /// epoch's, re-activated by a late request) knows no members, drops everything as stale and deactivates.
 /// </summary>
-[Orleans.Placement.PreferLocalPlacement]
+[Orleans.Placement.PreferLocalPlacement, GrainDirectory(GrainDirectoryName = ResyncOptions.DirectoryName)]
 internal sealed partial class BarrierGrain(
     IOptions<ResyncOptions> options,
     [FromKeyedServices(ResyncOptions.ClockKey)] TimeProvider time,

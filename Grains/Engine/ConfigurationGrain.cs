@@ -1,3 +1,4 @@
+using Orleans.GrainDirectory;
 using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Protocol;
@@ -14,7 +15,7 @@ namespace Resync.Engine;
 /// <see cref="ConfigurationLedger"/> (the configurations), <see cref="SiloBook"/> (the silos) and
 /// <see cref="RoundSupervisor"/> (the rounds); it persists, keeps the timers and sends.
 /// </summary>
-[KeepAlive]
+[KeepAlive, GrainDirectory(GrainDirectoryName = ResyncOptions.DirectoryName)]
 internal sealed partial class ConfigurationGrain(
     [PersistentState("configuration", ResyncOptions.StorageName)] IPersistentState<ConfigurationState> state,
     [PersistentState("history", ResyncOptions.StorageName)] IPersistentState<RoundHistoryState> history,

@@ -1,3 +1,5 @@
+using Resync.Runtime;
+using Orleans.GrainDirectory;
 using Resync.Diagnostics;
 using Resync.Placement;
 using Resync.Protocol;
@@ -9,7 +11,7 @@ namespace Resync.Engine;
 /// contributions that senders forwarded straight to it wait here for the activation that takes them in. When
 /// the silo dies, they die with the processor's replicas.
 /// </summary>
-[ProcessorPlacement]
+[ProcessorPlacement, GrainDirectory(GrainDirectoryName = ResyncOptions.DirectoryName)]
 internal sealed partial class InboxGrain(ILogger<InboxGrain> logger) : Grain, IInboxGrain
 {
     private readonly ForwardedInbox _inbox = new();

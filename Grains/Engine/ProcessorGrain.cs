@@ -1,3 +1,4 @@
+using Orleans.GrainDirectory;
 using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Placement;
@@ -14,7 +15,7 @@ namespace Resync.Engine;
 /// Reentrant, so that an abort or a newer epoch's notice gets in while a replica is busy; the epoch is checked
 /// again after every await.
 /// </summary>
-[Reentrant, KeepAlive, ProcessorPlacement]
+[Reentrant, KeepAlive, ProcessorPlacement, GrainDirectory(GrainDirectoryName = ResyncOptions.DirectoryName)]
 internal sealed partial class ProcessorGrain(
     SyncServiceRegistry services,
     IOptions<ResyncOptions> options,

@@ -1,3 +1,4 @@
+using Orleans.GrainDirectory;
 using Microsoft.Extensions.DependencyInjection;
 using Resync.Diagnostics;
 using Resync.Protocol;
@@ -14,7 +15,7 @@ namespace Resync.Engine;
 /// that a supersession, a barrier completion, a gathering or a progress query gets in while the loop awaits; the loop
 /// checks the round's phase after every await, so nothing of an aborted round is sent after its abort.
 /// </summary>
-[Reentrant, Orleans.Placement.PreferLocalPlacement]
+[Reentrant, Orleans.Placement.PreferLocalPlacement, GrainDirectory(GrainDirectoryName = ResyncOptions.DirectoryName)]
 internal sealed partial class SequencerGrain(
     SyncServiceRegistry services,
     IOptions<ResyncOptions> options,

@@ -7,6 +7,7 @@ using Resync.Reference.Evt;
 
 namespace Resync.Hosting;
 
+/// <summary>The reference services on a silo: CLM, EVT and CKPT.</summary>
 public static class ReferenceServices
 {
     /// <summary>Registers the reference services in the handler-list order: CLM, then EVT, then CKPT.</summary>

@@ -14,8 +14,14 @@ namespace Resync.Hosting;
 /// </summary>
 public static class ResyncLogging
 {
+    /// <summary>The name of the one-line console formatter, the default of "Logging:Console:FormatterName".</summary>
     public const string FormatterName = "resync";
 
+    /// <summary>
+    /// The console's defaults, as configuration keys of the lowest priority: Information in general and from the host's
+    /// lifetime, only warnings and errors from Microsoft, Orleans and Polly (only errors from Orleans' watchdog), and the
+    /// one-line formatter.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
     {
         ["Logging:LogLevel:Default"] = "Information",

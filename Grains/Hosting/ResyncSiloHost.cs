@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Orleans.Hosting;
 using Resync.Clustering;
+using Resync.Runtime;
 
 namespace Resync.Hosting;
 
+/// <summary>What the silo hosts share: a Resync silo of either mode, its endpoint from configuration, the command-line switches.</summary>
 public static class ResyncSiloHost
 {
     /// <summary>Command-line switches of the hosts, mapped onto configuration keys.</summary>
@@ -24,21 +26,34 @@ public static class ResyncSiloHost
                     endpoint.SiloPort,
                     endpoint.GatewayPort,
                     new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, endpoint.PrimarySiloPort))
-                .AddResync());
+                .AddResync()
+                .AddResyncMemoryStorageUnlessRegistered());
 
     /// <summary>A silo of either mode, with the engine and the reference services.</summary>
     public static ISiloBuilder UseResync(this ISiloBuilder silo, ClusteringSettings settings, SiloEndpointOptions endpoint, IConfiguration configuration)
     {
         ResyncClustering.ConfigureFastFailureDetection(silo.Services, configuration);
+
+        // A silo of this program is a processor that rehearses before it joins, unless its configuration says otherwise.
+        silo.AddResync(options =>
+        {
+            options.Silos.Processors = configuration.GetValue($"{ResyncOptions.SectionName}:Silos:Processors", true);
+            options.Silos.Rehearse = configuration.GetValue($"{ResyncOptions.SectionName}:Silos:Rehearse", true);
+        });
         return settings.Mode == ClusteringMode.Localhost
             ? silo.UseResyncEmbedded(endpoint)
             : silo.UsePostgresClustering(settings, endpoint).AddResync().AddReferenceServices();
     }
 
+    /// <summary>Where the silo listens: section "Silo" of <paramref name="configuration"/>, the defaults where it says nothing.</summary>
     public static SiloEndpointOptions ReadEndpoint(IConfiguration configuration)
     {
         var endpoint = new SiloEndpointOptions();
         configuration.GetSection(SiloEndpointOptions.SectionName).Bind(endpoint);
         return endpoint;
     }
+
+    /// <summary>Memory storage for Resync, unless the host registered a storage of its own under that name first.</summary>
+    private static ISiloBuilder AddResyncMemoryStorageUnlessRegistered(this ISiloBuilder silo) =>
+        silo.Services.Any(s => s.IsKeyedService && Equals(s.ServiceKey, ResyncOptions.StorageName)) ? silo : silo.AddResyncMemoryStorage();
 }

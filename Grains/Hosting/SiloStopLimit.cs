@@ -14,6 +14,10 @@ namespace Resync.Hosting;
 /// </summary>
 public static class SiloStopLimit
 {
+    /// <summary>
+    /// Arms the limit for <paramref name="host"/>: once the host is asked to stop, <see cref="SiloOptions.StopLimit"/>
+    /// later the process writes one line to <paramref name="error"/> and ends, unless it has ended already.
+    /// </summary>
     public static void Enforce(IHost host, TextWriter error)
     {
         var limit = host.Services.GetRequiredService<IOptions<ResyncOptions>>().Value.Silos.StopLimit;

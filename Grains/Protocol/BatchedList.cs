@@ -2,7 +2,7 @@ namespace Resync.Protocol;
 
 /// <summary>
 /// One list of contributions cut into batches of at most <c>batchBytes</c> (estimated, see
-/// <see cref="ISizedPayload"/>; a contribution larger than that is a batch of its own; an empty list is one
+/// <see cref="Contribution.Bytes"/>; a contribution larger than that is a batch of its own; an empty list is one
 /// empty batch), and the <see cref="Delivery"/> that carries its first batch. A list within one batch, the
 /// common case, is delivered whole and never fetched.
 /// </summary>

@@ -3,10 +3,15 @@ namespace Resync.Reference;
 /// <summary>Knobs of the EVT service (section "Resync:Evt").</summary>
 public sealed class EvtOptions
 {
+    /// <summary>The configuration section: "Resync:Evt".</summary>
     public const string SectionName = "Resync:Evt";
+    /// <summary>The default of <see cref="MaxPayloadBytes"/>.</summary>
     public const int DefaultMaxPayloadBytes = 64 * 1024;
+    /// <summary>The default of <see cref="EventsPerProcessCall"/>.</summary>
     public const int DefaultEventsPerProcessCall = 1024;
+    /// <summary>A retention for publishers without a need of their own: one hour. The service never applies it: every publish names its retention.</summary>
     public static readonly TimeSpan DefaultRetention = TimeSpan.FromHours(1);
+    /// <summary>The default of <see cref="MaxRetention"/>.</summary>
     public static readonly TimeSpan DefaultMaxRetention = TimeSpan.FromDays(7);
 
     /// <summary>The largest event payload accepted.</summary>
@@ -22,9 +27,13 @@ public sealed class EvtOptions
 /// <summary>Knobs of the CKPT service (section "Resync:Ckpt").</summary>
 public sealed class CkptOptions
 {
+    /// <summary>The configuration section: "Resync:Ckpt".</summary>
     public const string SectionName = "Resync:Ckpt";
+    /// <summary>The default of <see cref="ChunkBytes"/>.</summary>
     public const int DefaultChunkBytes = 64 * 1024;
+    /// <summary>The default of <see cref="MaxSectionBytes"/>.</summary>
     public const int DefaultMaxSectionBytes = 4 * 1024 * 1024;
+    /// <summary>The default of <see cref="MaxCheckpointBytes"/>.</summary>
     public const long DefaultMaxCheckpointBytes = 64L * 1024 * 1024;
 
     /// <summary>How many bytes of section data one process call sends (bounded work per call).</summary>

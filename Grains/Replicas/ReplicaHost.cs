@@ -28,6 +28,7 @@ internal sealed partial class ReplicaHost(
     TimeProvider clock,
     TimeProvider schedulingClock,
     IGrainFactory grains,
+    PayloadSizer sizer,
     IReplicaCallbacks callbacks,
     Action deactivate,
     ILogger logger)
@@ -72,7 +73,7 @@ internal sealed partial class ReplicaHost(
         return Writes.EnterAsync(_options.Writes.Wait, RecoveryInProgress);
     }
 
-    /// <summary>Admits a write that another member replicates here; see <c>SyncServiceGrain.EnterReplicatedWriteAsync</c>.</summary>
+    /// <summary>Admits a write that another member replicates here; see <see cref="ISyncReplica.ApplyWrite"/>.</summary>
     public ValueTask<IDisposable> EnterReplicatedWriteAsync() =>
         Writes.EnterAsync(_lifecycle.ReplicatedWriteWaits ? _options.Writes.Wait : TimeSpan.Zero, RecoveryInProgress);
 
@@ -141,7 +142,7 @@ internal sealed partial class ReplicaHost(
 
         _roundCancellation = new CancellationTokenSource();
         var round = _channel = new RoundChannel(step, _processor, () => grains.Reference<ISequencerGrain>(epoch),
-            new ForwardingRoute(_options.Transfer.ForwardBytes, recipient => grains.Reference<IInboxGrain>(recipient)));
+            new ForwardingRoute(_options.Transfer.ForwardBytes, recipient => grains.Reference<IInboxGrain>(recipient)), sizer.Measure);
         await callbacks.InitAsync(round, _roundCancellation.Token);
 
         var calls = 0;

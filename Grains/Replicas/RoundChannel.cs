@@ -10,8 +10,10 @@ namespace Resync.Replicas;
 /// inboxes instead, and only its stand-in through the sequencer (<see cref="ForwardingRoute"/>). At activation the
 /// round hands each replica what was sent to it. The service author sees it through <c>SyncRound</c>.
 /// </summary>
-internal sealed class RoundChannel(RoundStep step, string processor, Func<ISequencerGrain> sequencer, ForwardingRoute? forwarding = null)
+internal sealed class RoundChannel(
+    RoundStep step, string processor, Func<ISequencerGrain> sequencer, ForwardingRoute? forwarding = null, Func<object, int>? measure = null)
 {
+    private readonly Func<object, int> _measure = measure ?? (static _ => Contribution.UnmeasuredBytes);
     private readonly Func<ISequencerGrain> _sequencer = sequencer;
     private readonly ForwardingRoute? _forwarding = forwarding;
     private readonly List<Contribution> _outbox = [];
@@ -30,8 +32,8 @@ internal sealed class RoundChannel(RoundStep step, string processor, Func<ISeque
     /// <summary>What the members sent to this replica (or to all) in this round, sorted by sender and sequence; set at activation.</summary>
     public ImmutableArray<Contribution> Received { get; private set; } = [];
 
-    /// <summary>Queues <paramref name="payload"/> for <paramref name="recipients"/> (all members when empty).</summary>
-    public void Send(object payload, ImmutableArray<string> recipients)
+    /// <summary>Queues <paramref name="payload"/> for <paramref name="recipients"/> (all members when empty); returns its measured size.</summary>
+    public int Send(object payload, ImmutableArray<string> recipients)
     {
         ArgumentNullException.ThrowIfNull(payload);
         foreach (var recipient in recipients)
@@ -42,14 +44,16 @@ internal sealed class RoundChannel(RoundStep step, string processor, Func<ISeque
             }
         }
 
-        _outbox.Add(new Contribution(Epoch, Service, Processor, _sequence++, recipients, payload));
+        var sent = new Contribution(Epoch, Service, Processor, _sequence++, recipients, payload) { Bytes = _measure(payload) };
+        _outbox.Add(sent);
+        return sent.Bytes;
     }
 
     /// <summary>Sends <paramref name="payload"/> under <paramref name="phase"/> and returns every member's, once all have sent theirs.</summary>
     public async Task<ImmutableArray<Contribution>> GatherAsync(string phase, object payload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        var mine = new Contribution(Epoch, Service, Processor, _sequence++, [], payload);
+        var mine = new Contribution(Epoch, Service, Processor, _sequence++, [], payload) { Bytes = _measure(payload) };
         using var gathering = ResyncActivities.Start("resync.replica.gather", Epoch, Step.Step, Processor);
         var gathered = await _sequencer().Gather(phase, mine).WaitAsync(cancellationToken);
         return await DeliveryFetch.WholeAsync(

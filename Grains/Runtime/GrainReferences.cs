@@ -12,12 +12,18 @@ public static class GrainReferences
 {
     private static readonly ConcurrentDictionary<(Type Interface, string? GrainClass), (GrainType Type, GrainInterfaceType Interface)> Types = new();
 
+    /// <summary>
+    /// The grain of <typeparamref name="T"/> with <paramref name="key"/>, as <c>GetGrain</c> gives it;
+    /// <paramref name="grainClass"/> names the implementing class (its full name, or a prefix of it) when several classes
+    /// implement <typeparamref name="T"/>.
+    /// </summary>
     public static T Reference<T>(this IGrainFactory grains, string key, string? grainClass = null)
         where T : IGrainWithStringKey =>
         Types.TryGetValue((typeof(T), grainClass), out var types)
             ? (T)grains.GetGrain(GrainId.Create(types.Type, key), types.Interface)
             : Learn(grains.GetGrain<T>(key, grainClass), grainClass);
 
+    /// <summary>The grain of <typeparamref name="T"/> with <paramref name="key"/>, as <c>GetGrain</c> gives it.</summary>
     public static T Reference<T>(this IGrainFactory grains, long key)
         where T : IGrainWithIntegerKey =>
         Types.TryGetValue((typeof(T), null), out var types)

@@ -9,10 +9,21 @@ namespace Resync.Runtime;
 /// </summary>
 public sealed class ResyncOptions
 {
+    /// <summary>The configuration section: "Resync".</summary>
     public const string SectionName = "Resync";
 
-    /// <summary>The grain storage that holds the configuration and its epoch counter.</summary>
+    /// <summary>
+    /// The grain storage that holds the configuration, its epoch counter and the round history. The host registers
+    /// one under this name: <c>AddResyncMemoryStorage()</c> (lost when the cluster stops, so the epoch restarts) or
+    /// a durable provider (the PostgreSQL mode uses ADO.NET storage).
+    /// </summary>
     public const string StorageName = "resync";
+
+    /// <summary>
+    /// The grain directory of Resync's own grains (Orleans' distributed directory, registered under this name by
+    /// <c>AddResync</c>); the host's other grains keep the directory they had.
+    /// </summary>
+    public const string DirectoryName = "resync";
 
     /// <summary>
     /// The key of the engine's clock: the <see cref="TimeProvider"/> that its deadlines, watchdog,
@@ -21,29 +32,42 @@ public sealed class ResyncOptions
     /// </summary>
     public const string ClockKey = "resync.clock";
 
+    /// <summary>The configuration grain's watch over rounds ("Resync:Rounds").</summary>
     public RoundOptions Rounds { get; set; } = new();
 
+    /// <summary>The deadlines of a round ("Resync:Deadlines").</summary>
     public DeadlineOptions Deadlines { get; set; } = new();
 
+    /// <summary>How bursts of configuration changes are coalesced ("Resync:Changes").</summary>
     public ChangeOptions Changes { get; set; } = new();
 
+    /// <summary>The sequencer's messages to the members ("Resync:Notices").</summary>
     public NoticeOptions Notices { get; set; } = new();
 
+    /// <summary>What a round carries between members, and how ("Resync:Transfer").</summary>
     public TransferOptions Transfer { get; set; } = new();
 
+    /// <summary>Client writes during a round ("Resync:Writes").</summary>
     public WriteOptions Writes { get; set; } = new();
 
+    /// <summary>How silos take part ("Resync:Silos").</summary>
     public SiloOptions Silos { get; set; } = new();
 }
 
 /// <summary>The configuration grain's watch over rounds: when one is given up, how failures are retried and reported, what is remembered.</summary>
 public sealed class RoundOptions
 {
+    /// <summary>The default of <see cref="StallTimeout"/>.</summary>
     public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>The default of <see cref="ActivityInterval"/>.</summary>
     public static readonly TimeSpan DefaultActivityInterval = TimeSpan.FromSeconds(1);
+    /// <summary>The default of <see cref="MaxRetryPause"/>.</summary>
     public static readonly TimeSpan DefaultMaxRetryPause = TimeSpan.FromSeconds(5);
+    /// <summary>The default of <see cref="ServiceFailureThreshold"/>.</summary>
     public const int DefaultServiceFailureThreshold = 3;
+    /// <summary>The default of <see cref="WarmKeep"/>.</summary>
     public static readonly TimeSpan DefaultWarmKeep = TimeSpan.FromSeconds(10);
+    /// <summary>The default of <see cref="HistoryLength"/>.</summary>
     public const int DefaultHistoryLength = 100;
 
     /// <summary>
@@ -76,8 +100,11 @@ public sealed class RoundOptions
 /// <summary>The deadlines of a round (contract item 9): a callback that never returns cannot hold the engine.</summary>
 public sealed class DeadlineOptions
 {
+    /// <summary>The default of <see cref="Step"/>.</summary>
     public static readonly TimeSpan DefaultStep = TimeSpan.FromSeconds(5);
+    /// <summary>The default of <see cref="Round"/>.</summary>
     public static readonly TimeSpan DefaultRound = TimeSpan.FromSeconds(60);
+    /// <summary>The default of <see cref="EvictedSiloReturn"/>.</summary>
     public static readonly TimeSpan DefaultEvictedSiloReturn = TimeSpan.FromSeconds(30);
 
     /// <summary>How long one phase of a step (barrier, processing, the final activation) may take before the processors it waits for are reported, and evicted under <see cref="SlowProcessorPolicy.Evict"/>.</summary>
@@ -100,7 +127,9 @@ public sealed class DeadlineOptions
 /// <summary>Bursts of configuration changes: how they are coalesced into fewer rounds.</summary>
 public sealed class ChangeOptions
 {
+    /// <summary>The default of <see cref="Settle"/>.</summary>
     public static readonly TimeSpan DefaultSettle = TimeSpan.FromMilliseconds(0.5);
+    /// <summary>The default of <see cref="MaxDelay"/>.</summary>
     public static readonly TimeSpan DefaultMaxDelay = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
@@ -119,7 +148,9 @@ public sealed class ChangeOptions
 /// <summary>The sequencer's messages to the members.</summary>
 public sealed class NoticeOptions
 {
+    /// <summary>The default of <see cref="Timeout"/>.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>The default of <see cref="AbortTimeout"/>.</summary>
     public static readonly TimeSpan DefaultAbortTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>How long the sequencer waits for one attempt of a notice (enter, step, final activation) before it sends it again.</summary>
@@ -135,8 +166,11 @@ public sealed class NoticeOptions
 /// <summary>What a round carries between members, and how.</summary>
 public sealed class TransferOptions
 {
+    /// <summary>The default of <see cref="SendBatch"/>.</summary>
     public const int DefaultSendBatch = 64;
+    /// <summary>The default of <see cref="DeliveryBatchBytes"/>.</summary>
     public const int DefaultDeliveryBatchBytes = 8 * 1024 * 1024;
+    /// <summary>The default of <see cref="ForwardBytes"/>.</summary>
     public const int DefaultForwardBytes = 32 * 1024;
 
     /// <summary>
@@ -146,15 +180,15 @@ public sealed class TransferOptions
     public int SendBatch { get; set; } = DefaultSendBatch;
 
     /// <summary>
-    /// The most a notice carries of what a step delivered to a member (estimated, see <see cref="ISizedPayload"/>);
+    /// The most a notice carries of what a step delivered to a member (measured, see <see cref="Contribution.Bytes"/>);
     /// the member fetches the rest from the sequencer in batches of this size. Orleans refuses a message over
     /// 100 MB, and a large one holds up the connection it travels on.
     /// </summary>
     public int DeliveryBatchBytes { get; set; } = DefaultDeliveryBatchBytes;
 
     /// <summary>
-    /// A send addressed to some members only whose payload is at least this large (estimated, see
-    /// <see cref="ISizedPayload"/>) goes straight to each recipient's inbox on the recipient's silo, and only a
+    /// A send addressed to some members only whose payload is at least this large (measured, see
+    /// <see cref="Contribution.Bytes"/>) goes straight to each recipient's inbox on the recipient's silo, and only a
     /// stand-in goes through the round's sequencer: its bytes cross the network once, wherever the sequencer sits
     /// (a checkpoint sent to a joiner). Smaller sends, and sends to every member, go through the sequencer.
     /// </summary>
@@ -164,6 +198,7 @@ public sealed class TransferOptions
 /// <summary>Client writes during a round (contract item 8).</summary>
 public sealed class WriteOptions
 {
+    /// <summary>The default of <see cref="Wait"/>.</summary>
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a write to a synchronizing replica waits before it fails with "recovery in progress, retry".</summary>
@@ -173,21 +208,30 @@ public sealed class WriteOptions
 /// <summary>How silos take part: their own processors, their rehearsal before joining, their departure.</summary>
 public sealed class SiloOptions
 {
+    /// <summary>The default of <see cref="RehearsalTimeout"/>.</summary>
     public static readonly TimeSpan DefaultRehearsalTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>The default of <see cref="DepartureWait"/>.</summary>
     public static readonly TimeSpan DefaultDepartureWait = TimeSpan.FromSeconds(5);
+    /// <summary>The default of <see cref="MembershipSettle"/>.</summary>
     public static readonly TimeSpan DefaultMembershipSettle = TimeSpan.FromMilliseconds(20);
+    /// <summary>The default of <see cref="StopLimit"/>.</summary>
     public static readonly TimeSpan DefaultStopLimit = TimeSpan.FromSeconds(10);
 
-    /// <summary>Whether every silo hosts a silo processor that joins and leaves with the silo.</summary>
-    public bool Processors { get; set; } = true;
+    /// <summary>
+    /// Whether every silo hosts a silo processor that joins and leaves with the silo. Off unless chosen: a library's
+    /// host decides what its members are (a TestCluster's silos would otherwise be members beside the processors a
+    /// test joins). Resync's own silo program turns it on, so that a silo's arrival and departure change the configuration.
+    /// </summary>
+    public bool Processors { get; set; }
 
     /// <summary>
     /// Whether a silo rehearses a round before its processor joins (see <c>IConfigurationMembership.Rehearse</c>): every
     /// service's callbacks run once on the silo's throwaway rehearsal replicas, so that the round that takes the silo
     /// in does not wait for its process to compile and load that code. A service whose callbacks act outside their
-    /// replica skips those acts when <c>SyncRound.IsRehearsal</c>, or turns the rehearsal off here.
+    /// replica skips those acts when <c>SyncRound.IsRehearsal</c>, or turns the rehearsal off here. Off unless chosen,
+    /// because it runs the services' callbacks outside any round; Resync's own silo program turns it on.
     /// </summary>
-    public bool Rehearse { get; set; } = true;
+    public bool Rehearse { get; set; }
 
     /// <summary>How long a silo waits for its rehearsal; it joins when the rehearsal ends, fails, or runs out of this.</summary>
     public TimeSpan RehearsalTimeout { get; set; } = DefaultRehearsalTimeout;

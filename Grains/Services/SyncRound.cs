@@ -36,23 +36,30 @@ public sealed class SyncRound
     /// </summary>
     public bool IsRehearsal => Rehearsal.IsRehearsal(Epoch);
 
-    /// <summary>Sends <paramref name="payload"/> to every member.</summary>
-    public void Send(object payload) => Channel.Send(payload, []);
+    /// <summary>
+    /// Sends <paramref name="payload"/> to every member (this replica included); it is delivered at activation.
+    /// Payloads must be serializable (<c>[GenerateSerializer]</c>) and never mutated afterwards. Returns how many
+    /// bytes it takes on the wire, as the engine measured it to batch deliveries.
+    /// </summary>
+    public int Send(object payload) => Channel.Send(payload, []);
 
-    /// <summary>Sends <paramref name="payload"/> to the given members only (one stored copy, whatever their number).</summary>
-    public void Send(object payload, ImmutableArray<string> recipients) => Channel.Send(payload, recipients);
+    /// <summary>Sends <paramref name="payload"/> to the given members only (one stored copy, whatever their number); see <see cref="Send(object)"/>.</summary>
+    public int Send(object payload, ImmutableArray<string> recipients) => Channel.Send(payload, recipients);
 
     /// <summary>
     /// All-to-all exchange inside process: sends <paramref name="payload"/> under <paramref name="phase"/> and
     /// waits until every member has done the same, then returns every member's payload, sorted by sender.
     /// The wait ends when the round is aborted.
     /// </summary>
-    public Task<ImmutableArray<Contribution>> GatherAsync(string phase, object payload, CancellationToken cancellationToken) =>
-        Channel.GatherAsync(phase, payload, cancellationToken);
+    public async Task<IReadOnlyList<(string Sender, T Payload)>> GatherAsync<T>(string phase, T payload, CancellationToken cancellationToken)
+        where T : notnull =>
+        (await Channel.GatherAsync(phase, payload, cancellationToken)).PayloadsBySender<T>();
 
     /// <summary>
-    /// Everything the members sent to this replica (or to all) in this round, sorted by sender and then by
-    /// the order in which each sender sent it. Meant for activate, when every member's process is done.
+    /// Everything the members sent to this replica (or to all) in this round, sorted by sender and then by the
+    /// order in which each sender sent it, each payload as a <typeparamref name="T"/> (use a common base type or
+    /// <see cref="object"/> when a service sends more than one kind). Meant for activate, when every member's
+    /// process is done.
     /// </summary>
-    public Task<ImmutableArray<Contribution>> ReceiveAsync() => Task.FromResult(Channel.Received);
+    public Task<IReadOnlyList<(string Sender, T Payload)>> ReceiveAsync<T>() => Task.FromResult(Channel.Received.PayloadsBySender<T>());
 }

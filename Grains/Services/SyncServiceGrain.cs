@@ -1,4 +1,6 @@
+using Orleans.GrainDirectory;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using Resync.Placement;
 using Resync.Replicas;
 using Resync.Runtime;
@@ -13,9 +15,13 @@ namespace Resync.Services;
 /// order, and never for a round that this replica saw aborted: <see cref="SyncInitAsync"/> once per round,
 /// <see cref="SyncProcessAsync"/> until it answers done, then <see cref="SyncActivateAsync"/> once, or
 /// <see cref="SyncAbortAsync"/> if the round is superseded after init. Client writes go through
-/// <see cref="EnterWriteAsync"/>, which holds them while the service synchronizes on this replica.
+/// <see cref="EnterWriteAsync"/>, which holds them while the service synchronizes on this replica, and reach
+/// the other members through <see cref="ReplicateAsync"/>. The grain is reentrant: a client method that reads
+/// the state, awaits and then writes must hold <see cref="EnterExclusiveWriteAsync"/>. The helpers
+/// <see cref="FullStateSyncService{TPart}"/> and <see cref="VersionedItemsSyncService{TItem}"/> implement the
+/// callbacks for the two common patterns.
 /// </summary>
-[Reentrant, KeepAlive, ProcessorPlacement]
+[Reentrant, KeepAlive, ProcessorPlacement, GrainDirectory(GrainDirectoryName = ResyncOptions.DirectoryName)]
 public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
 {
     // The engine's side of the replica (its turn, lifecycle, write gate and process loop) is the ReplicaHost under it.
@@ -46,6 +52,7 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
         ServiceProvider.GetRequiredKeyedService<TimeProvider>(ResyncOptions.ClockKey),
         ServiceProvider.GetRequiredService<TimeProvider>(),
         GrainFactory,
+        new PayloadSizer(ServiceProvider.GetRequiredService<Serializer>()),
         this,
         DeactivateOnIdle,
         ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType()));
@@ -81,19 +88,28 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
     }
 
     /// <summary>
-    /// Admits a write that another member replicates to this replica. A replica whose round's merge is still
-    /// ahead refuses at once with <see cref="RecoveryInProgressException"/>, so the coordinator's own write
-    /// (which holds back its gate) cannot wait on a round that waits for that gate; the round then merges
-    /// whatever the members applied. A replica whose process is done and whose activation is pending waits
-    /// for it, at most <see cref="WriteOptions.Wait"/>: the members that activated before it applied
-    /// the write after the merge (<see cref="ReplicaLifecycle.ReplicatedWriteWaits"/>).
+    /// Applies <paramref name="write"/> on the replica of every other member of the configuration this replica last
+    /// activated (<see cref="ApplyWrite"/> runs there), then on this one; call it while holding
+    /// <see cref="EnterExclusiveWriteAsync"/>. It returns once every replica applied the write. If none but this
+    /// one could apply it (a round began on one of them), nothing was applied anywhere and the refusal is thrown:
+    /// <see cref="RecoveryInProgressException"/>, safe to retry. If some applied it and another refused, the
+    /// write is in doubt and <see cref="WriteOutcomeUnknownException"/> says so: the next round keeps it if a
+    /// replica that applied it survives.
     /// </summary>
-    protected ValueTask<IDisposable> EnterReplicatedWriteAsync() => Replica.EnterReplicatedWriteAsync();
+    protected async Task ReplicateAsync(object write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var peers = Members.Where(m => m != Processor).Select(m => GrainFactory.Reference<ISyncReplica>(m, GetType().FullName)).ToArray();
+        await WriteReplication.AppliedEverywhereAsync([.. peers.Select(peer => peer.ApplyWrite(write))], ServiceName, Processor);
+        ApplyWrite(write);
+    }
 
-    /// <summary>Runs <paramref name="apply"/> on the replica of every other member, in parallel.</summary>
-    protected Task ReplicateAsync<TPeer>(Func<TPeer, Task> apply)
-        where TPeer : IGrainWithStringKey =>
-        Task.WhenAll(Members.Where(m => m != Processor).Select(m => apply(GrainFactory.GetGrain<TPeer>(m))));
+    /// <summary>
+    /// Applies a write made by <see cref="ReplicateAsync"/>, on this replica's own and on every peer's. Apply
+    /// only what is newer than what the replica holds: writes from different members may arrive in any order.
+    /// </summary>
+    protected virtual void ApplyWrite(object write) =>
+        throw new NotSupportedException($"{GetType().Name} replicates writes but does not override {nameof(ApplyWrite)}.");
 
     Task<StepReport> ISyncReplica.Run(RoundStep step) => Replica.RunAsync(step);
 
@@ -112,6 +128,12 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
     }
 
     Task ISyncReplica.Warm() => Task.CompletedTask;
+
+    async Task ISyncReplica.ApplyWrite(object write)
+    {
+        using var admitted = await Replica.EnterReplicatedWriteAsync();
+        ApplyWrite(write);
+    }
 
     Task ISyncReplica.Crash()
     {

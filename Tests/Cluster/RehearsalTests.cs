@@ -17,8 +17,11 @@ public sealed class RehearsalTests(ITestOutputHelper output)
     {
         public void Configure(ISiloBuilder siloBuilder) =>
             siloBuilder
+                .AddResyncMemoryStorage()
                 .AddResync(options =>
                 {
+                    options.Silos.Processors = true;
+                    options.Silos.Rehearse = true;
                     if (siloBuilder.Configuration[RehearsalTimeoutProperty] is { } timeout)
                     {
                         options.Silos.RehearsalTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture);

@@ -24,7 +24,12 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
-            siloBuilder.AddResync(options => options.Deadlines.EvictedSiloReturn = EvictedSiloReturn).AddReferenceServices();
+            siloBuilder.AddResyncMemoryStorage().AddResync(options =>
+            {
+                options.Silos.Processors = true;
+                options.Silos.Rehearse = true;
+                options.Deadlines.EvictedSiloReturn = EvictedSiloReturn;
+            }).AddReferenceServices();
             siloBuilder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ShutdownProbe>();
         }
     }
@@ -181,7 +186,7 @@ public sealed class SiloProcessorTests(ITestOutputHelper output)
 
         public void Configure(ISiloBuilder siloBuilder)
         {
-            siloBuilder.AddResync().AddReferenceServices();
+            siloBuilder.AddResync(options => (options.Silos.Processors, options.Silos.Rehearse) = (true, true)).AddReferenceServices();
             siloBuilder.Services.AddKeyedSingleton<IGrainStorage>(ResyncOptions.StorageName, (sp, _) => new FailingWrites(new InProcessGrainStorage(sp.GetRequiredService<Serializer>())));
         }
 

@@ -67,8 +67,8 @@ public abstract class ConformanceService : SyncServiceGrain, IConformanceService
     protected override async ValueTask SyncActivateAsync(SyncRound round, CancellationToken cancellationToken)
     {
         await ObserveAsync("activate", round, cancellationToken);
-        var received = await round.ReceiveAsync();
-        _active = new ConformanceState(round.Epoch, [.. received.Select(c => ((ConformanceRecord)c.Payload).Processor)]);
+        var received = await round.ReceiveAsync<ConformanceRecord>();
+        _active = new ConformanceState(round.Epoch, [.. received.Select(r => r.Payload.Processor)]);
     }
 
     protected override async ValueTask SyncAbortAsync(SyncRound round) =>

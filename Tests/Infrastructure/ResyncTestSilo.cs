@@ -26,7 +26,6 @@ public sealed class ResyncTestSilo : ISiloConfigurator
         siloBuilder
             .AddResync(options =>
             {
-                options.Silos.Processors = false;
                 options.Writes.Wait = TimeSpan.FromMilliseconds(300);
                 options.Rounds.WarmKeep = BookkeepingWarmKeep;
                 if (siloBuilder.Configuration[ShortDeadlines] == "true")
@@ -49,6 +48,10 @@ public sealed class ResyncTestSilo : ISiloConfigurator
         if (siloBuilder.Configuration[SharedStorage.PropertyName] == "true")
         {
             siloBuilder.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(ResyncOptions.StorageName, (sp, _) => SharedStorage.Create(sp.GetRequiredService<Orleans.Serialization.Serializer>()));
+        }
+        else
+        {
+            siloBuilder.AddResyncMemoryStorage();
         }
     }
 }

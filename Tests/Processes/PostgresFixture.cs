@@ -39,7 +39,8 @@ public sealed class PostgresFixture : IAsyncLifetime
     public async Task<string> NewDatabaseAsync()
     {
         var name = $"resync_test_{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}";
-        await using (var connection = new NpgsqlConnection(ServerConnectionString))
+        // A fresh connection each time: a pooled one may have been ended by the server since (57P01) while a test waited.
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ServerConnectionString) { Pooling = false }.ConnectionString))
         {
             await connection.OpenAsync();
             await using var create = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}", connection);

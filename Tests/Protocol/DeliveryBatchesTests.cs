@@ -5,9 +5,7 @@ namespace Resync.Tests.Protocol;
 
 public sealed class DeliveryBatchesTests
 {
-    private sealed record Sized(int Bytes) : ISizedPayload;
-
-    private static Contribution Chunk(string sender, int sequence, int bytes) => new(5, "ckpt", sender, sequence, [], new Sized(bytes));
+    private static Contribution Chunk(string sender, int sequence, int bytes) => new(5, "ckpt", sender, sequence, [], $"{sender}#{sequence}") { Bytes = bytes };
 
     private static Contribution Small(string sender) => new(5, "clm", sender, 0, [], sender);
 
@@ -15,7 +13,7 @@ public sealed class DeliveryBatchesTests
     public void A_delivery_within_one_batch_goes_whole_with_its_notice_and_members_that_share_it_share_the_list()
     {
         ImmutableArray<Contribution> shared = [Small("p1"), Small("p2"), Small("p3")];
-        var batches = new DeliveryBatches(2, ["p1", "p2", "p3"], [shared, shared, shared], batchBytes: 3 * ISizedPayload.DefaultBytes);
+        var batches = new DeliveryBatches(2, ["p1", "p2", "p3"], [shared, shared, shared], batchBytes: 3 * Contribution.UnmeasuredBytes);
 
         var notices = Enumerable.Range(0, 3).Select(batches.Notice).ToList();
 

@@ -5,7 +5,7 @@ namespace Resync.Tests.Protocol;
 public sealed class ForwardingTests
 {
     private static Contribution Chunk(string sender, int sequence, long epoch = 5, string service = "ckpt", params string[] to) =>
-        new(epoch, service, sender, sequence, [.. to], new Sized(1000, $"{sender}#{sequence}"));
+        new(epoch, service, sender, sequence, [.. to], $"{sender}#{sequence}") { Bytes = 1000 };
 
     private static Contribution Small(string sender, int sequence, params string[] to) =>
         new(5, "ckpt", sender, sequence, [.. to], $"{sender}#{sequence}");
@@ -16,7 +16,7 @@ public sealed class ForwardingTests
         Assert.True(Forwarding.Goes(Chunk("p1", 0, to: "p3"), minBytes: 1000));
         Assert.False(Forwarding.Goes(Chunk("p1", 0), minBytes: 1000), "a send to every member goes through the sequencer");
         Assert.False(Forwarding.Goes(Chunk("p1", 0, to: "p3"), minBytes: 1001), "a smaller send goes through the sequencer");
-        Assert.False(Forwarding.Goes(Small("p1", 0, "p3"), minBytes: ISizedPayload.DefaultBytes + 1), "a payload that does not say its size counts as small");
+        Assert.False(Forwarding.Goes(Small("p1", 0, "p3"), minBytes: Contribution.UnmeasuredBytes + 1), "a payload that nobody measured counts as small");
     }
 
     [Fact]
@@ -99,6 +99,4 @@ public sealed class ForwardingTests
         Assert.Equal(0, inbox.Put([Chunk("p1", 0, epoch: 6, to: "p3")]));
         Assert.Single(inbox.Read(6, "ckpt"));
     }
-
-    private sealed record Sized(int Bytes, string Name) : ISizedPayload;
 }

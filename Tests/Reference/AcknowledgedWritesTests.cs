@@ -7,7 +7,7 @@ namespace Resync.Tests.Reference;
 /// Nothing acknowledged is lost (issue 6): a seeded schedule of joins, leaves and fails, made while rounds are
 /// in flight, interleaved with EVT publishes and CKPT writes through random members. A write is
 /// acknowledged when its call returns (every member's replica applied it); one refused ("recovery in
-/// progress", "not a member") or failed is not. One processor stays a member throughout, so every
+/// progress", "not a member"), in doubt (<see cref="WriteOutcomeUnknownException"/>) or failed is not. One processor stays a member throughout, so every
 /// acknowledged write always has a holder. After the schedule settles, every member holds every
 /// acknowledged event, and each checkpoint holds its last acknowledged value or a value written (without
 /// acknowledgement) after it, never an older one. Seeds as in <see cref="Cluster.RandomizedFaultTests"/>.
@@ -132,7 +132,7 @@ public sealed class AcknowledgedWritesTests(ReferenceClusterFixture fixture, ITe
             await write();
             return $"{what}: acknowledged";
         }
-        catch (Exception exception) when (exception is RecoveryInProgressException or NotAMemberException or ArgumentException or OrleansException or TimeoutException)
+        catch (Exception exception) when (exception is RecoveryInProgressException or WriteOutcomeUnknownException or NotAMemberException or ArgumentException or OrleansException or TimeoutException)
         {
             return $"{what}: not acknowledged ({exception.GetType().Name}: {exception.Message})";
         }

@@ -14,9 +14,8 @@ public sealed class ReferenceTestSilo : ISiloConfigurator
 
     public void Configure(ISiloBuilder siloBuilder)
     {
-        siloBuilder.AddResync(options =>
+        siloBuilder.AddResyncMemoryStorage().AddResync(options =>
         {
-            options.Silos.Processors = false;
             options.Writes.Wait = TimeSpan.FromMilliseconds(500);
             // A few chunks per batch: a transfer's deliveries are fetched, between silos, in many batches.
             options.Transfer.DeliveryBatchBytes = 4 * ChunkBytes;

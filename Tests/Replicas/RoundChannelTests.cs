@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using System.Collections.Concurrent;
 using Resync.Replicas;
 using Resync.Services;
@@ -85,7 +87,7 @@ public sealed class RoundChannelTests
         var step = new RoundStep(new Configuration(4, ["p1", "p2", "p3"], []), 0, "ckpt");
         var sequencer = new HeldPosts();
         var inboxes = new Dictionary<string, HeldInbox>();
-        var round = new RoundChannel(step, "p1", () => sequencer, new ForwardingRoute(1000, recipient => inboxes.TryGetValue(recipient, out var inbox) ? inbox : inboxes[recipient] = new HeldInbox()));
+        var round = new RoundChannel(step, "p1", () => sequencer, new ForwardingRoute(1000, recipient => inboxes.TryGetValue(recipient, out var inbox) ? inbox : inboxes[recipient] = new HeldInbox()), Measure);
         round.Send(new Sized(1000, "chunk"), ["p2", "p3"]);
         round.Send(new Sized(999, "small"), ["p2"]);
         round.Send(new Sized(5000, "to all"), []);
@@ -116,7 +118,7 @@ public sealed class RoundChannelTests
         {
             inboxes.Add(recipient);
             return new HeldInbox();
-        }));
+        }), Measure);
         round.Send(new Sized(1000, "chunk"), ["p2"]);
 
         await round.PostedAsync();
@@ -128,7 +130,7 @@ public sealed class RoundChannelTests
     public async Task Without_a_forwarding_route_every_send_goes_through_the_sequencer()
     {
         var sequencer = new HeldPosts();
-        var round = new RoundChannel(Step, "p1", () => sequencer);
+        var round = new RoundChannel(Step, "p1", () => sequencer, measure: Measure);
         round.Send(new Sized(1_000_000, "chunk"), ["p2"]);
 
         await round.FinishSendingAsync();
@@ -137,7 +139,24 @@ public sealed class RoundChannelTests
         Assert.IsType<Sized>(Assert.Single(round.TakeSent()).Payload);
     }
 
-    private sealed record Sized(int Bytes, string Name) : ISizedPayload;
+    [Fact]
+    public void The_engine_measures_what_a_payload_takes_on_the_wire()
+    {
+        var sizer = new PayloadSizer(new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>());
+        var round = new RoundChannel(Step, "p1", () => new HeldPosts(), measure: sizer.Measure);
+
+        var large = round.Send(new byte[100_000], ["p2"]);
+        var small = round.Send("a short one", []);
+
+        Assert.InRange(large, 100_000, 100_100);
+        Assert.InRange(small, 11, 64);
+        Assert.Equal([large, small], round.TakeSent().Select(c => c.Bytes));
+        Assert.Equal(large, sizer.Measure(new byte[100_000]));
+    }
+
+    private static int Measure(object payload) => payload is Sized sized ? sized.Bytes : Contribution.UnmeasuredBytes;
+
+    private sealed record Sized(int Bytes, string Name);
 
     /// <summary>An inbox whose put arrives when the test says so.</summary>
     private sealed class HeldInbox : IInboxGrain

@@ -8,13 +8,19 @@ namespace Resync.Clustering.Postgres;
 /// </summary>
 public static class PostgresSchema
 {
+    /// <summary>The ADO.NET invariant name of the PostgreSQL provider, as Orleans' ADO.NET clustering and storage take it.</summary>
     public const string Invariant = "Npgsql";
 
     // An arbitrary constant that names Resync's schema lock.
     private const long SchemaLock = 0x5245_5359_4E43;
 
+    /// <summary>The schema script, <c>resync-postgres.sql</c>, embedded in the assembly.</summary>
     public static string Script { get; } = ReadScript();
 
+    /// <summary>
+    /// Runs <see cref="Script"/> on the database of <paramref name="connectionString"/> in one transaction, under
+    /// the schema lock; running it again, or from several silos at once, changes nothing more.
+    /// </summary>
     public static async Task ApplyAsync(string connectionString, CancellationToken cancellationToken = default)
     {
         await using var connection = new NpgsqlConnection(connectionString);

@@ -3,33 +3,33 @@ using Resync.Services;
 namespace Resync.Reference.Ckpt;
 
 /// <summary>
-/// CKPT: named checkpoints of sections, replicated to every member on write; in each round the newest
-/// version of each checkpoint wins and moves in bounded chunks to the members that lack it (see
-/// <see cref="CkptTransfer"/>).
+/// CKPT: named checkpoints of sections, replicated to every member on write; in each round the newest version of
+/// each checkpoint wins and moves, in chunks of <see cref="CkptOptions.ChunkBytes"/>, from one holder to the
+/// members that lack it (<see cref="VersionedItemsSyncService{TItem}"/>).
 /// </summary>
-public sealed class CkptGrain(IOptions<CkptOptions> options) : SyncServiceGrain, ICkptService
+public sealed class CkptGrain(IOptions<CkptOptions> options) : VersionedItemsSyncService<CkptCheckpoint>, ICkptService
 {
+    /// <summary>The name CKPT is registered under.</summary>
     public const string Name = "ckpt";
-    private const string IndexPhase = "index";
 
     private readonly CkptOptions _options = options.Value;
-    private CkptStore _store = new();
-    private CkptTransfer? _transfer;
 
+    /// <inheritdoc />
+    protected override int ChunkBytes => _options.ChunkBytes;
+
+    /// <inheritdoc />
     public async Task<ItemVersion> Create(string name)
     {
         ItemName.Validate(name, "checkpoint");
-        using var write = await EnterExclusiveWriteAsync();
-        if (_store.Live(name) is not null)
-        {
-            throw new ArgumentException($"Checkpoint '{name}' already exists.");
-        }
-
-        return await ReplicateAsync(new CkptCheckpoint(name, _store.VersionOf(name).Next(Processor), false, []));
+        var created = await WriteAsync(name, (current, version) =>
+            current is null ? new CkptCheckpoint(name, version, false, []) : throw new ArgumentException($"Checkpoint '{name}' already exists."));
+        return created.Version;
     }
 
+    /// <inheritdoc />
     public async Task<ItemVersion> Write(string name, string section, byte[] data)
     {
+        ItemName.Validate(name, "checkpoint");
         ItemName.Validate(section, "section");
         ArgumentNullException.ThrowIfNull(data);
         if (data.Length > _options.MaxSectionBytes)
@@ -37,88 +37,44 @@ public sealed class CkptGrain(IOptions<CkptOptions> options) : SyncServiceGrain,
             throw new ArgumentException($"Section '{section}' of {data.Length} bytes exceeds the limit of {_options.MaxSectionBytes} bytes.");
         }
 
-        using var write = await EnterExclusiveWriteAsync();
-        var current = RequireLive(name);
-        var sections = CkptStore.WithSection(current.Sections, new CkptSection(section, data));
-        var size = sections.Sum(s => (long)s.Data.Length);
-        if (size > _options.MaxCheckpointBytes)
+        var written = await WriteAsync(name, (current, version) =>
         {
-            throw new ArgumentException($"Checkpoint '{name}' would hold {size} bytes, over the limit of {_options.MaxCheckpointBytes} bytes.");
-        }
-
-        return await ReplicateAsync(current with { Version = current.Version.Next(Processor), Sections = sections });
+            var sections = CkptStore.WithSection(Live(current, name).Sections, new CkptSection(section, data));
+            var size = sections.Sum(s => (long)s.Data.Length);
+            return size <= _options.MaxCheckpointBytes
+                ? new CkptCheckpoint(name, version, false, sections)
+                : throw new ArgumentException($"Checkpoint '{name}' would hold {size} bytes, over the limit of {_options.MaxCheckpointBytes} bytes.");
+        });
+        return written.Version;
     }
 
+    /// <inheritdoc />
     public Task<byte[]> Read(string name, string section)
     {
         ItemName.Validate(section, "section");
-        var checkpoint = RequireLive(name);
-        return Task.FromResult(checkpoint.Sections.FirstOrDefault(s => s.Name == section)?.Data
+        return Task.FromResult(RequireLive(name).Sections.FirstOrDefault(s => s.Name == section)?.Data
             ?? throw new ArgumentException($"Checkpoint '{name}' has no section '{section}'."));
     }
 
+    /// <inheritdoc />
     public Task<CkptCheckpoint> Get(string name) => Task.FromResult(RequireLive(name));
 
-    public Task<ImmutableArray<CkptInfo>> List() => Task.FromResult(_store.List());
+    /// <inheritdoc />
+    public Task<ImmutableArray<CkptInfo>> List() => Task.FromResult(CkptStore.List(Items));
 
+    /// <inheritdoc />
     public async Task<ItemVersion> Delete(string name)
     {
-        using var write = await EnterExclusiveWriteAsync();
-        var current = RequireLive(name);
-        return await ReplicateAsync(new CkptCheckpoint(name, current.Version.Next(Processor), true, []));
+        ItemName.Validate(name, "checkpoint");
+        var deleted = await WriteAsync(name, (current, version) => Live(current, name) with { Version = version, IsDeleted = true, Sections = [] });
+        return deleted.Version;
     }
 
-    public Task<string> GetDigest() => Task.FromResult(_store.Digest());
+    /// <inheritdoc />
+    public Task<string> GetDigest() => Task.FromResult(CkptStore.Digest(Items));
 
-    public async Task Apply(CkptCheckpoint checkpoint)
-    {
-        using var write = await EnterReplicatedWriteAsync();
-        _store.Apply(checkpoint);
-    }
+    private CkptCheckpoint RequireLive(string name) => Live(Items.Find(ItemName.Validate(name, "checkpoint")), name);
 
-    protected override ValueTask SyncInitAsync(SyncRound round, CancellationToken cancellationToken)
-    {
-        _transfer = null;
-        return ValueTask.CompletedTask;
-    }
-
-    protected override async ValueTask<ProcessResult> SyncProcessAsync(SyncRound round, CancellationToken cancellationToken)
-    {
-        if (_transfer is null)
-        {
-            var indices = await round.GatherAsync(IndexPhase, new CkptIndex(_store.Index()), cancellationToken);
-            _transfer = CkptTransfer.Plan(Processor, _store, indices.PayloadsBySender<CkptIndex>(), _options.ChunkBytes);
-        }
-
-        foreach (var (payload, recipients) in _transfer.NextBatch())
-        {
-            round.Send(payload, recipients);
-        }
-
-        return _transfer.HasMoreToSend ? ProcessResult.More : ProcessResult.Done;
-    }
-
-    protected override async ValueTask SyncActivateAsync(SyncRound round, CancellationToken cancellationToken)
-    {
-        var received = await round.ReceiveAsync();
-        _store = _transfer!.Assemble(_store, received.Select(c => c.Payload));
-        _transfer = null;
-    }
-
-    protected override ValueTask SyncAbortAsync(SyncRound round)
-    {
-        _transfer = null;
-        return ValueTask.CompletedTask;
-    }
-
-    private async Task<ItemVersion> ReplicateAsync(CkptCheckpoint checkpoint)
-    {
-        await ReplicateAsync<ICkptService>(peer => peer.Apply(checkpoint));
-        _store.Apply(checkpoint);
-        return checkpoint.Version;
-    }
-
-    private CkptCheckpoint RequireLive(string name) =>
-        _store.Live(ItemName.Validate(name, "checkpoint"))
-            ?? throw new ArgumentException($"No checkpoint named '{name}' on processor {Processor}.");
+    private CkptCheckpoint Live(CkptCheckpoint? checkpoint, string name) =>
+        checkpoint ?? throw new ArgumentException($"No checkpoint named '{name}' on processor {Processor}.");
 }

@@ -3,33 +3,33 @@ using Resync.Services;
 namespace Resync.Reference.Clm;
 
 /// <summary>
-/// CLM: each member contributes its own record; activate installs the records of every member sorted by
+/// CLM: each member contributes its own record; activation installs the records of every member sorted by
 /// processor, so every member ends with the same view, equal to the configuration. A processor keeps the
 /// epoch it joined in for as long as it stays a member (it is among the round's survivors).
 /// </summary>
-public sealed class ClmGrain(ILocalSiloDetails silo, ClmViews views) : SyncServiceGrain, IClmService
+public sealed class ClmGrain(ILocalSiloDetails silo, ClmViews views) : FullStateSyncService<ClmMember>, IClmService
 {
+    /// <summary>The name CLM is registered under.</summary>
     public const string Name = "clm";
 
     private ClmView _view = ClmView.Empty;
 
+    /// <inheritdoc />
     public Task<ClmView> GetView() => Task.FromResult(_view);
 
-    protected override ValueTask SyncInitAsync(SyncRound round, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-    protected override ValueTask<ProcessResult> SyncProcessAsync(SyncRound round, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override IEnumerable<ClmMember> Contribute(SyncRound round)
     {
         // Both lists are sorted: the searches keep a round's cost at O(log N) per member, not O(N).
         var previous = round.Survivors.BinarySearch(Processor, StringComparer.Ordinal) >= 0 ? _view.Find(Processor) : null;
-        round.Send(new ClmMember(Processor, Processor, silo.SiloAddress.ToString(), previous?.JoinedEpoch ?? round.Epoch));
-        return ValueTask.FromResult(ProcessResult.Done);
+        yield return new ClmMember(Processor, Processor, silo.SiloAddress.ToString(), previous?.JoinedEpoch ?? round.Epoch);
     }
 
-    protected override async ValueTask SyncActivateAsync(SyncRound round, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override ValueTask MergeAsync(SyncRound round, IReadOnlyList<(string Sender, ClmMember Part)> parts, CancellationToken cancellationToken)
     {
-        var records = await round.ReceiveAsync();
-        _view = views.Get(round.Epoch, records);
+        // The members' records, sorted by sender, are the view. The replicas of one silo share the delivery and build it once.
+        _view = views.Get(round.Epoch, round.Channel.Received);
+        return ValueTask.CompletedTask;
     }
-
-    protected override ValueTask SyncAbortAsync(SyncRound round) => ValueTask.CompletedTask;
 }

@@ -8,22 +8,18 @@ namespace Resync.Reference.Evt;
 /// <see cref="EvtStore"/> in each round. It reads CLM's view activated in the same round, which the
 /// synchronization order guarantees is there (contract item 2), and refuses to activate otherwise.
 /// </summary>
-public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : SyncServiceGrain, IEvtService
+public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : FullStateSyncService<EvtSnapshot>, IEvtService
 {
     public const string Name = "evt";
 
     private readonly EvtOptions _options = options.Value;
     private EvtStore _store = new();
-    private List<EvtSnapshot> _outgoing = [];
-    private int _sent;
 
     public async Task OpenChannel(string channel)
     {
         ItemName.Validate(channel, "channel");
         using var write = await EnterExclusiveWriteAsync();
-        var open = new EvtChannel(channel, true, (_store.Channel(channel)?.Version ?? ItemVersion.None).Next(Processor));
-        await ReplicateAsync<IEvtService>(peer => peer.ApplyChannel(open));
-        _store.Apply(open);
+        await ReplicateAsync(new EvtChannel(channel, true, (_store.Channel(channel)?.Version ?? ItemVersion.None).Next(Processor)));
     }
 
     public async Task CloseChannel(string channel)
@@ -31,9 +27,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
         ItemName.Validate(channel, "channel");
         using var write = await EnterExclusiveWriteAsync();
         var current = RequireOpen(channel);
-        var closed = current with { IsOpen = false, Version = current.Version.Next(Processor) };
-        await ReplicateAsync<IEvtService>(peer => peer.ApplyChannel(closed));
-        _store.Apply(closed);
+        await ReplicateAsync(current with { IsOpen = false, Version = current.Version.Next(Processor) });
     }
 
     public async Task<string> Publish(string channel, byte[] payload, TimeSpan retention)
@@ -55,8 +49,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
         var open = RequireOpen(channel);
         var now = time.GetUtcNow();
         var evt = new EvtEvent(Guid.NewGuid().ToString("N"), channel, open.Version, payload, Processor, now, now + retention);
-        await ReplicateAsync<IEvtService>(peer => peer.ApplyEvent(evt));
-        _store.Apply(evt, now);
+        await ReplicateAsync(evt);
         return evt.Id;
     }
 
@@ -65,9 +58,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
         ItemName.Validate(channel, "channel");
         using var write = await EnterExclusiveWriteAsync();
         RequireOpen(channel);
-        var subscription = new EvtSubscription(channel, Processor);
-        await ReplicateAsync<IEvtService>(peer => peer.ApplySubscription(subscription));
-        _store.Apply(subscription);
+        await ReplicateAsync(new EvtSubscription(channel, Processor));
     }
 
     public Task<ImmutableArray<EvtEvent>> ListEvents(string channel)
@@ -80,39 +71,34 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
 
     public Task<string> GetDigest() => Task.FromResult(_store.Digest(time.GetUtcNow()));
 
-    public async Task ApplyChannel(EvtChannel channel)
+    /// <inheritdoc />
+    protected override void ApplyWrite(object write)
     {
-        using var write = await EnterReplicatedWriteAsync();
-        _store.Apply(channel);
+        switch (write)
+        {
+            case EvtChannel channel:
+                _store.Apply(channel);
+                break;
+            case EvtEvent evt:
+                _store.Apply(evt, time.GetUtcNow());
+                break;
+            case EvtSubscription subscription:
+                _store.Apply(subscription);
+                break;
+            default:
+                throw new ArgumentException($"EVT does not apply a {write.GetType().Name}.", nameof(write));
+        }
     }
 
-    public async Task ApplyEvent(EvtEvent evt)
-    {
-        using var write = await EnterReplicatedWriteAsync();
-        _store.Apply(evt, time.GetUtcNow());
-    }
-
-    public async Task ApplySubscription(EvtSubscription subscription)
-    {
-        using var write = await EnterReplicatedWriteAsync();
-        _store.Apply(subscription);
-    }
-
-    protected override ValueTask SyncInitAsync(SyncRound round, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override IEnumerable<EvtSnapshot> Contribute(SyncRound round)
     {
         _store.Expire(time.GetUtcNow());
-        _outgoing = [.. _store.Parts(_options.EventsPerProcessCall)];
-        _sent = 0;
-        return ValueTask.CompletedTask;
+        return _store.Parts(_options.EventsPerProcessCall);
     }
 
-    protected override ValueTask<ProcessResult> SyncProcessAsync(SyncRound round, CancellationToken cancellationToken)
-    {
-        round.Send(_outgoing[_sent++]);
-        return ValueTask.FromResult(_sent < _outgoing.Count ? ProcessResult.More : ProcessResult.Done);
-    }
-
-    protected override async ValueTask SyncActivateAsync(SyncRound round, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async ValueTask MergeAsync(SyncRound round, IReadOnlyList<(string Sender, EvtSnapshot Part)> parts, CancellationToken cancellationToken)
     {
         var view = await GrainFactory.Reference<IClmService>(Processor).GetView();
         if (view.Epoch != round.Epoch)
@@ -120,15 +106,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
             throw new InvalidOperationException($"EVT on {Processor} found CLM's view of epoch {view.Epoch} while activating epoch {round.Epoch}.");
         }
 
-        var contributions = await round.ReceiveAsync();
-        _store = EvtStore.Merge(contributions.Payloads<EvtSnapshot>(), p => view.Find(p) is not null, time.GetUtcNow());
-        _outgoing = [];
-    }
-
-    protected override ValueTask SyncAbortAsync(SyncRound round)
-    {
-        _outgoing = [];
-        return ValueTask.CompletedTask;
+        _store = EvtStore.Merge(parts.Projected(p => p.Part), p => view.Find(p) is not null, time.GetUtcNow());
     }
 
     private EvtChannel RequireOpen(string channel) =>

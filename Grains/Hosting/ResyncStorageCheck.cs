@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using Resync.Runtime;
+
+namespace Resync.Hosting;
+
+/// <summary>Refuses to start a silo whose host registered no storage for Resync, naming the fix, instead of failing at the first round.</summary>
+internal sealed class ResyncStorageCheck(IServiceProvider services) : ILifecycleParticipant<ISiloLifecycle>
+{
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(ResyncStorageCheck), ServiceLifecycleStage.RuntimeInitialize, _ =>
+        {
+            if (services.GetKeyedService<IGrainStorage>(ResyncOptions.StorageName) is null)
+            {
+                throw new InvalidOperationException(
+                    $"Resync keeps its configuration in grain storage named '{ResyncOptions.StorageName}', and this silo has none: " +
+                    "call AddResyncMemoryStorage() on the silo builder (the epoch restarts with the cluster) or register a durable storage under that name.");
+            }
+
+            return Task.CompletedTask;
+        });
+}
