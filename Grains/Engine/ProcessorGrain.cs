@@ -225,6 +225,4 @@ internal sealed partial class ProcessorGrain(
         LogCrashed(logger, Id, _progress.Epoch);
         DeactivateOnIdle();
     }
-
-    /// <summary>Counts and logs a notice that is not followed; true when it is.</summary>
 }

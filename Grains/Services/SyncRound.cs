@@ -14,8 +14,10 @@ public sealed class SyncRound
 
     internal RoundChannel Channel { get; }
 
+    /// <summary>The round's epoch: the number of the configuration it synchronizes.</summary>
     public long Epoch => Channel.Epoch;
 
+    /// <summary>The configuration's members, sorted (ordinal): the processors whose replicas take part in this round.</summary>
     public ImmutableArray<string> Members => Channel.Step.Configuration.Members;
 
     /// <summary>Members of the previous configuration that are still members.</summary>
@@ -24,6 +26,7 @@ public sealed class SyncRound
     /// <summary>This service's position in the synchronization order.</summary>
     public int StepIndex => Channel.Step.Step;
 
+    /// <summary>The name of the service this replica belongs to.</summary>
     public string Service => Channel.Service;
 
     /// <summary>The processor this replica belongs to.</summary>

@@ -60,7 +60,7 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
     /// <summary>Starts this replica's part in a round: reset what a previous round staged and get ready to build.</summary>
     protected abstract ValueTask SyncInitAsync(SyncRound round, CancellationToken cancellationToken);
 
-    /// <summary>Does a bounded amount of work and answers whether there is more. Send with <see cref="SyncRound.Send"/>.</summary>
+    /// <summary>Does a bounded amount of work and answers whether there is more. Send with <see cref="SyncRound.Send(object)"/>.</summary>
     protected abstract ValueTask<ProcessResult> SyncProcessAsync(SyncRound round, CancellationToken cancellationToken);
 
     /// <summary>Switches to the state built in this round; every member's process has answered done.</summary>

@@ -28,7 +28,7 @@ public abstract class VersionedItemsSyncService<TItem> : SyncServiceGrain
     /// Writes the next version of the item of <paramref name="key"/> on every member's replica, one write at a time
     /// on this replica. <paramref name="make"/> gets the live item (null if there is none) and the version the new
     /// one must carry, and returns it (a tombstone to delete); it may throw to refuse the write, and nothing is
-    /// written then. The failures are <see cref="ReplicateAsync"/>'s: <see cref="RecoveryInProgressException"/>
+    /// written then. The failures are <see cref="SyncServiceGrain.ReplicateAsync"/>'s: <see cref="RecoveryInProgressException"/>
     /// (nothing written; retry) and <see cref="WriteOutcomeUnknownException"/> (in doubt).
     /// </summary>
     protected async Task<TItem> WriteAsync(string key, Func<TItem?, ItemVersion, TItem> make)

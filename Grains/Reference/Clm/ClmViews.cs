@@ -12,6 +12,7 @@ public sealed class ClmViews
 {
     private Built? _last;
 
+    /// <summary>The view of <paramref name="epoch"/> built from <paramref name="records"/>, the one already built when they are the same delivery.</summary>
     public ClmView Get(long epoch, ImmutableArray<Contribution> records)
     {
         var delivery = ImmutableCollectionsMarshal.AsArray(records)!;

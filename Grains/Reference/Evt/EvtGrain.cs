@@ -10,11 +10,13 @@ namespace Resync.Reference.Evt;
 /// </summary>
 public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : FullStateSyncService<EvtSnapshot>, IEvtService
 {
+    /// <summary>The name EVT is registered under.</summary>
     public const string Name = "evt";
 
     private readonly EvtOptions _options = options.Value;
     private EvtStore _store = new();
 
+    /// <inheritdoc />
     public async Task OpenChannel(string channel)
     {
         ItemName.Validate(channel, "channel");
@@ -22,6 +24,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
         await ReplicateAsync(new EvtChannel(channel, true, (_store.Channel(channel)?.Version ?? ItemVersion.None).Next(Processor)));
     }
 
+    /// <inheritdoc />
     public async Task CloseChannel(string channel)
     {
         ItemName.Validate(channel, "channel");
@@ -30,6 +33,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
         await ReplicateAsync(current with { IsOpen = false, Version = current.Version.Next(Processor) });
     }
 
+    /// <inheritdoc />
     public async Task<string> Publish(string channel, byte[] payload, TimeSpan retention)
     {
         ItemName.Validate(channel, "channel");
@@ -53,6 +57,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
         return evt.Id;
     }
 
+    /// <inheritdoc />
     public async Task Subscribe(string channel)
     {
         ItemName.Validate(channel, "channel");
@@ -61,14 +66,17 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
         await ReplicateAsync(new EvtSubscription(channel, Processor));
     }
 
+    /// <inheritdoc />
     public Task<ImmutableArray<EvtEvent>> ListEvents(string channel)
     {
         RequireOpen(channel);
         return Task.FromResult(_store.Events(channel, time.GetUtcNow()));
     }
 
+    /// <inheritdoc />
     public Task<ImmutableArray<EvtChannelInfo>> ListChannels() => Task.FromResult(_store.Channels(time.GetUtcNow()));
 
+    /// <inheritdoc />
     public Task<string> GetDigest() => Task.FromResult(_store.Digest(time.GetUtcNow()));
 
     /// <inheritdoc />
