@@ -4,7 +4,7 @@
 # is the change a user of the packages sees.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for project in GrainInterfaces/Resync.GrainInterfaces.csproj Grains/Resync.Grains.csproj; do
+for project in GrainInterfaces/Resync.GrainInterfaces.csproj Grains/Resync.Grains.csproj Testing/Resync.Testing.csproj; do
   dir=$(dirname "$project")
   dotnet build "$project" -p:TreatWarningsAsErrors=false 2>&1 \
     | grep -o "$PWD/$dir/[^(]*([0-9,]*): warning RS0016: Symbol '.*' is not part of the declared public API" \

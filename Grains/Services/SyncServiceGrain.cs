@@ -1,7 +1,9 @@
 using Orleans.GrainDirectory;
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Resync.Placement;
+using Resync.Protocol;
 using Resync.Replicas;
 using Resync.Runtime;
 
@@ -29,6 +31,7 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
     private ReplicaHost? _replica;
     private SyncRound? _round;
     private string? _serviceName;
+    private IReplicaObserver? _observer;
 
     /// <summary>The processor whose replica this is.</summary>
     protected string Processor => this.GetPrimaryKeyString();
@@ -142,16 +145,58 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
         return Task.CompletedTask;
     }
 
-    ValueTask IReplicaCallbacks.InitAsync(RoundChannel round, CancellationToken cancellationToken) => SyncInitAsync(RoundOf(round), cancellationToken);
+    ValueTask IReplicaCallbacks.InitAsync(RoundChannel round, CancellationToken cancellationToken) =>
+        Observer is null ? SyncInitAsync(RoundOf(round), cancellationToken) : ObservedAsync("init", round, () => SyncInitAsync(RoundOf(round), cancellationToken), cancellationToken);
 
-    ValueTask<ProcessResult> IReplicaCallbacks.ProcessAsync(RoundChannel round, CancellationToken cancellationToken) => SyncProcessAsync(RoundOf(round), cancellationToken);
+    async ValueTask<ProcessResult> IReplicaCallbacks.ProcessAsync(RoundChannel round, CancellationToken cancellationToken)
+    {
+        if (Observer is null)
+        {
+            return await SyncProcessAsync(RoundOf(round), cancellationToken);
+        }
 
-    ValueTask IReplicaCallbacks.ActivateAsync(RoundChannel round, CancellationToken cancellationToken) => SyncActivateAsync(RoundOf(round), cancellationToken);
+        var result = ProcessResult.More;
+        await ObservedAsync("process", round, async () => result = await SyncProcessAsync(RoundOf(round), cancellationToken), cancellationToken);
+        return result;
+    }
 
-    ValueTask IReplicaCallbacks.AbortAsync(RoundChannel round) => SyncAbortAsync(RoundOf(round));
+    ValueTask IReplicaCallbacks.ActivateAsync(RoundChannel round, CancellationToken cancellationToken) =>
+        Observer is null ? SyncActivateAsync(RoundOf(round), cancellationToken) : ObservedAsync("activate", round, () => SyncActivateAsync(RoundOf(round), cancellationToken), cancellationToken);
+
+    ValueTask IReplicaCallbacks.AbortAsync(RoundChannel round) =>
+        Observer is null ? SyncAbortAsync(RoundOf(round)) : ObservedAsync("abort", round, () => SyncAbortAsync(RoundOf(round)), CancellationToken.None);
+
+    /// <summary>The silo's replica observer, if it has one (looked up once; <see cref="Unobserved"/> marks "none").</summary>
+    private IReplicaObserver? Observer
+    {
+        get
+        {
+            _observer ??= ServiceProvider.GetService<IReplicaObserver>() ?? Unobserved.Instance;
+            return _observer == Unobserved.Instance ? null : _observer;
+        }
+    }
+
+    private async ValueTask ObservedAsync(string callback, RoundChannel round, Func<ValueTask> run, CancellationToken cancellationToken)
+    {
+        if (Rehearsal.IsRehearsal(round.Epoch))
+        {
+            await run();
+            return;
+        }
+
+        using var observed = await Observer!.EnterAsync(new ReplicaCallback(ServiceName, Processor, callback, round.Epoch, round.Step.Step), cancellationToken);
+        await run();
+    }
 
     /// <summary>The author's view of <paramref name="channel"/>: one per round, so that a service may keep it between callbacks.</summary>
     private SyncRound RoundOf(RoundChannel channel) => _round?.Channel == channel ? _round : _round = new SyncRound(channel);
+
+    private sealed class Unobserved : IReplicaObserver
+    {
+        public static readonly Unobserved Instance = new();
+
+        public ValueTask<IDisposable> EnterAsync(ReplicaCallback callback, CancellationToken cancellationToken) => throw new UnreachableException();
+    }
 
     private sealed class ExclusiveWrite(IDisposable admission, SemaphoreSlim exclusive) : IDisposable
     {

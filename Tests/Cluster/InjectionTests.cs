@@ -44,7 +44,7 @@ public sealed class InjectionTests(ResyncClusterFixture fixture, ITestOutputHelp
 
         hold.Release();
         await Driver.WaitForRound(epoch);
-        CallbackLog.AssertLegal(ConformanceJournal.Since(roundStart), current, ResyncTestSilo.Services, output);
+        CallbackLogAssertions.AssertLegal(ConformanceJournal.Since(roundStart), current, ResyncTestSilo.Services, output);
         await Driver.AssertConverged(current);
         var history = await Driver.Configuration.GetHistory();
         Assert.Equal(RoundPhase.Completed, history.Single(r => r.Epoch == epoch).Outcome);

@@ -1,3 +1,4 @@
+using Resync.Testing;
 using Resync.Tests.Conformance;
 using Resync.Tests.Infrastructure;
 
@@ -93,7 +94,7 @@ public sealed class PhaseFaultTests(ResyncClusterFixture fixture, ITestOutputHel
         }
 
         Assert.DoesNotContain(log, e => e.Epoch == interrupted.Epoch && e.Callback == "activate" && e.Service != "conf-a");
-        CallbackLog.AssertLegal(log, final, ResyncTestSilo.Services, output);
+        CallbackLogAssertions.AssertLegal(log, final, ResyncTestSilo.Services, output);
         // A replica held in a callback aborts once it returns, which the final round did not wait for when it left.
         await ResyncDriver.Until(
             () => Task.FromResult(CallbackLog.CheckAbortsReached(ConformanceJournal.Since(mark), interrupted.Epoch)),

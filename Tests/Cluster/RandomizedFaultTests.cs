@@ -55,7 +55,7 @@ public sealed class RandomizedFaultTests(ShortDeadlineClusterFixture fixture, IT
         Assert.True(epochs.SequenceEqual(epochs.Order()), $"epochs went back: {string.Join(",", epochs)}");
         var history = (await Driver.Configuration.GetHistory()).Select(r => r.Epoch).ToList();
         Assert.True(history.Distinct().Count() == history.Count, "an epoch's round ran twice");
-        CallbackLog.AssertLegal(ConformanceJournal.Since(mark), final, ResyncTestSilo.Services, output);
+        CallbackLogAssertions.AssertLegal(ConformanceJournal.Since(mark), final, ResyncTestSilo.Services, output);
         await Driver.AssertConverged(final);
     }
 

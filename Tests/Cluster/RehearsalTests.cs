@@ -3,6 +3,7 @@ using Orleans.TestingHost;
 using Resync.Hosting;
 using Resync.Placement;
 using Resync.Protocol;
+using Resync.Testing;
 using Resync.Tests.Conformance;
 using Resync.Tests.Infrastructure;
 

@@ -44,7 +44,7 @@ public sealed class ReplicaFateTests(ResyncClusterFixture fixture, ITestOutputHe
             }
         }
 
-        CallbackLog.AssertLegal(log, configuration, ResyncTestSilo.Services, output);
+        CallbackLogAssertions.AssertLegal(log, configuration, ResyncTestSilo.Services, output);
         await Driver.AssertConverged(configuration);
     }
 

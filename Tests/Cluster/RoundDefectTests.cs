@@ -55,7 +55,7 @@ public sealed class RoundDefectTests(ResyncClusterFixture fixture, ITestOutputHe
         var log = ConformanceJournal.Since(mark);
         Assert.DoesNotContain(log, e => e.Epoch == finishing.Epoch && e.Callback == "abort");
         Assert.All(finishing.Members, member => Assert.Contains(log, e => e.Epoch == finishing.Epoch && e.Callback == "activate" && e.Service == "conf-c" && e.Processor == member));
-        CallbackLog.AssertLegal(log, next, ResyncTestSilo.Services, output);
+        CallbackLogAssertions.AssertLegal(log, next, ResyncTestSilo.Services, output);
         Assert.DoesNotContain(history, r => r.AbortReason?.Contains("stalled") == true);
         await Driver.AssertConverged(next);
     }

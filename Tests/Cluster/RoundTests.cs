@@ -26,7 +26,7 @@ public sealed class RoundTests(ResyncClusterFixture fixture, ITestOutputHelper o
         Assert.Equal(RoundPhase.Completed, summary.Outcome);
         Assert.Equal(ResyncTestSilo.Services, summary.Steps.Select(s => s.Service));
         await Driver.AssertConverged(change.Configuration);
-        CallbackLog.AssertLegal(ConformanceJournal.Since(_mark), change.Configuration, ResyncTestSilo.Services, output);
+        CallbackLogAssertions.AssertLegal(ConformanceJournal.Since(_mark), change.Configuration, ResyncTestSilo.Services, output);
     }
 }
 

@@ -1,3 +1,4 @@
+using Resync.Testing;
 using Resync.Tests.Conformance;
 using Resync.Tests.Infrastructure;
 
@@ -43,7 +44,7 @@ public sealed class StormTests(ResyncClusterFixture fixture, ITestOutputHelper o
 
         var log = ConformanceJournal.Since(mark);
         Assert.Empty(CallbackLog.CheckNoActivateAfterNewerEpoch(log));
-        CallbackLog.AssertLegal(log, final, ResyncTestSilo.Services, output);
+        CallbackLogAssertions.AssertLegal(log, final, ResyncTestSilo.Services, output);
         await Driver.AssertConverged(final);
         var history = await Driver.Configuration.GetHistory();
         output.WriteLine($"{accepted.Count} accepted changes, final epoch {final.Epoch} with {final.Members.Length} members; " +

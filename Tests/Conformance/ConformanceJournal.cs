@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
+using Resync.Testing;
 
 namespace Resync.Tests.Conformance;
-
-/// <summary>One callback that a conformance replica received, in the global order of the test process.</summary>
-public sealed record CallbackEntry(long Sequence, string Service, string Processor, string Callback, long Epoch, int Step)
-{
-    public override string ToString() => $"#{Sequence} {Service}@{Processor} {Callback}(epoch {Epoch}, step {Step})";
-}
 
 /// <summary>
 /// Every callback of every conformance replica of every in-process silo, in one global order: the

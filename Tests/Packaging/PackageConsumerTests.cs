@@ -7,12 +7,12 @@ namespace Resync.Tests.Packaging;
 
 /// <summary>
 /// Someone else can use Resync without the repository: the packages are made, and a fresh project outside the solution,
-/// made of README's map service and its test and nothing of this repository, restores them from a folder feed, builds
+/// made of README's map service and its tests (one of them the conformance kit) and nothing of this repository, restores them from a folder feed, builds
 /// and passes its test; the console installs as the .NET tool <c>resync</c> from the same feed and runs.
 /// </summary>
 public sealed class PackageConsumerTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly string[] Packed = ["GrainInterfaces/Resync.GrainInterfaces.csproj", "Grains/Resync.Grains.csproj", "Client/Resync.Client.csproj"];
+    private static readonly string[] Packed = ["GrainInterfaces/Resync.GrainInterfaces.csproj", "Grains/Resync.Grains.csproj", "Testing/Resync.Testing.csproj", "Client/Resync.Client.csproj"];
     private readonly string _work = Directory.CreateTempSubdirectory("resync-consumer-").FullName;
 
     // A version of its own each run, so that no package cache serves an older build under the same number.
@@ -47,6 +47,7 @@ public sealed class PackageConsumerTests(ITestOutputHelper output) : IDisposable
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Resync.Grains" Version="{_version}" />
+                <PackageReference Include="Resync.Testing" Version="{_version}" />
                 <PackageReference Include="Microsoft.Orleans.TestingHost" Version="{CentralVersion("Microsoft.Orleans.TestingHost")}" />
                 <PackageReference Include="Microsoft.NET.Test.Sdk" Version="{CentralVersion("Microsoft.NET.Test.Sdk")}" />
                 <PackageReference Include="xunit" Version="{CentralVersion("xunit")}" />
@@ -62,7 +63,7 @@ public sealed class PackageConsumerTests(ITestOutputHelper output) : IDisposable
         // Outside the repository: nothing of its Directory.Build.props, Directory.Packages.props or sources reaches the consumer.
         Assert.False(File.Exists(Path.Combine(_work, "Directory.Build.props")));
         var tested = await RunAsync("dotnet", ["test", consumer], consumer, "building and testing README's map service from the packages");
-        Assert.Contains("Passed:     1", tested);
+        Assert.Contains("Passed:     2", tested);
 
         var tools = Path.Combine(_work, "tools");
         await RunAsync("dotnet", ["tool", "install", "Resync.Client", "--tool-path", tools, "--version", _version, "--add-source", feed], _work, "installing the console as a tool");

@@ -13,6 +13,7 @@ public sealed partial class ReadmeSnippetTests
 
         Assert.Contains("Tests/Samples/MapService.cs", snippets.Keys);
         Assert.Contains("Tests/Samples/MapServiceTests.cs", snippets.Keys);
+        Assert.Contains("Tests/Samples/MapConformanceTests.cs", snippets.Keys);
         foreach (var (file, code) in snippets)
         {
             Assert.True(code == File.ReadAllText(Path.Combine(Checkout.Root, file)), $"README's snippet of {file} differs from the file: copy the file into README");

@@ -1,8 +1,8 @@
-namespace Resync.Tests.Conformance;
+namespace Resync.Testing;
 
 /// <summary>
-/// The legality of conformance callback logs, as the contract states it. Returns violations as sentences
-/// that name the entries; an empty list means legal.
+/// The legality of callback logs, as the contract states it, without Orleans. Each check returns the violations as
+/// sentences that name the entries (epoch, step, service, processor and place in the log); an empty list means legal.
 /// </summary>
 public static class CallbackLog
 {
@@ -152,21 +152,13 @@ public static class CallbackLog
                    select $"{service}@{member} did not activate epoch {final.Epoch}"];
     }
 
-    public static void AssertLegal(IEnumerable<CallbackEntry> entries, Configuration final, IEnumerable<string> services, ITestOutputHelper? output = null)
+    /// <summary>
+    /// Every check that holds for any log ending in <paramref name="final"/>: <see cref="CheckReplicas"/>,
+    /// <see cref="CheckBarriers"/> and <see cref="CheckFinalRound"/> for <paramref name="services"/>.
+    /// </summary>
+    public static List<string> Check(IEnumerable<CallbackEntry> entries, Configuration final, IEnumerable<string> services)
     {
         var all = entries.ToList();
-        var violations = CheckReplicas(all, final.Epoch)
-            .Concat(CheckBarriers(all))
-            .Concat(CheckFinalRound(all, final, services))
-            .ToList();
-        if (violations.Count > 0)
-        {
-            foreach (var entry in all)
-            {
-                output?.WriteLine(entry.ToString());
-            }
-
-            Assert.Fail($"{violations.Count} contract violations in the callback log, first ones:\n{string.Join("\n", violations.Take(20))}");
-        }
+        return [.. CheckReplicas(all, final.Epoch), .. CheckBarriers(all), .. CheckFinalRound(all, final, services)];
     }
 }
