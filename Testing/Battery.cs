@@ -11,6 +11,9 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
     private readonly HashSet<string> _failed = [];
     private int _writes;
 
+    // Writes raced rounds: one in doubt reaches the replicas that refused it once their round lets them, after the round.
+    private bool _inDoubtWrites;
+
     public async Task<ImmutableArray<ScenarioResult>> RunAsync()
     {
         var results = new List<ScenarioResult>
@@ -39,6 +42,7 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
         var violations = new List<string>();
         await EmptyAsync();
         _failed.Clear();
+        _inDoubtWrites = false;
         var mark = recorder.Mark();
         var overlaps = recorder.Overlaps.Length;
         var prefix = $"s{recorder.Mark()}";
@@ -66,7 +70,7 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
         }
 
         violations.AddRange(recorder.Overlaps.Skip(overlaps));
-        violations.AddRange(await DivergenceAsync(final));
+        violations.AddRange(await DivergenceAsync(final, _inDoubtWrites));
         return new ScenarioResult(name, [.. violations], violations.Count == 0 ? [] : log);
     }
 
@@ -182,6 +186,7 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
 
         stop.Cancel();
         await writer;
+        _inDoubtWrites = true;
         return null;
     }
 
@@ -284,17 +289,30 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
         }
     }
 
-    /// <summary>Every member's replica in the same state as the first member's.</summary>
-    private async Task<List<string>> DivergenceAsync(Configuration final)
+    /// <summary>
+    /// Every member's replica in the same state as the first member's; after writes in doubt, once their deliveries are
+    /// done (within the timeout).
+    /// </summary>
+    private async Task<List<string>> DivergenceAsync(Configuration final, bool inDoubtWrites)
     {
-        var states = new List<(string Member, string State)>();
-        foreach (var member in final.Members)
+        var deadline = DateTime.UtcNow + (inDoubtWrites ? target.Timeout : TimeSpan.Zero);
+        while (true)
         {
-            states.Add((member, await target.ReadState(client, member)));
-        }
+            var states = new List<(string Member, string State)>();
+            foreach (var member in final.Members)
+            {
+                states.Add((member, await target.ReadState(client, member)));
+            }
 
-        return [.. states.Skip(1).Where(s => s.State != states[0].State)
-            .Select(s => $"epoch {final.Epoch}: {target.Service}@{s.Member} ended with '{Shorten(s.State)}', {target.Service}@{states[0].Member} with '{Shorten(states[0].State)}'")];
+            var differing = states.Skip(1).Where(s => s.State != states[0].State).ToList();
+            if (differing.Count == 0 || DateTime.UtcNow >= deadline)
+            {
+                return [.. differing.Select(s =>
+                    $"epoch {final.Epoch}: {target.Service}@{s.Member} ended with '{Shorten(s.State)}', {target.Service}@{states[0].Member} with '{Shorten(states[0].State)}'")];
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
     }
 
     private static string Shorten(string state) => state.Length <= 120 ? state : state[..117] + "...";

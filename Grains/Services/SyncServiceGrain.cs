@@ -93,17 +93,32 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
     /// <summary>
     /// Applies <paramref name="write"/> on the replica of every other member of the configuration this replica last
     /// activated (<see cref="ApplyWrite"/> runs there), then on this one; call it while holding
-    /// <see cref="EnterExclusiveWriteAsync"/>. It returns once every replica applied the write. If none but this
-    /// one could apply it (a round began on one of them), nothing was applied anywhere and the refusal is thrown:
-    /// <see cref="RecoveryInProgressException"/>, safe to retry. If some applied it and another refused, the
-    /// write is in doubt and <see cref="WriteOutcomeUnknownException"/> says so: the next round keeps it if a
-    /// replica that applied it survives.
+    /// <see cref="EnterExclusiveWriteAsync"/>. It returns once every replica applied the write. If no peer could
+    /// apply it (a round began), nothing was applied anywhere and the refusal is thrown: <see cref="RecoveryInProgressException"/>,
+    /// safe to retry. If some peers applied it and others refused, this replica applies it too, the peers that refused
+    /// get it once their round lets them, and <see cref="WriteOutcomeUnknownException"/> tells the client so: the write
+    /// takes effect everywhere unless every replica that holds it fails first.
     /// </summary>
     protected async Task ReplicateAsync(object write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        var peers = Members.Where(m => m != Processor).Select(m => GrainFactory.Reference<ISyncReplica>(m, GetType().FullName)).ToArray();
-        await WriteReplication.AppliedEverywhereAsync([.. peers.Select(peer => peer.ApplyWrite(write))], ServiceName, Processor);
+        var peers = Members.Where(m => m != Processor).ToArray();
+        var applying = peers.Select(peer => PeerReplica(peer).ApplyWrite(write)).ToArray();
+        try
+        {
+            await WriteReplication.AppliedEverywhereAsync(applying, ServiceName, Processor);
+        }
+        catch (WriteOutcomeUnknownException)
+        {
+            ApplyWrite(write);
+            var epoch = ActivatedEpoch;
+            _ = WriteReplication.RedeliverAsync(
+                peers.Where((_, i) => !applying[i].IsCompletedSuccessfully).Select(peer => (Func<Task>)(() => PeerReplica(peer).ApplyWrite(write))),
+                () => ActivatedEpoch == epoch,
+                ServiceProvider.GetRequiredService<TimeProvider>());
+            throw;
+        }
+
         ApplyWrite(write);
     }
 
@@ -187,6 +202,8 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
         using var observed = await Observer!.EnterAsync(new ReplicaCallback(ServiceName, Processor, callback, round.Epoch, round.Step.Step), cancellationToken);
         await run();
     }
+
+    private ISyncReplica PeerReplica(string processor) => GrainFactory.Reference<ISyncReplica>(processor, GetType().FullName);
 
     /// <summary>The author's view of <paramref name="channel"/>: one per round, so that a service may keep it between callbacks.</summary>
     private SyncRound RoundOf(RoundChannel channel) => _round?.Channel == channel ? _round : _round = new SyncRound(channel);

@@ -25,9 +25,9 @@ public sealed class WriteReplicationTests
         var doubt = await Assert.ThrowsAsync<WriteOutcomeUnknownException>(() =>
             WriteReplication.AppliedEverywhereAsync([Task.CompletedTask, Refused("p3"), Task.CompletedTask], "map", "p1"));
 
-        Assert.Equal((2, 4), (doubt.Applied, doubt.Replicas));
+        Assert.Equal((3, 4), (doubt.Applied, doubt.Replicas));
         Assert.IsType<RecoveryInProgressException>(doubt.InnerException);
-        Assert.Contains("read after the round before you retry", doubt.Message);
+        Assert.Contains("Read after the round before you retry", doubt.Message);
     }
 
     [Fact]
@@ -40,5 +40,30 @@ public sealed class WriteReplicationTests
         slow.SetResult();
 
         await Assert.ThrowsAsync<WriteOutcomeUnknownException>(() => decided);
+    }
+
+    [Fact]
+    public async Task A_write_in_doubt_reaches_a_peer_that_refused_once_its_round_lets_it_and_stops_once_a_newer_round_carried_it()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var attempts = 0;
+        var delivered = WriteReplication.RedeliverAsync(
+            [() => ++attempts < 3 ? Refused("p3") : Task.CompletedTask],
+            () => true,
+            clock);
+        while (!delivered.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Yield();
+        }
+
+        await delivered;
+        Assert.Equal(3, attempts);
+
+        var newer = false;
+        var stopped = WriteReplication.RedeliverAsync([() => Refused("p3")], () => !newer, clock);
+        newer = true;
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await stopped.WaitAsync(TimeSpan.FromSeconds(5));
     }
 }
