@@ -2,9 +2,10 @@ namespace Resync;
 
 /// <summary>
 /// A replicated write reached some members' replicas but not all: a round began on the others (they refused
-/// with <see cref="RecoveryInProgressException"/>) or one could not be reached. It is not acknowledged, but not
-/// lost either: the coordinating replica applied it too and delivers it to the ones that refused once their
-/// round lets them, and a round's merge carries it from any replica that holds it. It takes effect everywhere
+/// with <see cref="RecoveryInProgressException"/>), or one failed in a way that may have applied it (it could not
+/// be reached, it did not answer). It is not acknowledged, but not lost either: the coordinating replica applied it
+/// too and delivers it to the ones that refused once their round lets them, and a round's merge carries it from
+/// any replica that holds it. It takes effect everywhere
 /// unless every replica that holds it fails first. So do not retry blindly (a retry may apply it twice): read
 /// the item once the round is over and write again only if it is not there, or make the write idempotent (an
 /// absolute value rather than a change, or an id of its own that the service checks).

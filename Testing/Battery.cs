@@ -13,6 +13,7 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
 
     // Writes raced rounds: one in doubt reaches the replicas that refused it once their round lets them, after the round.
     private bool _inDoubtWrites;
+    private readonly List<string> _notes = [];
 
     public async Task<ImmutableArray<ScenarioResult>> RunAsync()
     {
@@ -42,6 +43,7 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
         var violations = new List<string>();
         await EmptyAsync();
         _failed.Clear();
+        _notes.Clear();
         _inDoubtWrites = false;
         var mark = recorder.Mark();
         var overlaps = recorder.Overlaps.Length;
@@ -61,7 +63,8 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
         var log = recorder.Since(mark);
         violations.AddRange(CallbackLog.Check(log, final, [target.Service]));
         violations.AddRange(CallbackLog.CheckNoActivateAfterNewerEpoch(log));
-        if (aborted is { } epoch)
+        // A round held in the last service's activation is past its last barrier: it completes, and only its abort is checked.
+        if (aborted is { } epoch && (await _configuration.GetHistory()).Any(r => r.Epoch == epoch && r.Outcome == RoundPhase.Aborted))
         {
             // A replica held in a callback aborts once the callback returns, which the next round does not wait for.
             var unreached = await AbortsReachedAsync(mark, epoch);
@@ -71,7 +74,7 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
 
         violations.AddRange(recorder.Overlaps.Skip(overlaps));
         violations.AddRange(await DivergenceAsync(final, _inDoubtWrites));
-        return new ScenarioResult(name, [.. violations], violations.Count == 0 ? [] : log);
+        return new ScenarioResult(name, [.. violations], violations.Count == 0 ? [] : log) { Notes = [.. _notes] };
     }
 
     private async Task<long?> JoinAsync(string prefix, List<string> violations)
@@ -92,9 +95,7 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
             var joined = (await _configuration.Join([$"{prefix}-4"])).Configuration.Epoch;
             await WithinAsync(hold.Held, $"epoch {joined}: {target.Service}@{prefix}-2 never reached {phase}");
             await FailAsync($"{prefix}-3");
-
-            // A round held in its last activation is past its last barrier: it completes, and the fail starts the next one.
-            return phase == "activate" ? null : joined;
+            return joined;
         }
         finally
         {
@@ -108,15 +109,16 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
         var hold = recorder.HoldNext(target.Service, $"{prefix}-1", "process");
         try
         {
-            var mark = recorder.Mark();
             var joined = (await _configuration.Join([$"{prefix}-4"])).Configuration.Epoch;
             await WithinAsync(hold.Held, $"epoch {joined}: {target.Service}@{prefix}-1 never reached process");
 
-            // The others have processed; held, this member keeps them done and waiting at the step's barrier.
-            string[] others = [$"{prefix}-2", $"{prefix}-3", $"{prefix}-4"];
-            await WithinAsync(
-                PollAsync(() => others.All(o => recorder.Since(mark).Any(e => e.Service == target.Service && e.Processor == o && e.Epoch == joined && e.Callback == "process"))),
-                $"epoch {joined}: not every other member of {target.Service} processed while {prefix}-1 was held");
+            // Held, this member keeps the others done and waiting at the next barrier, once they have answered done. A
+            // service whose process waits for every member (a gathering) never gets there: its members wait inside process.
+            var waiting = await StatusAsync(s => s.Round is { } round && round.Epoch == joined && round.Pending.SequenceEqual([$"{prefix}-1"]),
+                TimeSpan.FromSeconds(5));
+            _notes.Add(waiting
+                ? $"epoch {joined}: every member but {prefix}-1 was done and waiting at the barrier after {target.Service} when the leave came"
+                : $"epoch {joined}: the members never all waited at the barrier after {target.Service} (its process waits for every member), so the leave came while they processed");
             await _configuration.Leave([$"{prefix}-2"]);
             return joined;
         }
@@ -124,6 +126,23 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
         {
             hold.Release();
         }
+    }
+
+    /// <summary>Whether the status meets <paramref name="condition"/> within <paramref name="wait"/>.</summary>
+    private async Task<bool> StatusAsync(Func<ResyncStatus, bool> condition, TimeSpan wait)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition(await _configuration.GetStatus()))
+            {
+                return true;
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
+
+        return false;
     }
 
     private async Task<long?> OutAndBackAsync(string prefix, List<string> violations, bool leave)
@@ -163,6 +182,7 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
     {
         var pool = Enumerable.Range(0, 5).Select(i => $"{prefix}-{i}").ToArray();
         await JoinAndSettleAsync(violations, pool[0], pool[1], pool[2]);
+        var writes = new Random(target.Seed + 1);
         using var stop = new CancellationTokenSource();
         var writer = Task.Run(async () =>
         {
@@ -171,21 +191,33 @@ internal sealed class Battery(ConformanceTarget target, CallbackRecorder recorde
                 var members = (await _configuration.GetConfiguration()).Members;
                 if (!members.IsEmpty)
                 {
-                    await TryWriteAsync(members[Random.Shared.Next(members.Length)], violations);
+                    await TryWriteAsync(members[writes.Next(members.Length)], violations);
                 }
             }
         });
-        for (var i = 0; i < 8; i++)
+        try
         {
-            var current = (await _configuration.GetConfiguration()).Members;
-            var processor = pool[_random.Next(pool.Length)];
-            var change = !current.Contains(processor) ? _configuration.Join([processor])
-                : current.Length > 1 ? _configuration.Leave([processor]) : _configuration.Join([pool.First(p => !current.Contains(p))]);
-            await SettleAsync(violations, (await change).Configuration.Epoch);
+            for (var i = 0; i < 8; i++)
+            {
+                var current = (await _configuration.GetConfiguration()).Members;
+                var processor = pool[_random.Next(pool.Length)];
+                var change = !current.Contains(processor) ? _configuration.Join([processor])
+                    : current.Length > 1 ? _configuration.Leave([processor]) : _configuration.Join([pool.First(p => !current.Contains(p))]);
+                var epoch = (await change).Configuration.Epoch;
+                var settling = new List<string>();
+                await SettleAsync(settling, epoch);
+                lock (violations)
+                {
+                    violations.AddRange(settling);
+                }
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            await writer;
         }
 
-        stop.Cancel();
-        await writer;
         _inDoubtWrites = true;
         return null;
     }

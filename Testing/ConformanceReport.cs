@@ -4,7 +4,11 @@ namespace Resync.Testing;
 /// <param name="Scenario">What the scenario did.</param>
 /// <param name="Violations">Each violation, naming its epoch, processor and callbacks; empty if the service conformed.</param>
 /// <param name="Log">The scenario's callback log, in order, when it had violations.</param>
-public sealed record ScenarioResult(string Scenario, ImmutableArray<string> Violations, ImmutableArray<CallbackEntry> Log);
+public sealed record ScenarioResult(string Scenario, ImmutableArray<string> Violations, ImmutableArray<CallbackEntry> Log)
+{
+    /// <summary>What the scenario reached and what it could not, for the reader (a service whose process waits for every member never leaves them done and waiting, for one).</summary>
+    public ImmutableArray<string> Notes { get; init; } = [];
+}
 
 /// <summary>The result of the conformance battery against one service.</summary>
 /// <param name="Service">The service that was tested.</param>
@@ -31,6 +35,7 @@ public sealed record ConformanceReport(string Service, int Seed, ImmutableArray<
         foreach (var scenario in Scenarios)
         {
             lines.Add($"{(scenario.Violations.IsEmpty ? "ok  " : "FAIL")} {scenario.Scenario}");
+            lines.AddRange(scenario.Notes.Select(n => $"     note: {n}"));
             lines.AddRange(scenario.Violations.Select(v => $"     {v}"));
             if (!scenario.Violations.IsEmpty)
             {

@@ -26,7 +26,7 @@ public sealed class ConformanceTarget
     /// <summary>How many silos the test cluster has; the processors are spread over them.</summary>
     public short Silos { get; init; } = 2;
 
-    /// <summary>The seed of the storm's and the racing writes' choices; the report names it, so a run can be replayed.</summary>
+    /// <summary>The seed of the storm's and the racing writes' choices (which processor, which change); the report names it. Timing still varies between runs.</summary>
     public int Seed { get; init; } = Random.Shared.Next();
 
     /// <summary>How long a scenario may wait for a round or a phase before it reports that as a violation.</summary>

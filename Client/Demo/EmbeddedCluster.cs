@@ -38,10 +38,8 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
         builder.Services.AddKeyedSingleton<IGrainStorage>(ResyncOptions.StorageName, (sp, _) => new InProcessGrainStorage(sp.GetRequiredService<Serializer>()));
+        // One process simulates a cluster of logical processors: its silo is not a processor (the library's default).
         builder.UseOrleans(silo => silo.UseResyncEmbedded(endpoint, services));
-
-        // One process simulates a cluster of logical processors; a silo processor would only add a member that never changes.
-        builder.Services.Configure<ResyncOptions>(options => options.Silos.Processors = false);
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         return new EmbeddedCluster(host, endpoint);

@@ -30,11 +30,13 @@ internal interface ISyncReplica : IGrainWithStringKey
     [AlwaysInterleave, Alias("Leave")] Task Leave(long epoch);
 
     /// <summary>
-    /// Applies a write that another member's replica coordinates (<c>SyncServiceGrain.ReplicateAsync</c>). A replica whose
-    /// round's merge is still ahead refuses at once with <see cref="RecoveryInProgressException"/>, so that the coordinator
-    /// (which holds its own writes back) cannot wait on a round that waits for it; one whose activation is pending waits for it.
+    /// Applies a write that another member's replica coordinates (<c>SyncServiceGrain.ReplicateAsync</c>) on the state of the
+    /// round of <paramref name="epoch"/>. A replica whose round's merge is still ahead refuses at once with
+    /// <see cref="RecoveryInProgressException"/>, so that the coordinator (which holds its own writes back) cannot wait on a
+    /// round that waits for it; one whose activation is pending waits for it. Answers false, applying nothing, when this
+    /// replica activated a newer round than <paramref name="epoch"/>: that round's merge decided without the write.
     /// </summary>
-    [Alias("ApplyWrite")] Task ApplyWrite(object write);
+    [Alias("ApplyWrite")] Task<bool> ApplyWrite(object write, long epoch);
 
     /// <summary>Nothing but the activation: the replica is in memory before its first round.</summary>
     [Alias("Warm")] Task Warm();

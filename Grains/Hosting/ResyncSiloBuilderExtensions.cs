@@ -23,7 +23,9 @@ public static class ResyncSiloBuilderExtensions
     /// changes of the host, and nothing else:
     /// <list type="bullet">
     /// <item>Resync's own grains use Orleans' distributed grain directory, registered under
-    /// <see cref="ResyncOptions.DirectoryName"/>; the host's other grains keep theirs.</item>
+    /// <see cref="ResyncOptions.DirectoryName"/>; the host's other grains keep theirs. A host that wants the distributed
+    /// directory as its default too calls <c>AddDistributedGrainDirectory()</c> before <c>AddResync</c>: Orleans registers
+    /// that directory once, under the first name asked for.</item>
     /// <item>A grain storage named <see cref="ResyncOptions.StorageName"/> must be registered by the host
     /// (<see cref="AddResyncMemoryStorage"/>, or a durable one); the silo refuses to start without it.</item>
     /// <item>Silos are not processors and do not rehearse unless <see cref="SiloOptions.Processors"/> and

@@ -42,7 +42,7 @@ public static class ResyncSiloHost
         });
         return settings.Mode == ClusteringMode.Localhost
             ? silo.UseResyncEmbedded(endpoint)
-            : silo.UsePostgresClustering(settings, endpoint).AddResync().AddReferenceServices();
+            : silo.UsePostgresClustering(settings, endpoint).AddReferenceServices();
     }
 
     /// <summary>Where the silo listens: section "Silo" of <paramref name="configuration"/>, the defaults where it says nothing.</summary>
@@ -55,5 +55,5 @@ public static class ResyncSiloHost
 
     /// <summary>Memory storage for Resync, unless the host registered a storage of its own under that name first.</summary>
     private static ISiloBuilder AddResyncMemoryStorageUnlessRegistered(this ISiloBuilder silo) =>
-        silo.Services.Any(s => s.IsKeyedService && Equals(s.ServiceKey, ResyncOptions.StorageName)) ? silo : silo.AddResyncMemoryStorage();
+        ResyncStorageCheck.IsRegistered(silo.Services) ? silo : silo.AddResyncMemoryStorage();
 }

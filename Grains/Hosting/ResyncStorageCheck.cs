@@ -7,6 +7,10 @@ namespace Resync.Hosting;
 /// <summary>Refuses to start a silo whose host registered no storage for Resync, naming the fix, instead of failing at the first round.</summary>
 internal sealed class ResyncStorageCheck(IServiceProvider services) : ILifecycleParticipant<ISiloLifecycle>
 {
+    /// <summary>Whether <paramref name="services"/> registers a grain storage for Resync (what the check at start looks for).</summary>
+    public static bool IsRegistered(IServiceCollection services) =>
+        services.Any(s => s.ServiceType == typeof(IGrainStorage) && Equals(s.ServiceKey, ResyncOptions.StorageName));
+
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(ResyncStorageCheck), ServiceLifecycleStage.RuntimeInitialize, _ =>
         {

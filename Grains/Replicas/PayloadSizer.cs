@@ -18,11 +18,13 @@ internal sealed class PayloadSizer(Serializer serializer)
         var counter = t_counter ??= new Counter();
         counter.Count = 0;
         serializer.Serialize(payload, counter);
+        counter.Shrink();
         return counter.Count;
     }
 
     private sealed class Counter : IBufferWriter<byte>
     {
+        private const int KeptBytes = 64 * 1024;
         private byte[] _scratch = new byte[4096];
 
         public int Count { get; set; }
@@ -32,6 +34,15 @@ internal sealed class PayloadSizer(Serializer serializer)
         public Memory<byte> GetMemory(int sizeHint = 0) => Scratch(sizeHint);
 
         public Span<byte> GetSpan(int sizeHint = 0) => Scratch(sizeHint);
+
+        /// <summary>A large payload's scratch is not kept on the thread: a thread keeps at most <see cref="KeptBytes"/>.</summary>
+        public void Shrink()
+        {
+            if (_scratch.Length > KeptBytes)
+            {
+                _scratch = new byte[4096];
+            }
+        }
 
         private byte[] Scratch(int sizeHint)
         {

@@ -23,7 +23,7 @@ public sealed class ResyncOptions
     /// The grain directory of Resync's own grains (Orleans' distributed directory, registered under this name by
     /// <c>AddResync</c>); the host's other grains keep the directory they had.
     /// </summary>
-    public const string DirectoryName = "resync";
+    public const string DirectoryName = "resync-directory";
 
     /// <summary>
     /// The key of the engine's clock: the <see cref="TimeProvider"/> that its deadlines, watchdog,

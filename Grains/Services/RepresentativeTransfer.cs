@@ -5,7 +5,7 @@ namespace Resync.Services;
 /*
  * The representative sender, in one round, without Orleans:
  *
- * 1. Every member gathers its index (key, version, deleted, of each item) with every other member's: one
+ * 1. Every member gathers its index (key and version of each item, tombstones included) with every other member's: one
  *    all-to-all exchange inside the first process call.
  * 2. From the same indices every member computes the same plan: for each key the newest version wins, ties
  *    broken by writer id (a deletion is a version too). The sender of a winning item is the holder of that exact
@@ -33,8 +33,6 @@ internal sealed class RepresentativeTransfer<TItem>
     public IReadOnlyDictionary<string, ItemIndexEntry> Winners { get; }
 
     public bool HasMoreToSend => _pending.Count > 0;
-
-    public int ChunksQueued { get; private set; }
 
     /// <remarks>
     /// Every member plans from every member's index, so a member that sends nothing must not pay more than one
@@ -65,6 +63,7 @@ internal sealed class RepresentativeTransfer<TItem>
         }
 
         var transfer = new RepresentativeTransfer<TItem>(newest.ToDictionary(n => n.Key, n => n.Value.Entry, StringComparer.Ordinal), chunkBytes);
+        Dictionary<string, ItemVersion>[]? held = null;
         foreach (var (key, (winner, sender, holders)) in newest.OrderBy(n => n.Key, StringComparer.Ordinal))
         {
             if (sender != me || holders == indices.Count)
@@ -72,9 +71,12 @@ internal sealed class RepresentativeTransfer<TItem>
                 continue;
             }
 
-            var recipients = indices.Where(i => !i.Index.Entries.Any(e => e.Key == key && e.Version == winner.Version)).Select(i => i.Processor).ToImmutableArray();
-            var item = mine.All.FirstOrDefault(i => i.Key == key && i.Version == winner.Version)
-                ?? throw new InvalidOperationException($"Item '{key}' {winner.Version} is in the index of {me} but not in its items.");
+            // Only a sender reads the indices again, each once, as a map from key to version.
+            held ??= [.. indices.Select(i => i.Index.Entries.ToDictionary(e => e.Key, e => e.Version, StringComparer.Ordinal))];
+            var recipients = indices.Where((_, i) => held[i].GetValueOrDefault(key) != winner.Version).Select(i => i.Processor).ToImmutableArray();
+            var item = mine.Held(key) is { } mineItem && mineItem.Version == winner.Version
+                ? mineItem
+                : throw new InvalidOperationException($"Item '{key}' {winner.Version} is in the index of {me} but not in its items.");
             transfer.Queue(item, recipients);
         }
 
@@ -123,10 +125,9 @@ internal sealed class RepresentativeTransfer<TItem>
         }
 
         var result = new VersionedItems<TItem>();
-        var held = mine.All.ToDictionary(i => i.Key, StringComparer.Ordinal);
         foreach (var (key, winner) in Winners)
         {
-            if (held.TryGetValue(key, out var current) && current.Version == winner.Version)
+            if (mine.Held(key) is { } current && current.Version == winner.Version)
             {
                 result.Apply(current);
             }
@@ -225,7 +226,6 @@ internal sealed class RepresentativeTransfer<TItem>
             {
                 var length = Math.Min(_chunkBytes, data.Length - offset);
                 _pending.Enqueue((new ItemChunk(item.Key, item.Version, blob, offset, data.AsMemory(offset, length)), recipients));
-                ChunksQueued++;
             }
         }
     }

@@ -93,17 +93,19 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
     /// <summary>
     /// Applies <paramref name="write"/> on the replica of every other member of the configuration this replica last
     /// activated (<see cref="ApplyWrite"/> runs there), then on this one; call it while holding
-    /// <see cref="EnterExclusiveWriteAsync"/>. It returns once every replica applied the write. If no peer could
-    /// apply it (a round began), nothing was applied anywhere and the refusal is thrown: <see cref="RecoveryInProgressException"/>,
-    /// safe to retry. If some peers applied it and others refused, this replica applies it too, the peers that refused
-    /// get it once their round lets them, and <see cref="WriteOutcomeUnknownException"/> tells the client so: the write
-    /// takes effect everywhere unless every replica that holds it fails first.
+    /// <see cref="EnterExclusiveWriteAsync"/>. It returns once every replica applied the write. If every peer refused it
+    /// because a round began there, nothing was applied anywhere and the refusal is thrown: <see cref="RecoveryInProgressException"/>,
+    /// safe to retry. Otherwise (some peers applied it, or one failed in a way that may have applied it) this replica applies
+    /// it too, the peers that refused get it once their round lets them (within <see cref="DeadlineOptions.Round"/>), and
+    /// <see cref="WriteOutcomeUnknownException"/> tells the client: the write takes effect on every member unless every
+    /// replica that holds it fails first.
     /// </summary>
     protected async Task ReplicateAsync(object write)
     {
         ArgumentNullException.ThrowIfNull(write);
+        var epoch = ActivatedEpoch;
         var peers = Members.Where(m => m != Processor).ToArray();
-        var applying = peers.Select(peer => PeerReplica(peer).ApplyWrite(write)).ToArray();
+        var applying = peers.Select(peer => PeerReplica(peer).ApplyWrite(write, epoch)).ToArray();
         try
         {
             await WriteReplication.AppliedEverywhereAsync(applying, ServiceName, Processor);
@@ -111,11 +113,13 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
         catch (WriteOutcomeUnknownException)
         {
             ApplyWrite(write);
-            var epoch = ActivatedEpoch;
             _ = WriteReplication.RedeliverAsync(
-                peers.Where((_, i) => !applying[i].IsCompletedSuccessfully).Select(peer => (Func<Task>)(() => PeerReplica(peer).ApplyWrite(write))),
+                peers.Where((_, i) => !applying[i].IsCompletedSuccessfully).Select(peer => (peer, (Func<Task<bool>>)(() => PeerReplica(peer).ApplyWrite(write, epoch)))),
                 () => ActivatedEpoch == epoch,
-                ServiceProvider.GetRequiredService<TimeProvider>());
+                ServiceProvider.GetRequiredService<IOptions<ResyncOptions>>().Value.Deadlines.Round,
+                ServiceProvider.GetRequiredService<TimeProvider>(),
+                (peer, exception) => WriteReplication.LogRedeliveryStopped(
+                    ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType()), exception, ServiceName, Processor, peer));
             throw;
         }
 
@@ -147,10 +151,16 @@ public abstract class SyncServiceGrain : Grain, ISyncReplica, IReplicaCallbacks
 
     Task ISyncReplica.Warm() => Task.CompletedTask;
 
-    async Task ISyncReplica.ApplyWrite(object write)
+    async Task<bool> ISyncReplica.ApplyWrite(object write, long epoch)
     {
         using var admitted = await Replica.EnterReplicatedWriteAsync();
+        if (epoch < ActivatedEpoch)
+        {
+            return false;
+        }
+
         ApplyWrite(write);
+        return true;
     }
 
     Task ISyncReplica.Crash()

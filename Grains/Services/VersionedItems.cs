@@ -49,5 +49,8 @@ public sealed class VersionedItems<TItem>
     /// <summary>The version held for <paramref name="key"/> (a tombstone's too), or <see cref="ItemVersion.None"/>.</summary>
     public ItemVersion VersionOf(string key) => _items.GetValueOrDefault(key)?.Version ?? ItemVersion.None;
 
-    internal ItemIndex Index() => new([.. _items.Values.Select(i => new ItemIndexEntry(i.Key, i.Version, i.IsDeleted))]);
+    /// <summary>The item held for <paramref name="key"/>, a tombstone too, or null.</summary>
+    internal TItem? Held(string key) => _items.GetValueOrDefault(key);
+
+    internal ItemIndex Index() => new([.. _items.Values.Select(i => new ItemIndexEntry(i.Key, i.Version))]);
 }

@@ -4,11 +4,13 @@ namespace Resync.Tests.Services;
 
 public sealed class WriteReplicationTests
 {
-    private static Task Refused(string peer) => Task.FromException(new RecoveryInProgressException(7, "map", peer));
+    private static Task<bool> Refused(string peer) => Task.FromException<bool>(new RecoveryInProgressException(7, "map", peer));
+
+    private static Task<bool> Applied => Task.FromResult(true);
 
     [Fact]
     public async Task A_write_every_peer_applied_is_acknowledged() =>
-        await WriteReplication.AppliedEverywhereAsync([Task.CompletedTask, Task.CompletedTask], "map", "p1");
+        await WriteReplication.AppliedEverywhereAsync([Applied, Applied], "map", "p1");
 
     [Fact]
     public async Task A_write_no_peer_applied_fails_with_the_refusal_itself_so_that_a_retry_is_safe()
@@ -23,7 +25,7 @@ public sealed class WriteReplicationTests
     public async Task A_write_some_peers_applied_and_another_refused_is_in_doubt_and_says_how_far_it_got()
     {
         var doubt = await Assert.ThrowsAsync<WriteOutcomeUnknownException>(() =>
-            WriteReplication.AppliedEverywhereAsync([Task.CompletedTask, Refused("p3"), Task.CompletedTask], "map", "p1"));
+            WriteReplication.AppliedEverywhereAsync([Applied, Refused("p3"), Applied], "map", "p1"));
 
         Assert.Equal((3, 4), (doubt.Applied, doubt.Replicas));
         Assert.IsType<RecoveryInProgressException>(doubt.InnerException);
@@ -31,13 +33,32 @@ public sealed class WriteReplicationTests
     }
 
     [Fact]
+    public async Task A_write_that_a_peer_may_have_applied_before_it_failed_is_in_doubt_not_refused()
+    {
+        var doubt = await Assert.ThrowsAsync<WriteOutcomeUnknownException>(() =>
+            WriteReplication.AppliedEverywhereAsync([Refused("p2"), Task.FromException<bool>(new TimeoutException("no answer from p3"))], "map", "p1"));
+
+        Assert.Equal((1, 3), (doubt.Applied, doubt.Replicas));
+        Assert.IsType<TimeoutException>(doubt.InnerException);
+    }
+
+    [Fact]
+    public async Task A_write_that_a_peer_s_newer_round_decided_without_is_in_doubt()
+    {
+        var doubt = await Assert.ThrowsAsync<WriteOutcomeUnknownException>(() =>
+            WriteReplication.AppliedEverywhereAsync([Applied, Task.FromResult(false)], "map", "p1"));
+
+        Assert.Equal((2, 3), (doubt.Applied, doubt.Replicas));
+    }
+
+    [Fact]
     public async Task A_write_that_waits_for_a_peer_waits_for_every_one_before_it_decides()
     {
-        var slow = new TaskCompletionSource();
+        var slow = new TaskCompletionSource<bool>();
         var decided = WriteReplication.AppliedEverywhereAsync([Refused("p2"), slow.Task], "map", "p1");
         Assert.False(decided.IsCompleted, "the outcome depends on the peer that has not answered");
 
-        slow.SetResult();
+        slow.SetResult(true);
 
         await Assert.ThrowsAsync<WriteOutcomeUnknownException>(() => decided);
     }
@@ -46,24 +67,41 @@ public sealed class WriteReplicationTests
     public async Task A_write_in_doubt_reaches_a_peer_that_refused_once_its_round_lets_it_and_stops_once_a_newer_round_carried_it()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var stopped = new List<string>();
         var attempts = 0;
         var delivered = WriteReplication.RedeliverAsync(
-            [() => ++attempts < 3 ? Refused("p3") : Task.CompletedTask],
-            () => true,
-            clock);
-        while (!delivered.IsCompleted)
+            [("p3", () => ++attempts < 3 ? Refused("p3") : Applied)], () => true, TimeSpan.FromMinutes(1), clock, (peer, _) => stopped.Add(peer));
+        await AdvanceUntilAsync(clock, delivered);
+        Assert.Equal((3, 0), (attempts, stopped.Count));
+
+        var newer = false;
+        var carried = WriteReplication.RedeliverAsync([("p3", () => Refused("p3"))], () => !newer, TimeSpan.FromMinutes(1), clock, (peer, _) => stopped.Add(peer));
+        newer = true;
+        await AdvanceUntilAsync(clock, carried);
+        Assert.Empty(stopped);
+    }
+
+    [Fact]
+    public async Task A_redelivery_stops_and_says_so_at_its_limit_when_a_peer_decided_without_it_or_when_the_peer_fails()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var stopped = new List<string>();
+        var redelivering = WriteReplication.RedeliverAsync(
+            [("refusing", () => Refused("refusing")), ("newer", () => Task.FromResult(false)), ("gone", () => Task.FromException<bool>(new TimeoutException()))],
+            () => true, TimeSpan.FromSeconds(10), clock, (peer, _) => stopped.Add(peer));
+        await AdvanceUntilAsync(clock, redelivering);
+
+        Assert.Equal(["gone", "newer", "refusing"], stopped.Order());
+    }
+
+    private static async Task AdvanceUntilAsync(Microsoft.Extensions.Time.Testing.FakeTimeProvider clock, Task task)
+    {
+        for (var i = 0; i < 1000 && !task.IsCompleted; i++)
         {
             clock.Advance(TimeSpan.FromSeconds(1));
             await Task.Yield();
         }
 
-        await delivered;
-        Assert.Equal(3, attempts);
-
-        var newer = false;
-        var stopped = WriteReplication.RedeliverAsync([() => Refused("p3")], () => !newer, clock);
-        newer = true;
-        clock.Advance(TimeSpan.FromSeconds(1));
-        await stopped.WaitAsync(TimeSpan.FromSeconds(5));
+        await task.WaitAsync(TimeSpan.FromSeconds(5));
     }
 }
