@@ -63,7 +63,14 @@ public sealed record RoundProgress(
     [property: Id(6)] DateTimeOffset StartedAt,
     [property: Id(7)] TimeSpan Elapsed,
     [property: Id(8)] string? AbortReason,
-    [property: Id(9)] TimeSpan SinceActivity = default);
+    [property: Id(9)] TimeSpan SinceActivity = default)
+{
+    /// <summary>
+    /// The services that some members lack (their silo has no replica of it, as in a rolling upgrade), with those members;
+    /// known once the round's first barrier completed. The others have the service.
+    /// </summary>
+    [Id(10)] public ImmutableArray<ServiceLack> Lacking { get; init; } = [];
+}
 
 /// <summary>Counts of barrier requests and round traffic that were not applied (contract items 3 and 7).</summary>
 /// <param name="Stale">Messages that carried an epoch the receiver had left behind or saw aborted (contract item 7).</param>
@@ -98,7 +105,7 @@ public sealed record DropCounts(
 /// <param name="Configuration">The current configuration.</param>
 /// <param name="Round">The round of the current epoch; null before the first configuration, or when its sequencer holds no round.</param>
 /// <param name="Dropped">What the engine dropped, counted since the configuration grain was activated.</param>
-/// <param name="Services">The registered services, in synchronization order.</param>
+/// <param name="Services">The services the next round synchronizes, in the order the cluster agreed: the union of every live silo's registrations.</param>
 /// <param name="ServiceFailures">The services whose rounds failed since the last completed round.</param>
 [GenerateSerializer, Immutable, Alias("resync.status")]
 public sealed record ResyncStatus(
@@ -106,7 +113,11 @@ public sealed record ResyncStatus(
     [property: Id(1)] RoundProgress? Round,
     [property: Id(2)] DropCounts Dropped,
     [property: Id(3)] ImmutableArray<string> Services,
-    [property: Id(4)] ImmutableArray<ServiceHealth> ServiceFailures);
+    [property: Id(4)] ImmutableArray<ServiceHealth> ServiceFailures)
+{
+    /// <summary>The services each live silo registered, in its own order, by silo address: which silos have which services.</summary>
+    [Id(5)] public ImmutableDictionary<string, ImmutableArray<string>> SiloServices { get; init; } = ImmutableDictionary<string, ImmutableArray<string>>.Empty;
+}
 
 /// <summary>A service whose rounds failed since the last completed round: how often in a row, the last error, and whether that makes it failing.</summary>
 /// <param name="Service">The service.</param>
@@ -153,4 +164,14 @@ public sealed record RoundSummary(
     [property: Id(6)] bool Failed = false,
     [property: Id(7)] string? FailedService = null,
     [property: Id(8)] DateTimeOffset EndedAt = default,
-    [property: Id(9)] string? Cause = null);
+    [property: Id(9)] string? Cause = null)
+{
+    /// <summary>The services that some members lacked, with those members (see <see cref="RoundProgress.Lacking"/>).</summary>
+    [Id(10)] public ImmutableArray<ServiceLack> Lacking { get; init; } = [];
+}
+
+/// <summary>A service that some members of a round lack: their silo has no replica of it, and they take part in its step without one.</summary>
+/// <param name="Service">The service.</param>
+/// <param name="Processors">The members that lack it, sorted (ordinal).</param>
+[GenerateSerializer, Immutable, Alias("resync.service-lack")]
+public sealed record ServiceLack([property: Id(0)] string Service, [property: Id(1)] ImmutableArray<string> Processors);

@@ -16,6 +16,9 @@ internal sealed record BarrierRequest(
 
     /// <summary>How many process calls that replica made in the step.</summary>
     [Id(4)] public int ProcessCalls { get; init; }
+
+    /// <summary>On the first barrier's request: the round's services that the processor's silo has no replica of.</summary>
+    [Id(5)] public ImmutableArray<string> Lacks { get; init; } = [];
 }
 
 /// <summary>What the barrier did with a request.</summary>
@@ -45,4 +48,8 @@ internal sealed record BarrierCompletion(
     [property: Id(1)] int Step,
     [property: Id(2)] ImmutableArray<Contribution> Carried,
     [property: Id(3)] long ProcessCalls,
-    [property: Id(4)] TimeSpan Wait);
+    [property: Id(4)] TimeSpan Wait)
+{
+    /// <summary>After the first barrier: for each service that some members lack, those members, sorted.</summary>
+    [Id(5)] public ImmutableDictionary<string, ImmutableArray<string>> Lacking { get; init; } = ImmutableDictionary<string, ImmutableArray<string>>.Empty;
+}

@@ -5,6 +5,13 @@ namespace Resync.Engine;
 internal interface IConfigurationMembership : IGrainWithStringKey
 {
     /// <summary>
+    /// A silo says which services it registered, in its order (at its start, before its processor is ready): the rounds
+    /// synchronize the union of the live silos' services, and a silo's processors take part in the steps of services it
+    /// lacks without a replica.
+    /// </summary>
+    [Alias("AnnounceServices")] Task AnnounceServices(string silo, ImmutableArray<string> services);
+
+    /// <summary>
     /// A silo proposes the silo processors of the active silos, as of Orleans membership
     /// version <paramref name="membershipVersion"/>, and names (by their silo processors) the silos that left
     /// the cluster since its previous proposal: the logical processors they hosted lost their replicas, so when the silo

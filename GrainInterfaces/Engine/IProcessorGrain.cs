@@ -5,11 +5,12 @@ namespace Resync.Engine;
 internal interface IProcessorGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// The sequencer's notice that the round of <paramref name="configuration"/> begins: this processor enters the epoch
-    /// (a round of an older epoch that it was in is superseded here) and sends its request for barrier 0.
+    /// The sequencer's notice that the round of <paramref name="configuration"/> begins over <paramref name="services"/> (the
+    /// cluster's agreed order): this processor enters the epoch (a round of an older epoch that it was in is superseded
+    /// here) and sends its request for barrier 0, which names the services its silo has no replica of.
     /// Returns once the processor took the notice; a repeat is a counted duplicate.
     /// </summary>
-    [Alias("Enter")] Task Enter(Configuration configuration);
+    [Alias("Enter")] Task Enter(Configuration configuration, ImmutableArray<string> services);
 
     /// <summary>
     /// Barrier <c>step.Step</c> completed: activate the previous service with <paramref name="received"/> (what its round
@@ -22,8 +23,8 @@ internal interface IProcessorGrain : IGrainWithStringKey
     /// <summary>The last barrier completed: activate the last service with what it delivered here; returns once activated.</summary>
     [Alias("Finish")] Task Finish(RoundStep lastStep, Delivery received);
 
-    /// <summary>Aborts the round of <paramref name="epoch"/> on this processor's replicas.</summary>
-    [AlwaysInterleave, Alias("Abort")] Task Abort(long epoch);
+    /// <summary>Aborts the round of <paramref name="epoch"/> (over <paramref name="services"/>) on this processor's replicas.</summary>
+    [AlwaysInterleave, Alias("Abort")] Task Abort(long epoch, ImmutableArray<string> services);
 
     /// <summary>The processor left the configuration in <paramref name="epoch"/>; its replicas stay, but take no writes.</summary>
     [AlwaysInterleave, Alias("Leave")] Task Leave(long epoch);

@@ -4,14 +4,17 @@ namespace Resync.Engine;
 [Alias("resync.ISequencerGrain")]
 internal interface ISequencerGrain : IGrainWithIntegerKey
 {
-    /// <summary>Starts the round of a configuration of the deployment; returns once it runs. A second call is harmless.</summary>
-    [Alias("Start")] Task Start(Configuration configuration);
+    /// <summary>
+    /// Starts the round of a configuration of the deployment over <paramref name="services"/> (the cluster's agreed order);
+    /// returns once it runs. A second call is harmless.
+    /// </summary>
+    [Alias("Start")] Task Start(Configuration configuration, ImmutableArray<string> services);
 
     /// <summary>
     /// Runs a silo's rehearsal round (an epoch from 2^62 up, see <see cref="IConfigurationMembership.Rehearse"/>) like any
     /// round, but reports it to no configuration and counts it in no instrument; returns its summary when it ends.
     /// </summary>
-    [Alias("Rehearse")] Task<RoundSummary> Rehearse(Configuration configuration);
+    [Alias("Rehearse")] Task<RoundSummary> Rehearse(Configuration configuration, ImmutableArray<string> services);
 
     /// <summary>
     /// A newer configuration, <paramref name="next"/>, exists. Before its last barrier the round is aborted (contract

@@ -8,6 +8,21 @@ internal sealed record RoundStep(
     [property: Id(2)] string Service)
 {
     public long Epoch => Configuration.Epoch;
+
+    /// <summary>
+    /// The members whose silo has no replica of <see cref="Service"/> (a rolling upgrade adds or removes a service silo by
+    /// silo): they take part in the step without one. Sorted; empty when every member has the service.
+    /// </summary>
+    [Id(3)] public ImmutableArray<string> Lacking { get; init; } = [];
+
+    /// <summary>The round's services, in the order the cluster agreed: a notice is understood without the ones before it.</summary>
+    [Id(4)] public ImmutableArray<string> Services { get; init; } = [];
+
+    /// <summary>The configuration as the service's replicas see it: its members that have the service, and their survivors.</summary>
+    public Configuration ForService() =>
+        Lacking.IsDefaultOrEmpty
+            ? Configuration
+            : Configuration with { Members = [.. Configuration.Members.Except(Lacking)], Survivors = [.. Configuration.Survivors.Except(Lacking)] };
 }
 
 /// <summary>

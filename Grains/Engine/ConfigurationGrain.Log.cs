@@ -46,4 +46,7 @@ internal sealed partial class ConfigurationGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The history of rounds could not be saved (epoch {Epoch}); retrying in a second.")]
     private static partial void LogHistoryNotSaved(ILogger logger, Exception exception, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Silo} announced services [{Services}]; the rounds synchronize [{RoundServices}].")]
+    private static partial void LogServicesAnnounced(ILogger logger, string silo, string services, string roundServices);
 }

@@ -1,4 +1,5 @@
 using Resync.Protocol;
+using Resync.Runtime;
 
 namespace Resync.Engine;
 
@@ -28,8 +29,44 @@ internal sealed partial class ConfigurationGrain
     {
         // Interleaved, and without this grain's state: it only places the rehearsal's conductor on this silo.
         var rehearsal = Rehearsal.Of(MembershipRequests.Silo(siloProcessor, nameof(siloProcessor)));
-        return Sequencer(rehearsal.Epoch).Rehearse(rehearsal);
+        return Sequencer(rehearsal.Epoch).Rehearse(rehearsal, RoundServices());
     }
+
+    public async Task AnnounceServices(string silo, ImmutableArray<string> services)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(silo);
+        if (services.IsDefault || services.Any(s => !SyncServiceName.IsValid(s)) || services.Distinct(StringComparer.Ordinal).Count() != services.Length)
+        {
+            throw new ArgumentException($"Silo {silo} announced services [{string.Join(", ", services.IsDefault ? [] : services)}]: each must be a valid, distinct service name.", nameof(services));
+        }
+
+        var dead = DeadSilos();
+        ImmutableArray<SiloServiceList> catalog = [.. state.State.SiloServices.Where(e => e.Silo != silo && !dead.Contains(e.Silo))
+            .Append(new SiloServiceList { Silo = silo, Services = services }).OrderBy(e => e.Silo, StringComparer.Ordinal)];
+        if (!catalog.Select(e => (e.Silo, string.Join(",", e.Services))).SequenceEqual(state.State.SiloServices.Select(e => (e.Silo, string.Join(",", e.Services)))))
+        {
+            state.State.SiloServices = catalog;
+            await state.WriteStateAsync();
+            LogServicesAnnounced(logger, silo, string.Join(", ", services), string.Join(", ", RoundServices()));
+        }
+    }
+
+    /// <summary>The services of the next round: the union of the live silos' services, in the order they agree on.</summary>
+    private ImmutableArray<string> RoundServices() => ServiceCatalog.Order(LiveCatalog().Values);
+
+    /// <summary>
+    /// The services of each silo that announced them and is not known dead (one that just announced may be too new for
+    /// this silo's view of the membership), and this silo's own (it is live, announced or not).
+    /// </summary>
+    private ImmutableDictionary<string, ImmutableArray<string>> LiveCatalog()
+    {
+        var dead = DeadSilos();
+        return state.State.SiloServices.Where(e => !dead.Contains(e.Silo)).ToImmutableDictionary(e => e.Silo, e => e.Services, StringComparer.Ordinal)
+            .SetItem(silo.SiloAddress.ToParsableString(), services.Names);
+    }
+
+    private HashSet<string> DeadSilos() =>
+        [.. membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead).Select(m => m.SiloAddress.ToParsableString())];
 
     public async Task<ConfigurationChange> SiloReady(string siloProcessor)
     {

@@ -20,6 +20,8 @@ internal sealed partial class ConfigurationGrain(
     [PersistentState("configuration", ResyncOptions.StorageName)] IPersistentState<ConfigurationState> state,
     [PersistentState("history", ResyncOptions.StorageName)] IPersistentState<RoundHistoryState> history,
     SyncServiceRegistry services,
+    IClusterMembershipService membership,
+    ILocalSiloDetails silo,
     IOptions<ResyncOptions> options,
     [FromKeyedServices(ResyncOptions.ClockKey)] TimeProvider time,
     ILogger<ConfigurationGrain> logger) : Grain, IConfigurationGrain, IConfigurationMembership, IConfigurationCallbacks
@@ -119,7 +121,8 @@ internal sealed partial class ConfigurationGrain(
     {
         var current = _ledger.Current;
         var round = _supervisor.Completed(current.Epoch) ?? (current.Epoch > 0 ? await Sequencer(current.Epoch).GetProgress() : null);
-        return new ResyncStatus(current, round, _supervisor.Dropped, services.Names, _supervisor.ServiceHealth);
+        var catalog = LiveCatalog();
+        return new ResyncStatus(current, round, _supervisor.Dropped, ServiceCatalog.Order(catalog.Values), _supervisor.ServiceHealth) { SiloServices = catalog };
     }
 
     public Task<ImmutableArray<RoundSummary>> GetHistory() => Task.FromResult(_supervisor.History.Rounds);
@@ -216,7 +219,7 @@ internal sealed partial class ConfigurationGrain(
         _supervisor.Starting(next.Epoch, bySettle);
         try
         {
-            await Sequencer(next.Epoch).Start(next).WaitAsync(Settings.Notices.Timeout, time);
+            await Sequencer(next.Epoch).Start(next, RoundServices()).WaitAsync(Settings.Notices.Timeout, time);
         }
         catch (Exception exception)
         {

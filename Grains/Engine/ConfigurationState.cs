@@ -1,3 +1,5 @@
+using Resync.Protocol;
+
 namespace Resync.Engine;
 
 /// <summary>What the configuration grain persists: the configuration (with its epoch) and the last completed epoch.</summary>
@@ -19,6 +21,9 @@ internal sealed class ConfigurationState
 
     /// <summary>The newest silos whose departure renewed the epoch (see <c>SiloAdmission.NewlyDeparted</c>).</summary>
     [Id(5)] public ImmutableArray<string> DepartedSilos { get; set; } = [];
+
+    /// <summary>The services each silo announced (see <see cref="ServiceCatalog"/>), sorted by silo address.</summary>
+    [Id(6)] public ImmutableArray<SiloServiceList> SiloServices { get; set; } = [];
 }
 
 /// <summary>
@@ -30,4 +35,13 @@ internal sealed class ConfigurationState
 internal sealed class RoundHistoryState
 {
     [Id(0)] public ImmutableArray<RoundSummary> Rounds { get; set; } = [];
+}
+
+/// <summary>The services one silo announced, in its order. A plain class with setters: durable storage keeps state as JSON.</summary>
+[GenerateSerializer, Alias("resync.silo-services")]
+internal sealed class SiloServiceList
+{
+    [Id(0)] public string Silo { get; set; } = "";
+
+    [Id(1)] public ImmutableArray<string> Services { get; set; } = [];
 }

@@ -19,7 +19,7 @@ internal sealed partial class ProcessorGrain
         return false;
     }
 
-    /// <summary>Refuses a notice without its deliveries, a step that names no registered service, or a configuration this processor is not in.</summary>
+    /// <summary>Refuses a notice without its deliveries, a step that is not the round's, or a configuration this processor is not in.</summary>
     private void Validate(RoundStep step, Delivery? received)
     {
         if (received is null || received.First.IsDefault || received.Length < received.First.Length || received.Batches < 1)
@@ -27,9 +27,10 @@ internal sealed partial class ProcessorGrain
             throw new ArgumentException($"Epoch {step.Epoch}: a notice must carry its (possibly empty) deliveries.", nameof(received));
         }
 
-        if (step.Step < 0 || step.Step >= services.Count || services.Names[step.Step] != step.Service)
+        _rounds.Know(step.Epoch, step.Services);
+        if (!_rounds.IsStep(step.Epoch, step.Step, step.Service))
         {
-            throw new ArgumentException($"Epoch {step.Epoch}: step {step.Step} ({step.Service}) is not a step of this cluster's services [{string.Join(", ", services.Names)}].", nameof(step));
+            throw new ArgumentException($"Epoch {step.Epoch}: step {step.Step} ({step.Service}) is not a step of the round this processor entered [{string.Join(", ", _rounds.Of(step.Epoch))}].", nameof(step));
         }
 
         ValidateMember(step.Configuration);
@@ -58,5 +59,8 @@ internal sealed partial class ProcessorGrain
 
     private IInboxGrain Inbox => _inbox ??= GrainFactory.Reference<IInboxGrain>(Id);
 
-    private ISyncReplica Replica(int step) => _replicas[step] ??= services.Replica(GrainFactory, step, Id);
+    /// <summary>This silo's replica of the service of <paramref name="step"/> in the round of <paramref name="epoch"/>, or null if it has none.</summary>
+    private ISyncReplica? ReplicaIn(long epoch, int step) => _rounds.LocalIndex(epoch, step) is var local and >= 0 ? Replica(local) : null;
+
+    private ISyncReplica Replica(int local) => _replicas[local] ??= services.Replica(GrainFactory, local, Id);
 }

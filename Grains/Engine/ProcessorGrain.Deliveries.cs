@@ -19,7 +19,7 @@ internal sealed partial class ProcessorGrain
         }
 
         _inboxRead = Math.Max(_inboxRead, epoch);
-        return Forwarding.Resolve(delivered, await Inbox.Read(epoch, services.Names[step]), what);
+        return Forwarding.Resolve(delivered, await Inbox.Read(epoch, _rounds.Service(epoch, step)), what);
     }
 
     /// <summary>

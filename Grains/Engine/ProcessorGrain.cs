@@ -25,6 +25,7 @@ internal sealed partial class ProcessorGrain(
 {
     private readonly ProcessorProgress _progress = new(services.Count);
     private readonly ISyncReplica?[] _replicas = new ISyncReplica?[services.Count];
+    private readonly RoundServices _rounds = new(services.IndexOf);
     private Task _finishing = Task.CompletedTask;
     private IBarrierGrain? _barrier;
     private IInboxGrain? _inbox;
@@ -32,10 +33,11 @@ internal sealed partial class ProcessorGrain(
 
     private string Id => this.GetPrimaryKeyString();
 
-    public async Task Enter(Configuration configuration)
+    public async Task Enter(Configuration configuration, ImmutableArray<string> roundServices)
     {
         ValidateMember(configuration);
         var epoch = configuration.Epoch;
+        _rounds.Enter(epoch, roundServices);
         ResyncActivities.Mark("resync.processor.enter", epoch, -1, Id);
         var verdict = _progress.Enter(epoch, out var owed);
         if (!await AcceptAsync(verdict, "enter", epoch, -1))
@@ -65,7 +67,7 @@ internal sealed partial class ProcessorGrain(
             LogOwedFailed(logger, exception, owed, Id);
         }
 
-        _ = ArriveAsync(new BarrierRequest(epoch, 0, Id));
+        _ = ArriveAsync(new BarrierRequest(epoch, 0, Id) { Lacks = _rounds.Lacking(epoch) });
     }
 
     public async Task Step(RoundStep step, Delivery received)
@@ -86,13 +88,13 @@ internal sealed partial class ProcessorGrain(
             if (step.Step >= 2 && _inboxRead == epoch)
             {
                 // What was forwarded here for the service activated at the last step is no longer asked for.
-                _ = Inbox.Release(epoch, services.Names[step.Step - 2]);
+                _ = Inbox.Release(epoch, _rounds.Service(epoch, step.Step - 2));
             }
 
-            if (step.Step > 0)
+            if (step.Step > 0 && ReplicaIn(epoch, step.Step - 1) is { } previous)
             {
                 using var activating = ResyncActivities.Start("resync.replica.activate", epoch, step.Step - 1, Id);
-                await Replica(step.Step - 1).Activate(epoch, await ReceiveAsync(epoch, step.Step - 1, received));
+                await previous.Activate(epoch, await ReceiveAsync(epoch, step.Step - 1, received));
             }
 
             if (!_progress.IsCurrent(epoch))
@@ -100,10 +102,12 @@ internal sealed partial class ProcessorGrain(
                 return;
             }
 
-            StepReport report;
-            using (ResyncActivities.Start("resync.replica.run", epoch, step.Step, Id))
+            // A processor whose silo lacks the service takes part in its step without a replica: nothing to run or send.
+            var report = new StepReport(Id, true, 0, []);
+            if (ReplicaIn(epoch, step.Step) is { } replica)
             {
-                report = await Replica(step.Step).Run(step);
+                using var running = ResyncActivities.Start("resync.replica.run", epoch, step.Step, Id);
+                report = await replica.Run(step with { Configuration = step.ForService() });
             }
 
             if (!_progress.IsCurrent(epoch))
@@ -144,8 +148,13 @@ internal sealed partial class ProcessorGrain(
         await Task.WhenAny(_finishing);
     }
 
-    private async Task ActivateAsync(long epoch, int step, Delivery received) =>
-        await Replica(step).Activate(epoch, await ReceiveAsync(epoch, step, received));
+    private async Task ActivateAsync(long epoch, int step, Delivery received)
+    {
+        if (ReplicaIn(epoch, step) is { } replica)
+        {
+            await replica.Activate(epoch, await ReceiveAsync(epoch, step, received));
+        }
+    }
 
     /// <summary>
     /// A newer epoch came before the fate of the older round whose last barrier this processor reached: the older
@@ -155,7 +164,7 @@ internal sealed partial class ProcessorGrain(
     /// </summary>
     private async Task SettleOwedAsync(long owed)
     {
-        var last = services.Count - 1;
+        var last = _rounds.Count(owed) - 1;
         Delivery? final = null;
         try
         {
@@ -172,7 +181,7 @@ internal sealed partial class ProcessorGrain(
             return;
         }
 
-        await Task.WhenAll(new[] { last - 1, last }.Where(s => s >= 0).Select(s => Replica(s).Abort(owed)));
+        await Task.WhenAll(new[] { last - 1, last }.Select(s => ReplicaIn(owed, s)).OfType<ISyncReplica>().Select(r => r.Abort(owed)));
     }
 
     /// <summary>Sends a barrier request, again after a growing pause while it fails and its epoch is current (control messages need retry too).</summary>
@@ -201,8 +210,9 @@ internal sealed partial class ProcessorGrain(
 
     public Task Warm() => Task.WhenAll(Enumerable.Range(0, services.Count).Select(s => Replica(s).Warm()));
 
-    public async Task Abort(long epoch)
+    public async Task Abort(long epoch, ImmutableArray<string> roundServices)
     {
+        _rounds.Know(epoch, roundServices);
         var steps = _progress.Abort(epoch);
         if (steps.IsEmpty)
         {
@@ -211,7 +221,7 @@ internal sealed partial class ProcessorGrain(
 
         // The service in flight, and the one before it, whose activation may not have run: the abort reaches
         // them whether they are processing, done and waiting at the next barrier, or not yet initialized.
-        await Task.WhenAll(steps.Select(s => Replica(s).Abort(epoch)));
+        await Task.WhenAll(steps.Select(s => ReplicaIn(epoch, s)).OfType<ISyncReplica>().Select(r => r.Abort(epoch)));
         LogAborted(logger, epoch, steps[^1], Id);
     }
 

@@ -38,7 +38,7 @@ internal sealed partial class SequencerGrain
         {
             Meter.Aborted();
             LogRoundAborted(logger, Epoch, round.Step, round.Service, round.AbortReason);
-            told = Task.WhenAll(round.Configuration.Members.Select(member => Processor(member).Abort(Epoch)));
+            told = Task.WhenAll(round.Configuration.Members.Select(member => Processor(member).Abort(Epoch, round.Services)));
         }
         else
         {

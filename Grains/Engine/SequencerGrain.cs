@@ -17,7 +17,6 @@ namespace Resync.Engine;
 /// </summary>
 [Reentrant, Orleans.Placement.PreferLocalPlacement, GrainDirectory(GrainDirectoryName = ResyncOptions.DirectoryName)]
 internal sealed partial class SequencerGrain(
-    SyncServiceRegistry services,
     IOptions<ResyncOptions> options,
     [FromKeyedServices(ResyncOptions.ClockKey)] TimeProvider time,
     SiloShutdown shutdown,
@@ -38,18 +37,18 @@ internal sealed partial class SequencerGrain(
 
     private long Epoch => this.GetPrimaryKeyLong();
 
-    public Task Start(Configuration configuration)
+    public Task Start(Configuration configuration, ImmutableArray<string> services)
     {
         if (Rehearsal.IsRehearsal(configuration.Epoch))
         {
             throw new ArgumentException($"Epoch {configuration.Epoch} is a rehearsal's: it is rehearsed, not started.", nameof(configuration));
         }
 
-        Begin(configuration);
+        Begin(configuration, services);
         return Task.CompletedTask;
     }
 
-    public Task<RoundSummary> Rehearse(Configuration configuration)
+    public Task<RoundSummary> Rehearse(Configuration configuration, ImmutableArray<string> services)
     {
         if (!Rehearsal.IsRehearsal(configuration.Epoch))
         {
@@ -57,11 +56,11 @@ internal sealed partial class SequencerGrain(
         }
 
         _rehearsal ??= new TaskCompletionSource<RoundSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Begin(configuration);
+        Begin(configuration, services);
         return _rehearsal.Task;
     }
 
-    private void Begin(Configuration configuration)
+    private void Begin(Configuration configuration, ImmutableArray<string> services)
     {
         Round.Validate(configuration, Epoch);
         if (_round is not null || _abortedBeforeStart is not null)
@@ -69,9 +68,9 @@ internal sealed partial class SequencerGrain(
             return;
         }
 
-        _round = new Round(configuration, services.Names, time);
+        _round = new Round(configuration, services, time);
         Meter.Started();
-        LogRoundStarted(logger, Epoch, configuration.Members.Length, services.Count);
+        LogRoundStarted(logger, Epoch, configuration.Members.Length, services.Length);
         _ = RunAsync(_round);
         _ = WatchDeadlinesAsync(_round);
     }
@@ -101,7 +100,7 @@ internal sealed partial class SequencerGrain(
 
     public Task OnBarrierCompleted(BarrierCompletion completion)
     {
-        if (completion.Epoch != Epoch || _round is null || !_round.CompleteBarrier(completion.Step, completion.Carried, completion.ProcessCalls, completion.Wait))
+        if (completion.Epoch != Epoch || _round is null || !_round.CompleteBarrier(completion.Step, completion.Carried, completion.ProcessCalls, completion.Wait, completion.Lacking))
         {
             LogStaleBarrierCompletion(logger, completion.Epoch, completion.Step, Epoch);
             return Task.CompletedTask;
@@ -140,13 +139,13 @@ internal sealed partial class SequencerGrain(
                 return;
             }
 
-            _ = NotifyAsync(-1, members, m => Processor(members[m]).Enter(configuration), _ => round.NextBarrier == 0);
+            _ = NotifyAsync(-1, members, m => Processor(members[m]).Enter(configuration, round.Services), _ => round.NextBarrier == 0);
             CompleteIfMemberless(round);
             await completed.WaitAsync(_roundOver.Token);
             Meter.BarrierCompleted(round.LastBarrierWait);
             for (var step = 0; step < round.Services.Length; step++)
             {
-                var notice = new RoundStep(configuration, step, round.Services[step]);
+                var notice = new RoundStep(configuration, step, round.Services[step]) { Lacking = round.LackingAt(step), Services = round.Services };
                 var received = Deliveries(round, step - 1);
                 completed = ExpectBarrier();
                 LogStepStarted(logger, Epoch, step, notice.Service);
@@ -166,7 +165,7 @@ internal sealed partial class SequencerGrain(
             Debug.Assert(round.Phase == RoundPhase.Activating, "the last barrier makes the round complete");
             if (!round.Services.IsEmpty)
             {
-                var last = new RoundStep(configuration, round.Services.Length - 1, round.Services[^1]);
+                var last = new RoundStep(configuration, round.Services.Length - 1, round.Services[^1]) { Lacking = round.LackingAt(round.Services.Length - 1), Services = round.Services };
                 var final = Deliveries(round, last.Step);
                 await NotifyAsync(last.Step, members, async m =>
                 {

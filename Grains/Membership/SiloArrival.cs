@@ -11,6 +11,7 @@ namespace Resync.Membership;
 internal sealed partial class SiloArrival(
     ILocalSiloDetails localSilo,
     IGrainFactory grains,
+    SyncServiceRegistry services,
     IOptions<ResyncOptions> options,
     TimeProvider time,
     ILogger<SiloArrival> logger)
@@ -19,6 +20,7 @@ internal sealed partial class SiloArrival(
 
     public async Task ArriveAsync(CancellationToken stopping)
     {
+        await AnnounceServicesAsync(stopping);
         if (!options.Value.Silos.Processors)
         {
             return;
@@ -30,6 +32,29 @@ internal sealed partial class SiloArrival(
         }
 
         await AnnounceReadyAsync(stopping);
+    }
+
+    /// <summary>
+    /// Tells the configuration which services this silo registered, before its processor is ready: the round that takes
+    /// it in synchronizes them. Retried until told or the silo stops.
+    /// </summary>
+    private async Task AnnounceServicesAsync(CancellationToken stopping)
+    {
+        var retry = MembershipRetry.Create();
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await grains.GetGrain<IConfigurationMembership>(IConfigurationGrain.Key)
+                    .AnnounceServices(localSilo.SiloAddress.ToParsableString(), services.Names).WaitAsync(options.Value.Notices.Timeout, time, stopping);
+                return;
+            }
+            catch (Exception exception) when (!stopping.IsCancellationRequested)
+            {
+                LogAnnounceFailed(logger, exception, localSilo.SiloAddress.ToParsableString());
+                await retry.PauseAsync(time, stopping);
+            }
+        }
     }
 
     /// <summary>
@@ -98,4 +123,7 @@ internal sealed partial class SiloArrival(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo processor {Processor} could not say it is ready; retrying.")]
     private static partial void LogReadyFailed(ILogger logger, Exception exception, string processor);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} could not announce its services; trying again.")]
+    private static partial void LogAnnounceFailed(ILogger logger, Exception exception, string silo);
 }

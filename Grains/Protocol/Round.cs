@@ -83,6 +83,19 @@ internal sealed class Round
 
     public ImmutableArray<string> Services { get; }
 
+    /// <summary>
+    /// For each service that some members lack (their silo has no replica of it, as in a rolling upgrade), those members:
+    /// known from the first barrier on. They take part in its step without a replica; its exchange is among the others.
+    /// </summary>
+    public ImmutableDictionary<string, ImmutableArray<string>> Lacking { get; private set; } = ImmutableDictionary<string, ImmutableArray<string>>.Empty;
+
+    /// <summary>The members that lack the service of <paramref name="step"/>, sorted.</summary>
+    public ImmutableArray<string> LackingAt(int step) => Lacking.GetValueOrDefault(Services[step], []);
+
+    /// <summary>The members that have a replica of the service of <paramref name="step"/>.</summary>
+    public ImmutableArray<string> HoldersOf(int step) =>
+        Lacking.TryGetValue(Services[step], out var lacking) ? [.. Configuration.Members.Except(lacking)] : Configuration.Members;
+
     public long Epoch => Configuration.Epoch;
 
     public RoundPhase Phase { get; private set; } = RoundPhase.Starting;
@@ -142,11 +155,16 @@ internal sealed class Round
     /// (<paramref name="carried"/>, the requests' freight) and the spread of their arrivals (<paramref name="wait"/>).
     /// Ends step barrier-1 and starts step barrier, or, after the last barrier, makes the round complete.
     /// </summary>
-    public bool CompleteBarrier(int barrier, ImmutableArray<Contribution> carried, long processCalls, TimeSpan wait)
+    public bool CompleteBarrier(int barrier, ImmutableArray<Contribution> carried, long processCalls, TimeSpan wait, IReadOnlyDictionary<string, ImmutableArray<string>>? lacking = null)
     {
         if (NextBarrier != barrier)
         {
             return false;
+        }
+
+        if (barrier == 0 && lacking is not null)
+        {
+            Lacking = lacking.Where(l => Services.Contains(l.Key)).ToImmutableDictionary(StringComparer.Ordinal);
         }
 
         LastBarrierWait = wait;
@@ -157,7 +175,7 @@ internal sealed class Round
         }
 
         _stepBarrierWait = wait;
-        ReplaceExchange(barrier < Services.Length ? new ExchangeMailbox(Epoch, Services[barrier], Configuration.Members) : null);
+        ReplaceExchange(barrier < Services.Length ? new ExchangeMailbox(Epoch, Services[barrier], HoldersOf(barrier)) : null);
         if (barrier < Services.Length)
         {
             Step = barrier;
@@ -321,11 +339,16 @@ internal sealed class Round
         StartedAt,
         Elapsed(_startedAt),
         AbortReason,
-        SinceActivity);
+        SinceActivity) { Lacking = Lacks() };
 
     public RoundSummary Summary() =>
-        new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed, Failure == RoundFailure.Service ? Service : null, _time.GetUtcNow());
+        new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed, Failure == RoundFailure.Service ? Service : null, _time.GetUtcNow())
+        {
+            Lacking = Lacks(),
+        };
 
+    private ImmutableArray<ServiceLack> Lacks() =>
+        [.. Lacking.OrderBy(l => Services.IndexOf(l.Key)).Select(l => new ServiceLack(l.Key, l.Value))];
     /// <summary>One step's mailbox open at a time; the one it replaces is kept for its deliveries until the next step ends.</summary>
     private void ReplaceExchange(ExchangeMailbox? next)
     {

@@ -55,7 +55,11 @@ internal sealed class RoundBarrier
         }
 
         var arrivals = _barriers[barrier];
-        var completion = new BarrierCompletion(Epoch, barrier, arrivals.Carried.ToImmutable(), arrivals.ProcessCalls, _time.GetElapsedTime(arrivals.First, arrivals.Last));
+        var completion = new BarrierCompletion(Epoch, barrier, arrivals.Carried.ToImmutable(), arrivals.ProcessCalls, _time.GetElapsedTime(arrivals.First, arrivals.Last))
+        {
+            Lacking = arrivals.Lacking.GroupBy(l => l.Service, StringComparer.Ordinal)
+                .ToImmutableDictionary(g => g.Key, g => g.Select(l => l.Processor).Order(StringComparer.Ordinal).ToImmutableArray(), StringComparer.Ordinal),
+        };
         arrivals.Carried.Clear();
         return completion;
     }
@@ -94,6 +98,11 @@ internal sealed class RoundBarrier
         }
 
         arrivals.ProcessCalls += request.ProcessCalls;
+        foreach (var service in request.Lacks.IsDefault ? [] : request.Lacks)
+        {
+            arrivals.Lacking.Add((service, request.Processor));
+        }
+
         return IsComplete(request.Step) ? BarrierVerdict.Completed : BarrierVerdict.Accepted;
     }
 
@@ -104,6 +113,8 @@ internal sealed class RoundBarrier
         public ImmutableArray<Contribution>.Builder Carried { get; } = ImmutableArray.CreateBuilder<Contribution>();
 
         public long ProcessCalls { get; set; }
+
+        public List<(string Service, string Processor)> Lacking { get; } = [];
 
         public long First { get; set; }
 

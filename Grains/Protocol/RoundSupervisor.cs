@@ -164,5 +164,8 @@ internal sealed class RoundSupervisor(
     public RoundProgress? Completed(long epoch) =>
         History.LastCompleted is { } last && last.Epoch == epoch
             ? new RoundProgress(last.Epoch, RoundPhase.Completed, last.Steps.Length - 1, null, [], last.Steps, last.EndedAt - last.Duration, last.Duration, null)
+            {
+                Lacking = last.Lacking,
+            }
             : null;
 }

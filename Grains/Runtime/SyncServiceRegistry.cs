@@ -23,6 +23,9 @@ internal sealed class SyncServiceRegistry
 
     public int Count => _services.Length;
 
+    /// <summary>The position of <paramref name="name"/> among this silo's services, or -1 if this silo does not have it.</summary>
+    public int IndexOf(string name) => Names.IndexOf(name, StringComparer.Ordinal);
+
     public string NameOf(Type grainClass) =>
         _namesByClass.TryGetValue(grainClass, out var name)
             ? name

@@ -21,14 +21,14 @@ public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(
         await Refused(() => Driver.Leave("silo:127.0.0.1:1@1"), "silo processor");
         await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Step(new RoundStep(future, 7, "conf-a"), Delivery.None), "is not a step");
         await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Step(new RoundStep(future, 0, "conf-z"), Delivery.None), "is not a step");
-        await Refused(() => Grains.GetGrain<IProcessorGrain>("g9").Step(new RoundStep(future, 0, "conf-a"), Delivery.None), "not a member");
-        await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Finish(new RoundStep(future, 2, "conf-c"), new Delivery(default, 0, 1)), "deliveries");
+        await Refused(() => Grains.GetGrain<IProcessorGrain>("g9").Step(new RoundStep(future, 0, "conf-a") { Services = ResyncTestSilo.Services }, Delivery.None), "not a member");
+        await Refused(() => Grains.GetGrain<IProcessorGrain>("g1").Finish(new RoundStep(future, 2, "conf-c") { Services = ResyncTestSilo.Services }, new Delivery(default, 0, 1)), "deliveries");
         await Refused(() => ReplicaOfConfA("g9").Run(new RoundStep(future, 0, "conf-a")), "not a member");
         await Refused(() => ReplicaOfConfA("g1").Run(new RoundStep(future, 1, "conf-b")), "does not run conf-b");
         await Refused(() => ReplicaOfConfA("g1").Activate(future.Epoch, default), "deliveries");
-        await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch + 1).Start(future), "cannot run epoch");
-        await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch).Start(future with { Members = ["b", "a"] }), "sorted");
-        await Refused(() => Grains.GetGrain<IProcessorGrain>("g9").Enter(future), "not a member");
+        await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch + 1).Start(future, ResyncTestSilo.Services), "cannot run epoch");
+        await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch).Start(future with { Members = ["b", "a"] }, ResyncTestSilo.Services), "sorted");
+        await Refused(() => Grains.GetGrain<IProcessorGrain>("g9").Enter(future, ResyncTestSilo.Services), "not a member");
         await Refused(() => Grains.GetGrain<IBarrierGrain>(future.Epoch).Open(future, 0), "not a number of barriers");
         await Refused(() => Grains.GetGrain<IBarrierGrain>(future.Epoch).Open(settled, 3), "cannot open");
         await Refused(() => Grains.GetGrain<ISequencerGrain>(settled.Epoch).Gather("index", new Contribution(settled.Epoch, "conf-a", "g1", 0, [], "late")), "is stale");
@@ -43,8 +43,10 @@ public sealed class GrainInputTests(ResyncClusterFixture fixture) : ClusterTest(
         await Refused(() => Driver.Membership.SiloStopping("g1"), "is not a silo processor");
         await Refused(() => Driver.Join("rehearsal:127.0.0.1:1@1"), "rehearsal processor");
         await Refused(() => Driver.Membership.Rehearse("g1"), "is not a silo processor");
-        await Refused(() => Grains.GetGrain<ISequencerGrain>(Rehearsal.FirstEpoch).Start(future with { Epoch = Rehearsal.FirstEpoch }), "is a rehearsal's");
-        await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch).Rehearse(future), "not a rehearsal's");
+        await Refused(() => Driver.Membership.AnnounceServices("S127.0.0.1:1:1", ["conf-a", "conf-a"]), "valid, distinct service name");
+        await Refused(() => Driver.Membership.AnnounceServices("S127.0.0.1:1:1", ["no spaces"]), "valid, distinct service name");
+        await Refused(() => Grains.GetGrain<ISequencerGrain>(Rehearsal.FirstEpoch).Start(future with { Epoch = Rehearsal.FirstEpoch }, ResyncTestSilo.Services), "is a rehearsal's");
+        await Refused(() => Grains.GetGrain<ISequencerGrain>(future.Epoch).Rehearse(future, ResyncTestSilo.Services), "not a rehearsal's");
 
         Assert.Equal(settled, await Driver.Configuration.GetConfiguration());
         var status = await Driver.Status();

@@ -29,8 +29,8 @@ public sealed class InjectionTests(ResyncClusterFixture fixture, ITestOutputHelp
         Assert.Equal(BarrierVerdict.Duplicate, await barrier.Arrive(new(epoch, 0, "p1")));
 
         // Stale notices and round traffic change nothing either.
-        await Grains.GetGrain<IProcessorGrain>("p2").Step(new RoundStep(old, 2, "conf-c"), Delivery.None);
-        await Grains.GetGrain<IProcessorGrain>("p2").Abort(old.Epoch);
+        await Grains.GetGrain<IProcessorGrain>("p2").Step(new RoundStep(old, 2, "conf-c") { Services = ResyncTestSilo.Services }, Delivery.None);
+        await Grains.GetGrain<IProcessorGrain>("p2").Abort(old.Epoch, ResyncTestSilo.Services);
         await Assert.ThrowsAsync<ArgumentException>(() => Grains.GetGrain<ISequencerGrain>(epoch).Gather("index",
             new Contribution(old.Epoch, "conf-b", "p99", 0, [], new ConformanceRecord("p99", old.Epoch))));
 

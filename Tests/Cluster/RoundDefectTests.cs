@@ -16,13 +16,13 @@ public sealed class RoundDefectTests(ResyncClusterFixture fixture, ITestOutputHe
         var settled = (await Driver.Join("p1", "p2")).Configuration;
         await Driver.WaitForRound(settled.Epoch);
         var before = (await Driver.Status()).Dropped;
-        var last = new RoundStep(settled, ResyncTestSilo.Services.Length - 1, ResyncTestSilo.Services[^1]);
+        var last = new RoundStep(settled, ResyncTestSilo.Services.Length - 1, ResyncTestSilo.Services[^1]) { Services = ResyncTestSilo.Services };
 
         // As the sequencer's retry or a repeated message would bring them, after the final activation.
         var processor = Grains.GetGrain<IProcessorGrain>("p1");
         await processor.Step(last, Delivery.None);
         await processor.Finish(last, Delivery.None);
-        await processor.Enter(settled);
+        await processor.Enter(settled, ResyncTestSilo.Services);
         var replay = await Grains.GetGrain<ISyncReplica>("p1", typeof(ConformanceC).FullName).Run(last);
         Assert.True(replay.Completed);
         Assert.Empty(replay.Sent);

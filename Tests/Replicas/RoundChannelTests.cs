@@ -226,9 +226,9 @@ public sealed class RoundChannelTests
             return arrived.Task;
         }
 
-        public Task Start(Configuration configuration) => throw new NotSupportedException();
+        public Task Start(Configuration configuration, ImmutableArray<string> services) => throw new NotSupportedException();
 
-        public Task<RoundSummary> Rehearse(Configuration configuration) => throw new NotSupportedException();
+        public Task<RoundSummary> Rehearse(Configuration configuration, ImmutableArray<string> services) => throw new NotSupportedException();
 
         public Task<bool> Supersede(Configuration next, string reason) => throw new NotSupportedException();
 

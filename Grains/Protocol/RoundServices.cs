@@ -1,0 +1,47 @@
+namespace Resync.Protocol;
+
+/// <summary>
+/// A processor's view of the services of the rounds it entered: each round's agreed order, and where each of its services
+/// is among this silo's own (none, when the silo lacks it, as during a rolling upgrade). It keeps the last few rounds: a
+/// newer round may owe an older one's last activation, and late notices name older epochs.
+/// </summary>
+internal sealed class RoundServices(Func<string, int> localIndex)
+{
+    private const int Kept = 4;
+    private readonly SortedDictionary<long, (ImmutableArray<string> Services, int[] Local)> _rounds = [];
+
+    public void Enter(long epoch, ImmutableArray<string> services)
+    {
+        _rounds[epoch] = (services, [.. services.Select(localIndex)]);
+        while (_rounds.Count > Kept)
+        {
+            _rounds.Remove(_rounds.Keys.First());
+        }
+    }
+
+    /// <summary>Learns the services of <paramref name="epoch"/> from a notice, unless known (a processor activated anew after its crash).</summary>
+    public void Know(long epoch, ImmutableArray<string> services)
+    {
+        if (!_rounds.ContainsKey(epoch) && !services.IsDefaultOrEmpty)
+        {
+            Enter(epoch, services);
+        }
+    }
+
+    public ImmutableArray<string> Of(long epoch) => _rounds.TryGetValue(epoch, out var round) ? round.Services : [];
+
+    public int Count(long epoch) => Of(epoch).Length;
+
+    /// <summary>The round's services that this silo has no replica of.</summary>
+    public ImmutableArray<string> Lacking(long epoch) =>
+        _rounds.TryGetValue(epoch, out var round) ? [.. round.Services.Where((_, i) => round.Local[i] < 0)] : [];
+
+    public bool IsStep(long epoch, int step, string service) =>
+        _rounds.TryGetValue(epoch, out var round) && step >= 0 && step < round.Services.Length && round.Services[step] == service;
+
+    public string Service(long epoch, int step) => Of(epoch)[step];
+
+    /// <summary>The position among this silo's services of the service of <paramref name="step"/>, or -1 (no replica here, or no such step).</summary>
+    public int LocalIndex(long epoch, int step) =>
+        _rounds.TryGetValue(epoch, out var round) && step >= 0 && step < round.Local.Length ? round.Local[step] : -1;
+}

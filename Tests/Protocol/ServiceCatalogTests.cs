@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Time.Testing;
+using Resync.Engine;
+using Resync.Protocol;
+
+namespace Resync.Tests.Protocol;
+
+/// <summary>Services on some silos only (a rolling upgrade): the agreed order, a processor's view of it, and a round among the holders.</summary>
+public sealed class ServiceCatalogTests
+{
+    [Fact]
+    public void A_service_a_silo_adds_at_the_end_or_in_the_middle_keeps_every_silo_s_order()
+    {
+        Assert.Equal<string>(["clm", "evt", "ckpt", "map"], ServiceCatalog.Order([["clm", "evt", "ckpt"], ["clm", "evt", "ckpt", "map"]]));
+        Assert.Equal<string>(["clm", "map", "evt", "ckpt"], ServiceCatalog.Order([["clm", "evt", "ckpt"], ["clm", "map", "evt", "ckpt"]]));
+        Assert.Equal<string>(["clm", "evt"], ServiceCatalog.Order([["clm", "evt"], ["clm", "evt"]]));
+        Assert.Empty(ServiceCatalog.Order([]));
+    }
+
+    [Fact]
+    public void The_order_depends_only_on_the_lists_never_on_which_silo_asks_even_when_they_disagree()
+    {
+        ImmutableArray<string>[] lists = [["a", "c"], ["b", "c", "d"], ["a", "b"]];
+        var order = ServiceCatalog.Order(lists);
+
+        Assert.Equal<string>(["a", "b", "c", "d"], order);
+        Assert.Equal<string>(order, ServiceCatalog.Order(lists.Reverse()));
+        Assert.Equal<string>(ServiceCatalog.Order([["x", "y"], ["y", "x"]]), ServiceCatalog.Order([["y", "x"], ["x", "y"]]));
+    }
+
+    [Fact]
+    public void A_processor_knows_which_of_a_round_s_services_its_silo_lacks_and_where_the_others_are_among_its_own()
+    {
+        var local = ImmutableArray.Create("clm", "evt");
+        var rounds = new RoundServices(name => local.IndexOf(name));
+        rounds.Enter(5, ["clm", "map", "evt"]);
+
+        Assert.Equal<string>(["map"], rounds.Lacking(5));
+        Assert.Equal((0, -1, 1), (rounds.LocalIndex(5, 0), rounds.LocalIndex(5, 1), rounds.LocalIndex(5, 2)));
+        Assert.True(rounds.IsStep(5, 1, "map"));
+        Assert.False(rounds.IsStep(5, 1, "evt"));
+        Assert.False(rounds.IsStep(6, 0, "clm"), "a round it did not enter has no steps here");
+        Assert.Equal(-1, rounds.LocalIndex(6, 0));
+
+        for (var epoch = 6; epoch <= 9; epoch++)
+        {
+            rounds.Enter(epoch, local);
+        }
+
+        Assert.Equal(0, rounds.Count(5));
+        Assert.Equal(2, rounds.Count(9));
+    }
+
+    [Fact]
+    public async Task A_round_learns_at_its_first_barrier_who_lacks_a_service_and_exchanges_that_service_among_the_others()
+    {
+        var round = new Round(new Configuration(4, ["p1", "p2", "p3"], []), ["clm", "map"], new FakeTimeProvider());
+        Assert.True(round.Open());
+        Assert.Equal<string>(["p1", "p2", "p3"], round.HoldersOf(1));
+
+        var barrier = new RoundBarrier(round.Configuration, round.Barriers, new FakeTimeProvider());
+        foreach (var (processor, lacks) in new[] { ("p1", ImmutableArray<string>.Empty), ("p2", ["map"]), ("p3", ImmutableArray<string>.Empty) })
+        {
+            barrier.Arrive(new BarrierRequest(4, 0, processor) { Lacks = lacks });
+        }
+
+        var completion = barrier.TakeCompletion(0);
+        Assert.True(round.CompleteBarrier(0, completion.Carried, 0, TimeSpan.Zero, completion.Lacking));
+        Assert.Equal<string>(["p2"], round.LackingAt(1));
+        Assert.Empty(round.LackingAt(0));
+        Assert.Equal<string>(["p1", "p3"], round.HoldersOf(1));
+        Assert.True(round.CompleteBarrier(1, [], 0, TimeSpan.Zero));
+
+        // The gathering of the step waits for the holders only: p2 has no replica to contribute.
+        var first = round.Gather("index", new Contribution(4, "map", "p1", 0, [], "p1's"));
+        Assert.False(first.IsCompleted);
+        var second = round.Gather("index", new Contribution(4, "map", "p3", 0, [], "p3's"));
+        Assert.True(second.IsCompletedSuccessfully, "every holder gathered");
+        Assert.Equal<string>(["p1", "p3"], (await second).Select(c => c.Sender));
+        Assert.Equal([new ServiceLack("map", ["p2"])], round.Progress([]).Lacking, (a, b) => a.Service == b.Service && a.Processors.SequenceEqual(b.Processors));
+        Assert.Equal<string>(["p2"], Assert.Single(round.Summary().Lacking).Processors);
+    }
+
+    [Fact]
+    public void The_replicas_of_a_service_see_the_configuration_of_its_holders()
+    {
+        var step = new RoundStep(new Configuration(4, ["p1", "p2", "p3"], ["p1", "p2"]), 1, "map") { Lacking = ["p2"] };
+
+        Assert.Equal(new Configuration(4, ["p1", "p3"], ["p1"]), step.ForService());
+        Assert.Same(step.Configuration, (step with { Lacking = [] }).ForService());
+    }
+}
