@@ -26,6 +26,15 @@ public static class TextOutput
         output.WriteLine($"members   {configuration.Members.Length}: {Members(configuration.Members)}");
         output.WriteLine($"survivors {configuration.Survivors.Length}: {Members(configuration.Survivors)}");
         output.WriteLine($"services  {Members(status.Services)}");
+        if (status.SiloServices.Values.Any(services => !services.SequenceEqual(status.Services)))
+        {
+            // A rolling upgrade: the silos do not all have every service.
+            foreach (var (silo, services) in status.SiloServices.OrderBy(s => s.Key, StringComparer.Ordinal))
+            {
+                output.WriteLine($"  silo {silo}: {Members(services)}");
+            }
+        }
+
         if (status.Round is { } round)
         {
             var where = round.Phase is RoundPhase.Barrier or RoundPhase.Processing or RoundPhase.Activating
@@ -34,6 +43,10 @@ public static class TextOutput
             output.WriteLine($"round     {round.Phase.ToString().ToLowerInvariant()}{where}, {Ms(round.Elapsed)}{(round.AbortReason is null ? "" : $": {round.AbortReason}")}");
             Terminal.Table(output, rich, ["step", "service", "barrier", "processing", "process calls"],
                 round.Steps.Select(step => new[] { step.Step.ToString(), step.Service, Ms(step.BarrierWait), Ms(step.Processing), step.ProcessCalls.ToString() }));
+            foreach (var lack in round.Lacking)
+            {
+                output.WriteLine($"without   {lack.Service}: {Members(lack.Processors)} (their silos lack it; they take part in its step without a replica)");
+            }
         }
         else
         {
