@@ -27,7 +27,7 @@ internal sealed partial class ConfigurationGrain
 
     public Task<RoundSummary> Rehearse(string siloProcessor)
     {
-        // Interleaved, and without this grain's state: it only places the rehearsal's conductor on this silo.
+        // Interleaved, and reading only the catalog of services: it places the rehearsal's conductor on this silo.
         var rehearsal = Rehearsal.Of(MembershipRequests.Silo(siloProcessor, nameof(siloProcessor)));
         return Sequencer(rehearsal.Epoch).Rehearse(rehearsal, RoundServices());
     }
@@ -40,13 +40,24 @@ internal sealed partial class ConfigurationGrain
             throw new ArgumentException($"Silo {silo} announced services [{string.Join(", ", services.IsDefault ? [] : services)}]: each must be a valid, distinct service name.", nameof(services));
         }
 
-        var dead = DeadSilos();
-        ImmutableArray<SiloServiceList> catalog = [.. state.State.SiloServices.Where(e => e.Silo != silo && !dead.Contains(e.Silo))
-            .Append(new SiloServiceList { Silo = silo, Services = services }).OrderBy(e => e.Silo, StringComparer.Ordinal)];
-        if (!catalog.Select(e => (e.Silo, string.Join(",", e.Services))).SequenceEqual(state.State.SiloServices.Select(e => (e.Silo, string.Join(",", e.Services)))))
+        var live = LiveCatalogEntries().Where(e => e.Silo != silo);
+        var previous = state.State.SiloServices;
+        ImmutableArray<SiloServiceList> catalog =
+            [.. live.Append(new SiloServiceList { Silo = silo, Services = services, AnnouncedAt = time.GetUtcNow() }).OrderBy(e => e.Silo, StringComparer.Ordinal)];
+        if (!catalog.Select(e => (e.Silo, string.Join(",", e.Services))).SequenceEqual(previous.Select(e => (e.Silo, string.Join(",", e.Services)))))
         {
             state.State.SiloServices = catalog;
-            await state.WriteStateAsync();
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch
+            {
+                // Not persisted, not kept: the silo's retry finds the change still to make.
+                state.State.SiloServices = previous;
+                throw;
+            }
+
             LogServicesAnnounced(logger, silo, string.Join(", ", services), string.Join(", ", RoundServices()));
         }
     }
@@ -54,19 +65,22 @@ internal sealed partial class ConfigurationGrain
     /// <summary>The services of the next round: the union of the live silos' services, in the order they agree on.</summary>
     private ImmutableArray<string> RoundServices() => ServiceCatalog.Order(LiveCatalog().Values);
 
-    /// <summary>
-    /// The services of each silo that announced them and is not known dead (one that just announced may be too new for
-    /// this silo's view of the membership), and this silo's own (it is live, announced or not).
-    /// </summary>
-    private ImmutableDictionary<string, ImmutableArray<string>> LiveCatalog()
-    {
-        var dead = DeadSilos();
-        return state.State.SiloServices.Where(e => !dead.Contains(e.Silo)).ToImmutableDictionary(e => e.Silo, e => e.Services, StringComparer.Ordinal)
+    /// <summary>The services of each live silo that announced them, and this silo's own (it is live, announced or not).</summary>
+    private ImmutableDictionary<string, ImmutableArray<string>> LiveCatalog() =>
+        LiveCatalogEntries().ToImmutableDictionary(e => e.Silo, e => e.Services, StringComparer.Ordinal)
             .SetItem(silo.SiloAddress.ToParsableString(), services.Names);
-    }
 
-    private HashSet<string> DeadSilos() =>
-        [.. membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead).Select(m => m.SiloAddress.ToParsableString())];
+    /// <summary>
+    /// The announcements of silos that this silo's membership view has and does not hold dead, and of silos it does not
+    /// have yet that announced within <see cref="SiloOptions.DepartureWait"/> (a silo that just started may be too new
+    /// for the view): a silo that left, or that the membership table forgot, no longer counts.
+    /// </summary>
+    private IEnumerable<SiloServiceList> LiveCatalogEntries()
+    {
+        var members = membership.CurrentSnapshot.Members.Values.ToDictionary(m => m.SiloAddress.ToParsableString(), m => m.Status);
+        var recent = time.GetUtcNow() - Settings.Silos.DepartureWait;
+        return state.State.SiloServices.Where(e => members.TryGetValue(e.Silo, out var status) ? status != SiloStatus.Dead : e.AnnouncedAt >= recent);
+    }
 
     public async Task<ConfigurationChange> SiloReady(string siloProcessor)
     {

@@ -44,4 +44,7 @@ internal sealed class SiloServiceList
     [Id(0)] public string Silo { get; set; } = "";
 
     [Id(1)] public ImmutableArray<string> Services { get; set; } = [];
+
+    /// <summary>When it announced: a silo that just did may be too new for the membership this silo sees.</summary>
+    [Id(2)] public DateTimeOffset AnnouncedAt { get; set; }
 }

@@ -27,10 +27,12 @@ internal sealed partial class ProcessorGrain
             throw new ArgumentException($"Epoch {step.Epoch}: a notice must carry its (possibly empty) deliveries.", nameof(received));
         }
 
+        // A late notice of a round no longer kept here is judged by its own list, then counted late by its epoch (item 7).
         _rounds.Know(step.Epoch, step.Services);
-        if (!_rounds.IsStep(step.Epoch, step.Step, step.Service))
+        var services = _rounds.Knows(step.Epoch) ? _rounds.Of(step.Epoch) : step.Services.IsDefault ? [] : step.Services;
+        if (step.Step < 0 || step.Step >= services.Length || services[step.Step] != step.Service)
         {
-            throw new ArgumentException($"Epoch {step.Epoch}: step {step.Step} ({step.Service}) is not a step of the round this processor entered [{string.Join(", ", _rounds.Of(step.Epoch))}].", nameof(step));
+            throw new ArgumentException($"Epoch {step.Epoch}: step {step.Step} ({step.Service}) is not a step of that round's services [{string.Join(", ", services)}].", nameof(step));
         }
 
         ValidateMember(step.Configuration);

@@ -27,4 +27,7 @@ internal sealed partial class ProcessorGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Processor {Processor} dropped its replicas at epoch {Epoch}: a crash, or the end of a silo's rehearsal.")]
     private static partial void LogCrashed(ILogger logger, string processor, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Processor {Processor} owed the last activation of epoch {Epoch} but no longer knows that round's services; a later round synchronizes every service again.")]
+    private static partial void LogOwedUnknown(ILogger logger, long epoch, string processor);
 }

@@ -63,6 +63,7 @@ internal sealed partial class SequencerGrain(
     private void Begin(Configuration configuration, ImmutableArray<string> services)
     {
         Round.Validate(configuration, Epoch);
+        ServiceCatalog.Validate(services, nameof(services));
         if (_round is not null || _abortedBeforeStart is not null)
         {
             return;

@@ -21,9 +21,14 @@ internal enum NoticeVerdict
 /// replica is gated again after its activation (the defect where a repeated last notice closed writes until
 /// the next change). A notice for an epoch it has left behind or saw aborted is stale.
 /// </summary>
-internal sealed class ProcessorProgress(int services)
+internal sealed class ProcessorProgress(int defaultServices)
 {
     private long _abortedThrough;
+
+    // How many services the current round has: the round's own count (silos may register different services), or the
+    // count given at construction when a caller does not say.
+    private readonly int _defaultServices = defaultServices;
+    private int _services = defaultServices;
 
     /// <summary>The newest epoch this processor entered; 0 before any.</summary>
     public long Epoch { get; private set; }
@@ -42,7 +47,10 @@ internal sealed class ProcessorProgress(int services)
     /// this processor reached without learning the round's fate (neither its finish nor its abort came): that round
     /// may be complete, and its last activation here must come before anything of the newer round (item 5).
     /// </summary>
-    public NoticeVerdict Enter(long epoch, out long owed)
+    public NoticeVerdict Enter(long epoch, out long owed) => Enter(epoch, _defaultServices, out owed);
+
+    /// <summary>As <see cref="Enter(long, out long)"/>, for a round of <paramref name="roundServices"/> services.</summary>
+    public NoticeVerdict Enter(long epoch, int roundServices, out long owed)
     {
         owed = 0;
         if (epoch < Epoch || epoch <= _abortedThrough)
@@ -55,12 +63,12 @@ internal sealed class ProcessorProgress(int services)
             return NoticeVerdict.Duplicate;
         }
 
-        if (Epoch > _abortedThrough && Barrier == services && !Finished && Epoch != 0)
+        if (Epoch > _abortedThrough && Barrier == _services && !Finished && Epoch != 0)
         {
             owed = Epoch;
         }
 
-        (Epoch, Barrier, Finished) = (epoch, 0, false);
+        (Epoch, Barrier, Finished, _services) = (epoch, 0, false, roundServices);
         return NoticeVerdict.Apply;
     }
 
@@ -68,7 +76,10 @@ internal sealed class ProcessorProgress(int services)
     /// Barrier <paramref name="step"/> completed in <paramref name="epoch"/>: activate step-1, run step. An epoch newer than
     /// the one entered is followed too: this processor lost its memory after entering (a crash), and its replicas say so.
     /// </summary>
-    public NoticeVerdict Step(long epoch, int step)
+    public NoticeVerdict Step(long epoch, int step) => Step(epoch, step, _defaultServices);
+
+    /// <summary>As <see cref="Step(long, int)"/>, for a round of <paramref name="roundServices"/> services.</summary>
+    public NoticeVerdict Step(long epoch, int step, int roundServices)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         if (epoch < Epoch || epoch <= _abortedThrough)
@@ -81,12 +92,15 @@ internal sealed class ProcessorProgress(int services)
             return NoticeVerdict.Duplicate;
         }
 
-        (Epoch, Barrier, Finished) = (epoch, step + 1, false);
+        (Epoch, Barrier, Finished, _services) = (epoch, step + 1, false, roundServices);
         return NoticeVerdict.Apply;
     }
 
     /// <summary>The last barrier of <paramref name="epoch"/> completed: activate the last service, once.</summary>
-    public NoticeVerdict Finish(long epoch)
+    public NoticeVerdict Finish(long epoch) => Finish(epoch, _defaultServices);
+
+    /// <summary>As <see cref="Finish(long)"/>, for a round of <paramref name="roundServices"/> services.</summary>
+    public NoticeVerdict Finish(long epoch, int roundServices)
     {
         if (epoch < Epoch || epoch <= _abortedThrough)
         {
@@ -98,7 +112,7 @@ internal sealed class ProcessorProgress(int services)
             return NoticeVerdict.Duplicate;
         }
 
-        (Epoch, Barrier, Finished) = (epoch, services, true);
+        (Epoch, Barrier, Finished, _services) = (epoch, roundServices, true, roundServices);
         return NoticeVerdict.Apply;
     }
 

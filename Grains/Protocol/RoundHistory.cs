@@ -9,7 +9,11 @@ internal sealed class RoundHistory(int capacity)
     private readonly Queue<RoundSummary> _rounds = new();
     private readonly List<(long Epoch, TaskCompletionSource<RoundSummary> Signal)> _waiters = [];
 
-    public ImmutableArray<RoundSummary> Rounds => [.. _rounds];
+    /// <remarks>
+    /// Only the newest round keeps who lacked which service: during a rolling upgrade of a large cluster every round lacks
+    /// on many members, and the history is saved every second after rounds end.
+    /// </remarks>
+    public ImmutableArray<RoundSummary> Rounds => [.. _rounds.Select((r, i) => i == _rounds.Count - 1 || r.Lacking.IsEmpty ? r : r with { Lacking = [] })];
 
     public RoundSummary? LastCompleted { get; private set; }
 

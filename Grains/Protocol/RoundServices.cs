@@ -2,8 +2,8 @@ namespace Resync.Protocol;
 
 /// <summary>
 /// A processor's view of the services of the rounds it entered: each round's agreed order, and where each of its services
-/// is among this silo's own (none, when the silo lacks it, as during a rolling upgrade). It keeps the last few rounds: a
-/// newer round may owe an older one's last activation, and late notices name older epochs.
+/// is among this silo's own (none, when the silo lacks it, as during a rolling upgrade). It keeps the last few rounds (a
+/// newer round may owe an older one's last activation); a late notice of an older round carries its own list.
 /// </summary>
 internal sealed class RoundServices(Func<string, int> localIndex)
 {
@@ -22,15 +22,19 @@ internal sealed class RoundServices(Func<string, int> localIndex)
     /// <summary>Learns the services of <paramref name="epoch"/> from a notice, unless known (a processor activated anew after its crash).</summary>
     public void Know(long epoch, ImmutableArray<string> services)
     {
-        if (!_rounds.ContainsKey(epoch) && !services.IsDefaultOrEmpty)
+        var older = _rounds.Count >= Kept && epoch < _rounds.Keys.First();
+        if (!_rounds.ContainsKey(epoch) && !services.IsDefault && !older)
         {
             Enter(epoch, services);
         }
     }
 
-    public ImmutableArray<string> Of(long epoch) => _rounds.TryGetValue(epoch, out var round) ? round.Services : [];
+    public bool Knows(long epoch) => _rounds.ContainsKey(epoch);
 
-    public int Count(long epoch) => Of(epoch).Length;
+    /// <summary>How many services the round of <paramref name="epoch"/> has, as kept here or as its notice says.</summary>
+    public int Count(long epoch, ImmutableArray<string> notice) => Knows(epoch) ? Of(epoch).Length : notice.IsDefault ? 0 : notice.Length;
+
+    public ImmutableArray<string> Of(long epoch) => _rounds.TryGetValue(epoch, out var round) ? round.Services : [];
 
     /// <summary>The round's services that this silo has no replica of.</summary>
     public ImmutableArray<string> Lacking(long epoch) =>

@@ -1,3 +1,5 @@
+using Resync.Runtime;
+
 namespace Resync.Protocol;
 
 /// <summary>
@@ -9,6 +11,15 @@ namespace Resync.Protocol;
 /// </summary>
 internal static class ServiceCatalog
 {
+    /// <summary>Refuses a round's service list that is missing, or has a name that is not valid or appears twice.</summary>
+    public static void Validate(ImmutableArray<string> services, string parameter)
+    {
+        if (services.IsDefault || services.Any(s => !SyncServiceName.IsValid(s)) || services.Distinct(StringComparer.Ordinal).Count() != services.Length)
+        {
+            throw new ArgumentException($"[{string.Join(", ", services.IsDefault ? [] : services)}] is not a list of valid, distinct service names.", parameter);
+        }
+    }
+
     public static ImmutableArray<string> Order(IEnumerable<ImmutableArray<string>> lists)
     {
         var all = lists.Where(l => !l.IsDefaultOrEmpty).ToList();

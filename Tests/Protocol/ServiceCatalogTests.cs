@@ -46,8 +46,39 @@ public sealed class ServiceCatalogTests
             rounds.Enter(epoch, local);
         }
 
-        Assert.Equal(0, rounds.Count(5));
-        Assert.Equal(2, rounds.Count(9));
+        Assert.Equal(0, rounds.Count(5, []));
+        Assert.Equal(3, rounds.Count(5, ["clm", "map", "evt"]));
+        Assert.Equal(2, rounds.Count(9, []));
+
+        // A late notice of a round no longer kept is judged by its own list and does not push a newer round out.
+        rounds.Know(5, ["clm", "map", "evt"]);
+        Assert.False(rounds.Knows(5));
+        Assert.True(rounds.Knows(6));
+    }
+
+    [Fact]
+    public void A_processor_counts_the_round_s_services_not_its_silo_s_to_know_whether_a_round_past_its_last_barrier_is_owed()
+    {
+        // The silo has three services; the round has four (a service only other silos have).
+        var finishedAll = new ProcessorProgress(3);
+        Assert.Equal(NoticeVerdict.Apply, finishedAll.Enter(5, 4, out _));
+        Assert.Equal(NoticeVerdict.Apply, finishedAll.Step(5, 3, 4));
+        Assert.Equal(NoticeVerdict.Apply, finishedAll.Enter(6, 4, out var owed));
+        Assert.Equal(5, owed);
+
+        var midway = new ProcessorProgress(3);
+        midway.Enter(5, 4, out _);
+        midway.Step(5, 2, 4);
+        Assert.Equal(NoticeVerdict.Apply, midway.Enter(6, 4, out var notOwed));
+        Assert.Equal(0, notOwed);
+
+        // Counted by the silo's three services, the round's step 2 of 4 looked past its last barrier.
+        var bySilo = new ProcessorProgress(3);
+        bySilo.Enter(5, out _);
+        bySilo.Step(5, 2);
+        bySilo.Enter(6, out var misjudged);
+        Assert.Equal(5, misjudged);
+        Assert.Equal(0, notOwed);
     }
 
     [Fact]
