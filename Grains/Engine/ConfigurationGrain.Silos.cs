@@ -41,23 +41,11 @@ internal sealed partial class ConfigurationGrain
         }
 
         var live = LiveCatalogEntries().Where(e => e.Silo != silo);
-        var previous = state.State.SiloServices;
         ImmutableArray<SiloServiceList> catalog =
             [.. live.Append(new SiloServiceList { Silo = silo, Services = services, AnnouncedAt = time.GetUtcNow() }).OrderBy(e => e.Silo, StringComparer.Ordinal)];
-        if (!catalog.Select(e => (e.Silo, string.Join(",", e.Services))).SequenceEqual(previous.Select(e => (e.Silo, string.Join(",", e.Services)))))
+        if (!catalog.Select(e => (e.Silo, string.Join(",", e.Services))).SequenceEqual(state.State.SiloServices.Select(e => (e.Silo, string.Join(",", e.Services)))))
         {
-            state.State.SiloServices = catalog;
-            try
-            {
-                await state.WriteStateAsync();
-            }
-            catch
-            {
-                // Not persisted, not kept: the silo's retry finds the change still to make.
-                state.State.SiloServices = previous;
-                throw;
-            }
-
+            await PersistAsync(catalog, s => s.SiloServices, (s, entries) => s.SiloServices = entries);
             LogServicesAnnounced(logger, silo, string.Join(", ", services), string.Join(", ", RoundServices()));
         }
     }

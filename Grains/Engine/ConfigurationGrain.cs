@@ -159,24 +159,29 @@ internal sealed partial class ConfigurationGrain(
         return new ConfigurationChange(true, next);
     }
 
-    /// <summary>
-    /// Persists <paramref name="next"/>, supersedes the round in flight and starts the new one, at once, or,
-    /// inside a burst of changes, once the burst settles (<see cref="ChangeOptions.Settle"/>).
-    /// </summary>
-    private async Task AdvanceAsync(Configuration next, string reason)
+    /// <summary>Sets one part of the persisted state and writes it; a write that fails leaves the state as it was, so a retry finds the change still to make.</summary>
+    private async Task PersistAsync<T>(T value, Func<ConfigurationState, T> get, Action<ConfigurationState, T> set)
     {
-        var previous = _ledger.Current;
-        state.State.Configuration = next;
+        var previous = get(state.State);
+        set(state.State, value);
         try
         {
             await state.WriteStateAsync();
         }
         catch
         {
-            state.State.Configuration = previous;
+            set(state.State, previous);
             throw;
         }
+    }
 
+    /// <summary>
+    /// Persists <paramref name="next"/>, supersedes the round in flight and starts the new one, at once, or,
+    /// inside a burst of changes, once the burst settles (<see cref="ChangeOptions.Settle"/>).
+    /// </summary>
+    private async Task AdvanceAsync(Configuration next, string reason)
+    {
+        await PersistAsync(next, s => s.Configuration, (s, configuration) => s.Configuration = configuration);
         _ledger.Commit(next);
         ResyncActivities.Mark("resync.configuration.advance", next.Epoch, -1);
         LogAdvanced(logger, next.Epoch, reason, next.Members.Length, next.Survivors.Length);
