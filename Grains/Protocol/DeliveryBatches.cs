@@ -32,6 +32,12 @@ internal sealed class DeliveryBatches(int step, ImmutableArray<string> members, 
 
     private BatchedList CutOf(ImmutableArray<Contribution> all)
     {
+        // An empty delivery (a member that lacks the service) is cut without replacing the shared list's cut.
+        if (all.IsEmpty)
+        {
+            return BatchedList.Cut(all, batchBytes);
+        }
+
         var list = ImmutableCollectionsMarshal.AsArray(all);
         if (!ReferenceEquals(list, _last.List))
         {

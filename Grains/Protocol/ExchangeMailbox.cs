@@ -17,6 +17,8 @@ internal sealed class ExchangeMailbox(long epoch, string service, ImmutableArray
 
     public long Epoch => epoch;
 
+    public string Service => service;
+
     public long Stale { get; private set; }
 
     public long Duplicate { get; private set; }

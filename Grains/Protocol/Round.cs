@@ -209,9 +209,13 @@ internal sealed class Round
 
     /// <summary>
     /// What the last finished step delivered to <paramref name="member"/>: everything sent to it or to all,
-    /// sorted by sender and sequence. It goes with the notice that activates that step's service.
+    /// sorted by sender and sequence. It goes with the notice that activates that step's service; a member that lacks
+    /// the service has no replica to activate, and gets nothing.
     /// </summary>
-    public ImmutableArray<Contribution> Received(string member) => _delivered?.Collect(member) ?? [];
+    public ImmutableArray<Contribution> Received(string member) =>
+        _delivered is { } delivered && !(Lacking.TryGetValue(delivered.Service, out var lacking) && lacking.BinarySearch(member, StringComparer.Ordinal) >= 0)
+            ? delivered.Collect(member)
+            : [];
 
     /// <summary>
     /// An all-to-all gathering inside the current step's process (see <see cref="ExchangeMailbox.Gather"/>).

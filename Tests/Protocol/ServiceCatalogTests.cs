@@ -107,6 +107,12 @@ public sealed class ServiceCatalogTests
         var second = round.Gather("index", new Contribution(4, "map", "p3", 0, [], "p3's"));
         Assert.True(second.IsCompletedSuccessfully, "every holder gathered");
         Assert.Equal<string>(["p1", "p3"], (await second).Select(c => c.Sender));
+
+        // What the holders sent goes to the holders; the member that lacks the service gets nothing to activate.
+        round.Post([new Contribution(4, "map", "p1", 1, [], "to all")]);
+        Assert.True(round.CompleteBarrier(2, [], 0, TimeSpan.Zero));
+        Assert.Single(round.Received("p3"));
+        Assert.Empty(round.Received("p2"));
         Assert.Equal([new ServiceLack("map", ["p2"])], round.Progress([]).Lacking, (a, b) => a.Service == b.Service && a.Processors.SequenceEqual(b.Processors));
         Assert.Equal<string>(["p2"], Assert.Single(round.Summary().Lacking).Processors);
     }
