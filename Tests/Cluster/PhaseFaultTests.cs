@@ -95,9 +95,12 @@ public sealed class PhaseFaultTests(ResyncClusterFixture fixture, ITestOutputHel
 
         Assert.DoesNotContain(log, e => e.Epoch == interrupted.Epoch && e.Callback == "activate" && e.Service != "conf-a");
         CallbackLogAssertions.AssertLegal(log, final, ResyncTestSilo.Services, output);
-        // A replica held in a callback aborts once it returns, which the final round did not wait for when it left.
+        // A replica held in a callback aborts once it returns, which the final round did not wait for when it left. A
+        // processor that the change failed crashed: its crash may overtake the abort notice and takes the replica, staged
+        // state and all, so no abort is owed to it (contract item 6; the conformance kit judges the same).
+        var crashed = change == Change.Fail ? "p3" : null;
         await ResyncDriver.Until(
-            () => Task.FromResult(CallbackLog.CheckAbortsReached(ConformanceJournal.Since(mark), interrupted.Epoch)),
+            () => Task.FromResult(CallbackLog.CheckAbortsReached(ConformanceJournal.Since(mark).Where(e => e.Processor != crashed), interrupted.Epoch)),
             violations => violations.Count == 0,
             violations => $"{phase}/{change}: aborts of epoch {interrupted.Epoch} missing: {string.Join("; ", violations)}");
         await Driver.AssertConverged(final);
