@@ -35,10 +35,7 @@ internal sealed partial class ConfigurationGrain
     public async Task AnnounceServices(string silo, ImmutableArray<string> services)
     {
         ArgumentException.ThrowIfNullOrEmpty(silo);
-        if (services.IsDefault || services.Any(s => !SyncServiceName.IsValid(s)) || services.Distinct(StringComparer.Ordinal).Count() != services.Length)
-        {
-            throw new ArgumentException($"Silo {silo} announced services [{string.Join(", ", services.IsDefault ? [] : services)}]: each must be a valid, distinct service name.", nameof(services));
-        }
+        ServiceCatalog.Validate(services, nameof(services));
 
         var live = LiveCatalogEntries().Where(e => e.Silo != silo);
         ImmutableArray<SiloServiceList> catalog =

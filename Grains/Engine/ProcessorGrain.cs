@@ -23,7 +23,7 @@ internal sealed partial class ProcessorGrain(
     ILogger<ProcessorGrain> logger)
     : Grain, IProcessorGrain
 {
-    private readonly ProcessorProgress _progress = new(services.Count);
+    private readonly ProcessorProgress _progress = new();
     private readonly ISyncReplica?[] _replicas = new ISyncReplica?[services.Count];
     private readonly RoundServices _rounds = new(services.IndexOf);
     private Task _finishing = Task.CompletedTask;

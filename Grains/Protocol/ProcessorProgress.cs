@@ -21,14 +21,12 @@ internal enum NoticeVerdict
 /// replica is gated again after its activation (the defect where a repeated last notice closed writes until
 /// the next change). A notice for an epoch it has left behind or saw aborted is stale.
 /// </summary>
-internal sealed class ProcessorProgress(int defaultServices)
+internal sealed class ProcessorProgress
 {
     private long _abortedThrough;
 
-    // How many services the current round has: the round's own count (silos may register different services), or the
-    // count given at construction when a caller does not say.
-    private readonly int _defaultServices = defaultServices;
-    private int _services = defaultServices;
+    // How many services the current round has: the round's own count, since silos may register different services.
+    private int _services;
 
     /// <summary>The newest epoch this processor entered; 0 before any.</summary>
     public long Epoch { get; private set; }
@@ -45,11 +43,9 @@ internal sealed class ProcessorProgress(int defaultServices)
     /// <summary>
     /// The notice to enter <paramref name="epoch"/>. <paramref name="owed"/> is the older epoch whose last barrier
     /// this processor reached without learning the round's fate (neither its finish nor its abort came): that round
-    /// may be complete, and its last activation here must come before anything of the newer round (item 5).
+    /// may be complete, and its last activation here must come before anything of the newer round (item 5), as it
+    /// would after its last barrier of <paramref name="roundServices"/>, the round's own number of services.
     /// </summary>
-    public NoticeVerdict Enter(long epoch, out long owed) => Enter(epoch, _defaultServices, out owed);
-
-    /// <summary>As <see cref="Enter(long, out long)"/>, for a round of <paramref name="roundServices"/> services.</summary>
     public NoticeVerdict Enter(long epoch, int roundServices, out long owed)
     {
         owed = 0;
@@ -76,9 +72,6 @@ internal sealed class ProcessorProgress(int defaultServices)
     /// Barrier <paramref name="step"/> completed in <paramref name="epoch"/>: activate step-1, run step. An epoch newer than
     /// the one entered is followed too: this processor lost its memory after entering (a crash), and its replicas say so.
     /// </summary>
-    public NoticeVerdict Step(long epoch, int step) => Step(epoch, step, _defaultServices);
-
-    /// <summary>As <see cref="Step(long, int)"/>, for a round of <paramref name="roundServices"/> services.</summary>
     public NoticeVerdict Step(long epoch, int step, int roundServices)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
@@ -97,9 +90,6 @@ internal sealed class ProcessorProgress(int defaultServices)
     }
 
     /// <summary>The last barrier of <paramref name="epoch"/> completed: activate the last service, once.</summary>
-    public NoticeVerdict Finish(long epoch) => Finish(epoch, _defaultServices);
-
-    /// <summary>As <see cref="Finish(long)"/>, for a round of <paramref name="roundServices"/> services.</summary>
     public NoticeVerdict Finish(long epoch, int roundServices)
     {
         if (epoch < Epoch || epoch <= _abortedThrough)

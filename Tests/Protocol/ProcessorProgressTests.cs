@@ -8,29 +8,29 @@ public sealed class ProcessorProgressTests
 
     private static ProcessorProgress Finished(long epoch)
     {
-        var progress = new ProcessorProgress(Services);
-        progress.Enter(epoch, out _);
+        var progress = new ProcessorProgress();
+        progress.Enter(epoch, Services, out _);
         for (var step = 0; step < Services; step++)
         {
-            Assert.Equal(NoticeVerdict.Apply, progress.Step(epoch, step));
+            Assert.Equal(NoticeVerdict.Apply, progress.Step(epoch, step, Services));
         }
 
-        Assert.Equal(NoticeVerdict.Apply, progress.Finish(epoch));
+        Assert.Equal(NoticeVerdict.Apply, progress.Finish(epoch, Services));
         return progress;
     }
 
     [Fact]
     public void A_processor_enters_an_epoch_follows_its_steps_in_order_and_finishes_it()
     {
-        var progress = new ProcessorProgress(Services);
-        Assert.Equal(NoticeVerdict.Apply, progress.Enter(5, out var owed));
+        var progress = new ProcessorProgress();
+        Assert.Equal(NoticeVerdict.Apply, progress.Enter(5, Services, out var owed));
         Assert.Equal((0L, 0), (owed, progress.Barrier));
-        Assert.Equal(NoticeVerdict.Apply, progress.Step(5, 0));
+        Assert.Equal(NoticeVerdict.Apply, progress.Step(5, 0, Services));
         Assert.Equal(1, progress.Barrier);
-        Assert.Equal(NoticeVerdict.Apply, progress.Step(5, 1));
-        Assert.Equal(NoticeVerdict.Apply, progress.Step(5, 2));
+        Assert.Equal(NoticeVerdict.Apply, progress.Step(5, 1, Services));
+        Assert.Equal(NoticeVerdict.Apply, progress.Step(5, 2, Services));
         Assert.Equal(Services, progress.Barrier);
-        Assert.Equal(NoticeVerdict.Apply, progress.Finish(5));
+        Assert.Equal(NoticeVerdict.Apply, progress.Finish(5, Services));
         Assert.True(progress.Finished);
     }
 
@@ -40,10 +40,10 @@ public sealed class ProcessorProgressTests
         // Defect: a repeat of the last step's notice after the final activation closed the replica's writes until the next change.
         var progress = Finished(5);
 
-        Assert.Equal(NoticeVerdict.Duplicate, progress.Step(5, Services - 1));
-        Assert.Equal(NoticeVerdict.Duplicate, progress.Step(5, 0));
-        Assert.Equal(NoticeVerdict.Duplicate, progress.Finish(5));
-        Assert.Equal(NoticeVerdict.Duplicate, progress.Enter(5, out _));
+        Assert.Equal(NoticeVerdict.Duplicate, progress.Step(5, Services - 1, Services));
+        Assert.Equal(NoticeVerdict.Duplicate, progress.Step(5, 0, Services));
+        Assert.Equal(NoticeVerdict.Duplicate, progress.Finish(5, Services));
+        Assert.Equal(NoticeVerdict.Duplicate, progress.Enter(5, Services, out _));
         Assert.Empty(progress.Abort(5));
         Assert.True(progress.Finished);
     }
@@ -51,40 +51,40 @@ public sealed class ProcessorProgressTests
     [Fact]
     public void A_repeated_step_notice_is_a_duplicate_and_a_notice_of_an_older_or_aborted_epoch_is_stale()
     {
-        var progress = new ProcessorProgress(Services);
-        progress.Enter(5, out _);
-        progress.Step(5, 0);
-        progress.Step(5, 1);
+        var progress = new ProcessorProgress();
+        progress.Enter(5, Services, out _);
+        progress.Step(5, 0, Services);
+        progress.Step(5, 1, Services);
 
-        Assert.Equal(NoticeVerdict.Duplicate, progress.Step(5, 1));
-        Assert.Equal(NoticeVerdict.Duplicate, progress.Step(5, 0));
-        Assert.Equal(NoticeVerdict.Stale, progress.Enter(4, out _));
-        Assert.Equal(NoticeVerdict.Stale, progress.Step(4, 2));
+        Assert.Equal(NoticeVerdict.Duplicate, progress.Step(5, 1, Services));
+        Assert.Equal(NoticeVerdict.Duplicate, progress.Step(5, 0, Services));
+        Assert.Equal(NoticeVerdict.Stale, progress.Enter(4, Services, out _));
+        Assert.Equal(NoticeVerdict.Stale, progress.Step(4, 2, Services));
 
         Assert.Equal([0, 1], progress.Abort(5).ToArray());
         Assert.False(progress.IsCurrent(5));
-        Assert.Equal(NoticeVerdict.Stale, progress.Step(5, 2));
-        Assert.Equal(NoticeVerdict.Stale, progress.Finish(5));
-        Assert.Equal(NoticeVerdict.Stale, progress.Enter(5, out _));
-        Assert.Equal(NoticeVerdict.Apply, progress.Enter(6, out var owed));
+        Assert.Equal(NoticeVerdict.Stale, progress.Step(5, 2, Services));
+        Assert.Equal(NoticeVerdict.Stale, progress.Finish(5, Services));
+        Assert.Equal(NoticeVerdict.Stale, progress.Enter(5, Services, out _));
+        Assert.Equal(NoticeVerdict.Apply, progress.Enter(6, Services, out var owed));
         Assert.Equal(0, owed);
     }
 
     [Fact]
     public void An_abort_reaches_the_service_in_flight_and_the_one_before_it_whose_activation_may_not_have_run()
     {
-        var entered = new ProcessorProgress(Services);
-        entered.Enter(5, out _);
+        var entered = new ProcessorProgress();
+        entered.Enter(5, Services, out _);
         Assert.Empty(entered.Abort(5));
 
-        var first = new ProcessorProgress(Services);
-        first.Enter(5, out _);
-        first.Step(5, 0);
+        var first = new ProcessorProgress();
+        first.Enter(5, Services, out _);
+        first.Step(5, 0, Services);
         Assert.Equal([0], first.Abort(5).ToArray());
 
-        var atLast = new ProcessorProgress(Services);
-        atLast.Enter(5, out _);
-        for (var step = 0; step < Services; step++) atLast.Step(5, step);
+        var atLast = new ProcessorProgress();
+        atLast.Enter(5, Services, out _);
+        for (var step = 0; step < Services; step++) atLast.Step(5, step, Services);
         Assert.Equal([1, 2], atLast.Abort(5).ToArray());
         Assert.Empty(atLast.Abort(5));
     }
@@ -92,35 +92,35 @@ public sealed class ProcessorProgressTests
     [Fact]
     public void A_newer_epoch_that_comes_after_the_last_barrier_but_before_the_rounds_fate_owes_the_older_rounds_last_activation_first()
     {
-        var progress = new ProcessorProgress(Services);
-        progress.Enter(5, out _);
-        for (var step = 0; step < Services; step++) progress.Step(5, step);
+        var progress = new ProcessorProgress();
+        progress.Enter(5, Services, out _);
+        for (var step = 0; step < Services; step++) progress.Step(5, step, Services);
 
-        Assert.Equal(NoticeVerdict.Apply, progress.Enter(6, out var owed));
+        Assert.Equal(NoticeVerdict.Apply, progress.Enter(6, Services, out var owed));
         Assert.Equal(5, owed);
-        Assert.Equal(NoticeVerdict.Stale, progress.Finish(5));
+        Assert.Equal(NoticeVerdict.Stale, progress.Finish(5, Services));
 
         // Not owed when the round finished here, or was aborted, or the processor never reached its last barrier.
-        Finished(5).Enter(6, out var afterFinish);
+        Finished(5).Enter(6, Services, out var afterFinish);
         Assert.Equal(0, afterFinish);
-        var aborted = new ProcessorProgress(Services);
-        aborted.Enter(5, out _);
-        for (var step = 0; step < Services; step++) aborted.Step(5, step);
+        var aborted = new ProcessorProgress();
+        aborted.Enter(5, Services, out _);
+        for (var step = 0; step < Services; step++) aborted.Step(5, step, Services);
         aborted.Abort(5);
-        aborted.Enter(6, out var afterAbort);
+        aborted.Enter(6, Services, out var afterAbort);
         Assert.Equal(0, afterAbort);
-        var midway = new ProcessorProgress(Services);
-        midway.Enter(5, out _);
-        midway.Step(5, 0);
-        midway.Enter(6, out var afterMidway);
+        var midway = new ProcessorProgress();
+        midway.Enter(5, Services, out _);
+        midway.Step(5, 0, Services);
+        midway.Enter(6, Services, out var afterMidway);
         Assert.Equal(0, afterMidway);
     }
 
     [Fact]
     public void A_step_of_a_newer_epoch_than_the_one_entered_is_followed_a_processor_that_lost_its_memory_meets_it()
     {
-        var progress = new ProcessorProgress(Services);
-        Assert.Equal(NoticeVerdict.Apply, progress.Step(9, 1));
+        var progress = new ProcessorProgress();
+        Assert.Equal(NoticeVerdict.Apply, progress.Step(9, 1, Services));
         Assert.Equal((9L, 2), (progress.Epoch, progress.Barrier));
     }
 }

@@ -60,23 +60,23 @@ public sealed class ServiceCatalogTests
     public void A_processor_counts_the_round_s_services_not_its_silo_s_to_know_whether_a_round_past_its_last_barrier_is_owed()
     {
         // The silo has three services; the round has four (a service only other silos have).
-        var finishedAll = new ProcessorProgress(3);
+        var finishedAll = new ProcessorProgress();
         Assert.Equal(NoticeVerdict.Apply, finishedAll.Enter(5, 4, out _));
         Assert.Equal(NoticeVerdict.Apply, finishedAll.Step(5, 3, 4));
         Assert.Equal(NoticeVerdict.Apply, finishedAll.Enter(6, 4, out var owed));
         Assert.Equal(5, owed);
 
-        var midway = new ProcessorProgress(3);
+        var midway = new ProcessorProgress();
         midway.Enter(5, 4, out _);
         midway.Step(5, 2, 4);
         Assert.Equal(NoticeVerdict.Apply, midway.Enter(6, 4, out var notOwed));
         Assert.Equal(0, notOwed);
 
         // Counted by the silo's three services, the round's step 2 of 4 looked past its last barrier.
-        var bySilo = new ProcessorProgress(3);
-        bySilo.Enter(5, out _);
-        bySilo.Step(5, 2);
-        bySilo.Enter(6, out var misjudged);
+        var bySilo = new ProcessorProgress();
+        bySilo.Enter(5, 3, out _);
+        bySilo.Step(5, 2, 3);
+        bySilo.Enter(6, 3, out var misjudged);
         Assert.Equal(5, misjudged);
         Assert.Equal(0, notOwed);
     }
