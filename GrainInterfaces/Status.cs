@@ -168,6 +168,9 @@ public sealed record RoundSummary(
 {
     /// <summary>The services that some members lacked, with those members (see <see cref="RoundProgress.Lacking"/>).</summary>
     [Id(10)] public ImmutableArray<ServiceLack> Lacking { get; init; } = [];
+
+    /// <summary>The processors whose eviction made this epoch (a step passed its deadline waiting for them), or none.</summary>
+    [Id(11)] public ImmutableArray<string> Evicted { get; init; } = [];
 }
 
 /// <summary>A service that some members of a round lack: their silo has no replica of it, and they take part in its step without one.</summary>

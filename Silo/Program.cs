@@ -1,28 +1,35 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Resync.Clustering;
 using Resync.Hosting;
+using Resync.Operations;
 
-// A Resync silo: localhost clustering by default, or PostgreSQL (--clustering postgres --connection-string ...).
+// A Resync silo: localhost clustering by default, or PostgreSQL (--clustering postgres --connection-string ...),
+// with its HTTP endpoints for operators on --http-port.
 if (args.Any(a => a is "-h" or "--help" or "-?"))
 {
     Console.Out.Write(SiloHelp.Text);
     return 0;
 }
 
-var builder = Host.CreateApplicationBuilder();
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
 builder.Configuration.UseResyncConsole(builder.Logging);
-builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(ResyncSiloHost.Switches.Concat(ClusteringSettings.Switches)));
+builder.Configuration.AddCommandLine(SiloHelp.WithFlagValues(args), new Dictionary<string, string>(ResyncSiloHost.Switches.Concat(ClusteringSettings.Switches)));
 try
 {
     var settings = ClusteringSettings.Read(builder.Configuration);
     var endpoint = ResyncSiloHost.ReadEndpoint(builder.Configuration);
     endpoint.EnsureFree();
     await settings.PrepareAsync(CancellationToken.None);
-    builder.UseOrleans(silo => silo.UseResync(settings, endpoint, builder.Configuration));
-    using var host = builder.Build();
-    SiloStopLimit.Enforce(host, Console.Error);
-    await host.RunAsync();
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(endpoint.HttpPort));
+    builder.UseOrleans(silo => silo.UseResync(settings, endpoint, builder.Configuration).AddResyncOperations(builder));
+    await using var app = builder.Build();
+    app.MapResyncOperations();
+    SiloStopLimit.Enforce(app, Console.Error);
+    await app.StartAsync();
+    await app.WaitForShutdownAsync();
     return 0;
 }
 catch (Exception exception) when (exception is ArgumentException or ResyncStartupException)
@@ -50,13 +57,34 @@ internal static class SiloHelp
           --silo-port <port>                silo-to-silo port (default 11111); a port in use is refused
           --gateway-port <port>             client gateway port (default 30000); a port in use is refused
           --primary-port <port>             the primary silo's port, localhost clustering only (default 11111)
+          --http-port <port>                HTTP port of /health/live, /health/ready and /metrics (default 0: a free
+                                            port, logged at start); a port in use is refused
+          --dashboard                       also serve the live dashboard at /dashboard/ and the Orleans Dashboard at
+                                            /orleans/ on the HTTP port
           -h, --help                        this text
 
         Any configuration key can be given as --Section:Key value, or as an environment variable Section__Key:
           --Resync:Deadlines:Step 00:00:05           the engine's knobs (Resync:Rounds, Deadlines, Changes, Notices,
-                                                     Transfer, Writes, Silos; see README)
+                                                     Transfer, Writes, Silos, Operations; see README)
           --Orleans:Membership:ProbeTimeout 00:00:00.150   Orleans' own options
           --Logging:LogLevel:Default Warning         logging
+        OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 exports metrics and traces over OTLP.
 
         """;
+
+    /// <summary>A bare <c>--dashboard</c> means <c>--dashboard true</c>: the command line's switches otherwise take a value.</summary>
+    public static string[] WithFlagValues(string[] args)
+    {
+        var expanded = new List<string>(args.Length + 1);
+        for (var i = 0; i < args.Length; i++)
+        {
+            expanded.Add(args[i]);
+            if (args[i] == "--dashboard" && (i + 1 == args.Length || !bool.TryParse(args[i + 1], out _)))
+            {
+                expanded.Add("true");
+            }
+        }
+
+        return [.. expanded];
+    }
 }

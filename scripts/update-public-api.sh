@@ -5,7 +5,7 @@
 # user of the packages sees.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for project in GrainInterfaces/Resync.GrainInterfaces.csproj Grains/Resync.Grains.csproj Testing/Resync.Testing.csproj; do
+for project in GrainInterfaces/Resync.GrainInterfaces.csproj Grains/Resync.Grains.csproj Testing/Resync.Testing.csproj Operations/Resync.Operations.csproj; do
   dir=$(dirname "$project")
   file="$dir/PublicAPI.Unshipped.txt"
   log=$(dotnet build "$project" -p:TreatWarningsAsErrors=false 2>&1 || true)

@@ -7,15 +7,24 @@ internal static class DemoCommand
 {
     public static Command Create(ResyncCli cli)
     {
-        var command = new Command("demo", "Host an embedded silo and play a recovery scenario; exits non-zero unless every member ends with identical state.");
+        var keep = new Option<bool>("--keep") { Description = "Keep the embedded silo and its dashboard running after the scenario, until Ctrl+C." };
+        var httpPort = new Option<int>("--http-port") { Description = "Port of the embedded silo's dashboard and health endpoints on 127.0.0.1 (default: a free port)." };
+        var command = new Command("demo", "Host an embedded silo and play a recovery scenario; exits non-zero unless every member ends with identical state.") { keep, httpPort };
         command.SetAction(async (parse, cancellationToken) =>
         {
             try
             {
                 cli.Output.WriteLine("Resync demo: starting an embedded silo (localhost clustering, in-memory storage)...");
-                await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken);
-                cli.Output.WriteLine($"silo port {cluster.Endpoint.SiloPort}, gateway port {cluster.Endpoint.GatewayPort}");
-                return await new DemoScenario(cluster.Client, cli.Output).RunAsync();
+                await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken, httpPort: parse.GetValue(httpPort));
+                cli.Output.WriteLine($"silo port {cluster.Endpoint.SiloPort}, gateway port {cluster.Endpoint.GatewayPort}, dashboard {cluster.HttpAddress}dashboard/");
+                var exit = await new DemoScenario(cluster.Client, cli.Output).RunAsync();
+                if (parse.GetValue(keep))
+                {
+                    cli.Output.WriteLine($"The silo keeps running: dashboard at {cluster.HttpAddress}dashboard/, Orleans Dashboard at {cluster.HttpAddress}orleans/, gateway port {cluster.Endpoint.GatewayPort} for the client's commands. Ctrl+C stops it.");
+                    await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+
+                return exit;
             }
             catch (Exception exception)
             {

@@ -19,6 +19,12 @@ public sealed class SiloEndpointOptions
     /// <summary>The port on which clients connect to the silo (--gateway-port).</summary>
     public int GatewayPort { get; set; } = DefaultGatewayPort;
 
+    /// <summary>
+    /// The port of the silo's HTTP endpoints for operators (--http-port): health, metrics and, when chosen, the
+    /// dashboard. 0, the default, takes a free port and logs it.
+    /// </summary>
+    public int HttpPort { get; set; }
+
     /// <summary>The silo port of the primary silo, which hosts the membership table under localhost clustering.</summary>
     public int PrimarySiloPort { get; set; } = DefaultSiloPort;
 
@@ -32,6 +38,10 @@ public sealed class SiloEndpointOptions
     {
         Ensure(SiloPort, "silo port", "--silo-port");
         Ensure(GatewayPort, "gateway port", "--gateway-port");
+        if (HttpPort != 0)
+        {
+            Ensure(HttpPort, "HTTP port", "--http-port");
+        }
     }
 
     private static void Ensure(int port, string role, string option)

@@ -7,7 +7,7 @@ namespace Resync.Diagnostics;
 /// </summary>
 internal static class ResyncActivities
 {
-    public const string SourceName = "Resync";
+    public const string SourceName = ResyncDiagnostics.ActivitySourceName;
 
     public static readonly ActivitySource Source = new(SourceName);
 

@@ -5,7 +5,7 @@ namespace Resync.Diagnostics;
 /// <summary>The engine's <see cref="System.Diagnostics.Metrics"/> instruments (meter "Resync").</summary>
 internal static class ResyncInstruments
 {
-    public const string MeterName = "Resync";
+    public const string MeterName = ResyncDiagnostics.MeterName;
 
     private static readonly Meter Meter = new(MeterName);
 

@@ -19,6 +19,7 @@ internal sealed partial class BarrierGrain(
 {
     private RoundBarrier? _barrier;
     private IGrainTimer? _unusedWarmth;
+    private readonly BarrierTrace _trace = new();
 
     private long Epoch => this.GetPrimaryKeyLong();
 
@@ -44,10 +45,12 @@ internal sealed partial class BarrierGrain(
         LeaveIfNeverOpened();
         var verdict = _barrier?.Arrive(request) ?? BarrierVerdict.Stale;
         ResyncActivities.Mark("resync.barrier.arrival", request.Epoch, request.Step, request.Processor);
+        _trace.Arrived(request, verdict);
         switch (verdict)
         {
             case BarrierVerdict.Completed:
                 LogCompleted(logger, Epoch, request.Step);
+                _trace.Completed(request.Step);
                 using (ResyncActivities.Start("resync.barrier.complete", Epoch, request.Step))
                 {
                     await GrainFactory.Reference<ISequencerGrain>(Epoch).OnBarrierCompleted(_barrier!.TakeCompletion(request.Step));

@@ -23,6 +23,7 @@ internal sealed partial class ConfigurationGrain
         if (change.Changed)
         {
             ResyncInstruments.ProcessorsEvicted.Add(processors.Length);
+            _supervisor.Evicted(change.Configuration.Epoch, processors);
             LogEvicted(logger, epoch, string.Join(" ", processors), reason, change.Configuration.Epoch);
             if (processors.Any(ProcessorId.IsSilo))
             {

@@ -64,14 +64,17 @@ internal sealed partial class SequencerGrain
         }
 
         ResyncInstruments.StepsOverdue.Add(1, new KeyValuePair<string, object?>("service", round.Service));
+        _trace.DeadlinePassed(step, round.Service, phase, waiting, round.PhaseElapsed);
         LogStepOverdue(logger, Epoch, step, round.Service, phase, round.PhaseElapsed.TotalMilliseconds, string.Join(" ", waiting), settings.Deadlines.SlowProcessors);
         var evictable = RoundDeadlines.ToEvict(waiting, round.Configuration, settings.Deadlines.SlowProcessors == SlowProcessorPolicy.Evict, rehearsal: _rehearsal is not null);
         if (!evictable.IsEmpty)
         {
+            var reason = $"missed the deadline of step {step} ({round.Service}), {phase}";
+            _trace.Evicting(evictable, reason);
             try
             {
                 await GrainFactory.GetGrain<IConfigurationCallbacks>(IConfigurationGrain.Key)
-                    .Evict(Epoch, evictable, $"missed the deadline of step {step} ({round.Service}), {phase}")
+                    .Evict(Epoch, evictable, reason)
                     .WaitAsync(settings.Notices.Timeout, time);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

@@ -33,6 +33,7 @@ internal sealed partial class SequencerGrain
     private async Task EndAsync(Round round)
     {
         var summary = round.Summary();
+        _trace.End(summary);
         var told = Task.CompletedTask;
         if (round.Phase == RoundPhase.Aborted)
         {

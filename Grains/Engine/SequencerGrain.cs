@@ -34,6 +34,7 @@ internal sealed partial class SequencerGrain(
     private TaskCompletionSource<RoundSummary>? _rehearsal;
     private bool _ending;
     private readonly MemberNotices _notices = new(options.Value.Notices.Timeout, time);
+    private RoundTrace _trace = RoundTrace.None;
 
     private long Epoch => this.GetPrimaryKeyLong();
 
@@ -70,6 +71,7 @@ internal sealed partial class SequencerGrain(
         }
 
         _round = new Round(configuration, services, time);
+        _trace = RoundTrace.Begin(configuration, services, rehearsal: _rehearsal is not null);
         Meter.Started();
         LogRoundStarted(logger, Epoch, configuration.Members.Length, services.Length);
         _ = RunAsync(_round);
@@ -127,6 +129,7 @@ internal sealed partial class SequencerGrain(
     {
         var configuration = round.Configuration;
         var members = configuration.Members;
+        Activity.Current = _trace.Root;
         try
         {
             using (ResyncActivities.Start("resync.sequencer.open", Epoch, 0))
@@ -140,10 +143,12 @@ internal sealed partial class SequencerGrain(
                 return;
             }
 
+            _trace.StartStep(Epoch, -1, null, "resync.enter");
             _ = NotifyAsync(-1, members, m => Processor(members[m]).Enter(configuration, round.Services), _ => round.NextBarrier == 0);
             CompleteIfMemberless(round);
             await completed.WaitAsync(_roundOver.Token);
             Meter.BarrierCompleted(round.LastBarrierWait);
+            _trace.StepCompleted();
             for (var step = 0; step < round.Services.Length; step++)
             {
                 var notice = new RoundStep(configuration, step, round.Services[step]) { Lacking = round.LackingAt(step), Services = round.Services };
@@ -151,6 +156,7 @@ internal sealed partial class SequencerGrain(
                 completed = ExpectBarrier();
                 LogStepStarted(logger, Epoch, step, notice.Service);
                 var barrier = step + 1;
+                _trace.StartStep(Epoch, step, notice.Service);
                 _ = NotifyAsync(step, members, m => Processor(members[m]).Step(notice, received.Notice(m)), _ => round.NextBarrier == barrier);
                 CompleteIfMemberless(round);
                 var dropped = round.Dropped;
@@ -158,6 +164,7 @@ internal sealed partial class SequencerGrain(
                 await ReportDroppedAsync(round, dropped);
                 Meter.BarrierCompleted(round.LastBarrierWait);
                 var timing = round.Steps[^1];
+                _trace.StepCompleted(timing);
                 Meter.StepCompleted(timing.Processing);
                 LogStepCompleted(logger, Epoch, step, notice.Service, timing.BarrierWait.TotalMilliseconds, timing.Processing.TotalMilliseconds);
             }
@@ -168,6 +175,7 @@ internal sealed partial class SequencerGrain(
             {
                 var last = new RoundStep(configuration, round.Services.Length - 1, round.Services[^1]) { Lacking = round.LackingAt(round.Services.Length - 1), Services = round.Services };
                 var final = Deliveries(round, last.Step);
+                _trace.StartStep(Epoch, last.Step, last.Service, "resync.activate");
                 await NotifyAsync(last.Step, members, async m =>
                 {
                     await Processor(members[m]).Finish(last, final.Notice(m));

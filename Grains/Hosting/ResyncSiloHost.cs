@@ -14,6 +14,8 @@ public static class ResyncSiloHost
         ["--silo-port"] = "Silo:SiloPort",
         ["--gateway-port"] = "Silo:GatewayPort",
         ["--primary-port"] = "Silo:PrimarySiloPort",
+        ["--http-port"] = "Silo:HttpPort",
+        ["--dashboard"] = "Resync:Operations:Dashboard",
     };
 
     /// <summary>

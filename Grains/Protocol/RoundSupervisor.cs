@@ -47,7 +47,7 @@ internal sealed class RoundSupervisor(
     public RoundHistory History { get; } = new(historyLength);
 
     // Why each recent epoch exists (a join, a silo's departure, a retry...), for its round's summary.
-    private readonly Dictionary<long, string> _causes = [];
+    private readonly Dictionary<long, (string Cause, ImmutableArray<string> Evicted)> _causes = [];
 
     public ImmutableArray<ServiceHealth> ServiceHealth => _serviceFailures.Current;
 
@@ -79,11 +79,20 @@ internal sealed class RoundSupervisor(
     /// <summary>Remembers why <paramref name="epoch"/> was made, for the summary of its round (history's reason).</summary>
     public void Caused(long epoch, string cause)
     {
-        _causes[epoch] = cause;
+        _causes[epoch] = (cause, []);
         if (_causes.Count > 2 * historyLength)
         {
             var oldest = _causes.Keys.Order().Take(_causes.Count - historyLength).ToList();
             oldest.ForEach(e => _causes.Remove(e));
+        }
+    }
+
+    /// <summary>The change that made <paramref name="epoch"/> evicted <paramref name="processors"/> (history names them).</summary>
+    public void Evicted(long epoch, ImmutableArray<string> processors)
+    {
+        if (_causes.TryGetValue(epoch, out var cause))
+        {
+            _causes[epoch] = cause with { Evicted = processors };
         }
     }
 
@@ -104,7 +113,7 @@ internal sealed class RoundSupervisor(
     {
         if (summary.Cause is null && _causes.Remove(summary.Epoch, out var cause))
         {
-            summary = summary with { Cause = cause };
+            summary = summary with { Cause = cause.Cause, Evicted = cause.Evicted };
         }
 
         History.Add(summary);
