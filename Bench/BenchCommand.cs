@@ -42,9 +42,13 @@ internal static class BenchCommand
             Description = "One-silo round latency with these S only (1 to 10; 3 is the reference services); skips bulk; memory needs several N and both S=1 and S=10.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var telemetry = new Option<bool>("--telemetry")
+        {
+            Description = "Export metrics and traces over OTLP from every silo, to a receiver this process runs (to measure what export costs).",
+        };
         var command = new RootCommand("Resync's benchmark: round latency against its lower bound, churn, bulk transfer, memory, and three silo processes beside corosync; build with -c Release.")
         {
-            json, quick, only, processors, services, ResyncCli.Clustering, ResyncCli.ConnectionString, ResyncCli.Plain,
+            json, quick, only, processors, services, telemetry, ResyncCli.Clustering, ResyncCli.ConnectionString, ResyncCli.Plain,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,6 +59,12 @@ internal static class BenchCommand
                 cli.Output.WriteLine($"Resync benchmark ({(parse.GetValue(quick) ? "quick" : "full")}): {Environment.ProcessorCount} cores, .NET {Environment.Version}, {BuildConfiguration}");
                 var group = parse.GetValue(only);
                 var results = new List<BenchmarkResult>();
+                await using var sink = parse.GetValue(telemetry) ? OtlpSink.Start() : null;
+                if (sink is not null)
+                {
+                    cli.Output.WriteLine($"telemetry: every silo exports metrics and traces over OTLP to {sink.Endpoint}");
+                }
+
                 if (group is null or OneSilo)
                 {
                     results.AddRange(await new SingleSiloBench(settings, cli.Output).RunAsync(cancellationToken));
@@ -71,6 +81,11 @@ internal static class BenchCommand
                 }
 
                 Write(cli.Output, results, cli.IsRich(parse));
+                if (sink is not null)
+                {
+                    cli.Output.WriteLine($"telemetry: the receiver took {sink.Requests} exports, {sink.Bytes / 1024.0:0.#} KiB");
+                }
+
                 if (parse.GetValue(json) is { } file)
                 {
                     await File.WriteAllTextAsync(file.FullName, JsonSerializer.Serialize(results, JsonOptions), cancellationToken);

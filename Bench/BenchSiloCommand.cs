@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,6 +8,7 @@ using Resync.Bench.Scenarios;
 using Resync.Client;
 using Resync.Clustering;
 using Resync.Hosting;
+using Resync.Operations;
 
 namespace Resync.Bench;
 
@@ -27,11 +30,15 @@ internal static class BenchSiloCommand
             {
                 var clustering = ResyncCli.ClusteringFor(parse);
                 var endpoint = new SiloEndpointOptions { SiloPort = parse.GetValue(siloPort), GatewayPort = parse.GetValue(gatewayPort) };
-                var builder = Host.CreateApplicationBuilder();
+                // As Resync's own silo program: the HTTP endpoints for operators (on a free port), OTLP export when
+                // OTEL_EXPORTER_OTLP_ENDPOINT is set (the benchmark's --telemetry sets it), no dashboard.
+                var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
                 builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
-                builder.UseOrleans(silo => ProbeService.Register(silo.UseResync(clustering, endpoint, builder.Configuration), 1));
+                builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+                builder.UseOrleans(silo => ProbeService.Register(silo.UseResync(clustering, endpoint, builder.Configuration), 1).AddResyncOperations(builder));
                 using var hops = HopLog.StartFromEnvironment();
-                using var host = builder.Build();
+                await using var host = builder.Build();
+                host.MapResyncOperations();
                 await host.RunAsync(cancellationToken);
                 return ExitCodes.Success;
             }

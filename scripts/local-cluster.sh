@@ -5,12 +5,16 @@
 # database; a silo that dies meanwhile is reported and the rest keep running, so a silo can be killed and
 # restarted by hand (the script prints the command). The silos' logs are kept in a folder of their own.
 #
-#   scripts/local-cluster.sh [SILOS]        (default 3; ports from RESYNC_SILO_PORT=11111 and RESYNC_GATEWAY_PORT=30000)
+# Each silo serves its health endpoints, /metrics and the live dashboard on its HTTP port.
+#
+#   scripts/local-cluster.sh [SILOS]        (default 3; ports from RESYNC_SILO_PORT=11111, RESYNC_GATEWAY_PORT=30000
+#                                            and RESYNC_HTTP_PORT=8080)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 silos=${1:-3}
 silo_port=${RESYNC_SILO_PORT:-11111}
 gateway_port=${RESYNC_GATEWAY_PORT:-30000}
+http_port=${RESYNC_HTTP_PORT:-8080}
 
 dotnet build Silo -c Release -v quiet -nologo >/dev/null
 postgres=$(bash scripts/postgres-temp.sh start)
@@ -38,7 +42,7 @@ trap cleanup INT TERM EXIT
 
 # The command of silo $1, appending to its log: the script starts each silo with it and prints it for a restart.
 silo_command() {
-  echo "dotnet $PWD/Silo/bin/Release/net10.0/Resync.Silo.dll --clustering postgres --connection-string \"$connection\" --silo-port $((silo_port + $1)) --gateway-port $((gateway_port + $1)) >>$logs/silo-$1.log 2>&1"
+  echo "dotnet $PWD/Silo/bin/Release/net10.0/Resync.Silo.dll --clustering postgres --connection-string \"$connection\" --silo-port $((silo_port + $1)) --gateway-port $((gateway_port + $1)) --http-port $((http_port + $1)) --dashboard >>$logs/silo-$1.log 2>&1"
 }
 
 for i in $(seq 0 $((silos - 1))); do
@@ -48,6 +52,7 @@ done
 
 echo "PostgreSQL: $connection"
 echo "$silos silos on ports $silo_port.. (gateways $gateway_port..), pids ${pids[*]}; logs in $logs"
+echo "dashboard: http://127.0.0.1:$http_port/dashboard/ (silo 0; silo i at port $http_port+i), health at /health/ready, metrics at /metrics"
 echo "try:      dotnet run --project Client -- --clustering postgres --connection-string \"$connection\" status"
 echo "restart silo 1 after a kill:  $(silo_command 1) &"
 echo "Ctrl+C to stop"

@@ -14,11 +14,12 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private SiloProcess(Process process, int siloPort, int gatewayPort)
+    private SiloProcess(Process process, SiloPorts ports)
     {
         _process = process;
-        SiloPort = siloPort;
-        GatewayPort = gatewayPort;
+        SiloPort = ports.Silo;
+        GatewayPort = ports.Gateway;
+        HttpPort = ports.Http;
         process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
@@ -28,6 +29,9 @@ public sealed class SiloProcess : IAsyncDisposable
     public int SiloPort { get; }
 
     public int GatewayPort { get; }
+
+    /// <summary>The port offered for the silo's HTTP endpoints (a program that takes <c>--http-port</c> from its port arguments listens there).</summary>
+    public int HttpPort { get; }
 
     /// <summary>The prefix of this silo's processor id (its generation is not known in advance).</summary>
     public string ProcessorPrefix => $"{ProcessorId.SiloPrefix}127.0.0.1:{SiloPort}@";
@@ -55,11 +59,11 @@ public sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="program"/> (a .dll, run with dotnet, or an executable) with <paramref name="args"/>
-    /// and the silo and gateway ports that <paramref name="portArgs"/> makes of two free ones.
+    /// and the port arguments that <paramref name="portArgs"/> makes of free silo, gateway and HTTP ports.
     /// </summary>
-    public static SiloProcess Start(string program, IEnumerable<string> args, Func<int, int, IEnumerable<string>> portArgs)
+    public static SiloProcess Start(string program, IEnumerable<string> args, Func<SiloPorts, IEnumerable<string>> portArgs)
     {
-        var (siloPort, gatewayPort) = (FreePort(), FreePort());
+        var ports = new SiloPorts(FreePort(), FreePort(), FreePort());
         var dll = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         var info = new ProcessStartInfo(dll ? "dotnet" : program)
         {
@@ -67,12 +71,12 @@ public sealed class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (dll ? [program] : Array.Empty<string>()).Concat(args).Concat(portArgs(siloPort, gatewayPort)))
+        foreach (var arg in (dll ? [program] : Array.Empty<string>()).Concat(args).Concat(portArgs(ports)))
         {
             info.ArgumentList.Add(arg);
         }
 
-        return new SiloProcess(Process.Start(info) ?? throw new InvalidOperationException($"{program} did not start"), siloPort, gatewayPort);
+        return new SiloProcess(Process.Start(info) ?? throw new InvalidOperationException($"{program} did not start"), ports);
     }
 
     /// <summary>SIGKILL: the process dies at once, without a word to the cluster.</summary>
@@ -124,3 +128,6 @@ public sealed class SiloProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>The ports a silo process is started with.</summary>
+public sealed record SiloPorts(int Silo, int Gateway, int Http);

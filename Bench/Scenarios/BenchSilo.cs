@@ -17,6 +17,6 @@ internal static class BenchSilo
         return SiloProcess.Start(
             program,
             ["silo", "--clustering", "postgres", "--connection-string", clustering.ConnectionString!],
-            (silo, gateway) => ["--silo-port", silo.ToString(), "--silo-gateway-port", gateway.ToString()]);
+            ports => ["--silo-port", ports.Silo.ToString(), "--silo-gateway-port", ports.Gateway.ToString()]);
     }
 }

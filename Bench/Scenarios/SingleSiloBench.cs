@@ -25,7 +25,7 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
             var register = services == 3
                 ? (Func<ISiloBuilder, ISiloBuilder>)(s => s.AddReferenceServices())
                 : s => ProbeService.Register(s, services);
-            await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken, register);
+            await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken, register, dashboard: false);
             var client = cluster.Client;
             var members = 0;
             double? bytesBefore = null;
@@ -228,7 +228,7 @@ internal sealed class SingleSiloBench(BenchSettings settings, TextWriter progres
     /// <summary>Scenario 5: a processor joins three members that hold the checkpoints; the ckpt step's throughput.</summary>
     public async Task<BenchmarkResult> BulkAsync(CancellationToken cancellationToken)
     {
-        await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken);
+        await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken, dashboard: false);
         var client = cluster.Client;
         var configuration = client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
         await JoinUpToAsync(client, 0, 3);

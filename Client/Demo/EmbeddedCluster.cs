@@ -38,9 +38,10 @@ public sealed class EmbeddedCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts the silo with the sync services that <paramref name="services"/> registers (the reference services when
-    /// null), its HTTP endpoints on <paramref name="httpPort"/> (a free port when 0).
+    /// null), its HTTP endpoints on <paramref name="httpPort"/> (a free port when 0), with the dashboards unless
+    /// <paramref name="dashboard"/> is false (the Orleans Dashboard profiles every grain call).
     /// </summary>
-    public static async Task<EmbeddedCluster> StartAsync(CancellationToken cancellationToken, Func<ISiloBuilder, ISiloBuilder>? services = null, int httpPort = 0)
+    public static async Task<EmbeddedCluster> StartAsync(CancellationToken cancellationToken, Func<ISiloBuilder, ISiloBuilder>? services = null, int httpPort = 0, bool dashboard = true)
     {
         var siloPort = FreePort();
         var endpoint = new SiloEndpointOptions { SiloPort = siloPort, PrimarySiloPort = siloPort, GatewayPort = FreePort(), HttpPort = httpPort == 0 ? FreePort() : httpPort };
@@ -51,7 +52,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         builder.Services.AddKeyedSingleton<IGrainStorage>(ResyncOptions.StorageName, (sp, _) => new InProcessGrainStorage(sp.GetRequiredService<Serializer>()));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, endpoint.HttpPort));
         // One process simulates a cluster of logical processors: its silo is not a processor (the library's default).
-        builder.UseOrleans(silo => silo.UseResyncEmbedded(endpoint, services).AddResyncOperations(builder, options => options.Dashboard = true));
+        builder.UseOrleans(silo => silo.UseResyncEmbedded(endpoint, services).AddResyncOperations(builder, options => options.Dashboard = dashboard));
         var host = builder.Build();
         host.MapResyncOperations();
         await host.StartAsync(cancellationToken);

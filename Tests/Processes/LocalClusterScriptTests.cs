@@ -15,7 +15,7 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper output)
     [Fact]
     public async Task The_script_outlives_its_silos_lets_one_be_restarted_by_hand_and_stops_everything_it_started_only_when_asked()
     {
-        var (siloPort, gatewayPort) = (FreePair(), FreePair());
+        var (siloPort, gatewayPort, httpPort) = (FreePair(), FreePair(), FreePair());
         var script = new Process
         {
             StartInfo = new ProcessStartInfo("bash", [Path.Combine(Checkout.Root, "scripts", "local-cluster.sh"), "2"])
@@ -23,7 +23,7 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper output)
                 WorkingDirectory = Checkout.Root,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
-                Environment = { ["RESYNC_SILO_PORT"] = siloPort.ToString(), ["RESYNC_GATEWAY_PORT"] = gatewayPort.ToString() },
+                Environment = { ["RESYNC_SILO_PORT"] = siloPort.ToString(), ["RESYNC_GATEWAY_PORT"] = gatewayPort.ToString(), ["RESYNC_HTTP_PORT"] = httpPort.ToString() },
             },
         };
         var lines = new List<string>();
@@ -44,7 +44,18 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper output)
 
             await using var connection = await CrashTests.ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = connectionString });
             var driver = new ResyncDriver(connection.Client);
-            await driver.WaitForStatus(s => Silos(s) == 2 && s.Round?.Phase == RoundPhase.Completed, "the script's two silos settled");
+            var settled = await driver.WaitForStatus(s => Silos(s) == 2 && s.Round?.Phase == RoundPhase.Completed, "the script's two silos settled");
+
+            // Each silo serves the dashboard on its HTTP port, and shows the same configuration.
+            using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+            {
+                Assert.Contains($"http://127.0.0.1:{httpPort}/dashboard/", Value("dashboard:"));
+                foreach (var port in new[] { httpPort, httpPort + 1 })
+                {
+                    var snapshot = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/dashboard/api/snapshot")).RootElement;
+                    Assert.Equal(settled.Configuration.Epoch, snapshot.GetProperty("epoch").GetInt64());
+                }
+            }
 
             // Every silo the script started dies: the script says so and goes on, and the database stays.
             pids.ForEach(pid => Process.GetProcessById(pid).Kill());
@@ -57,7 +68,7 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper output)
             }
 
             // The printed command starts silo 1 again, on the same database and ports.
-            byHand = SiloProcess.Start("bash", ["-c", restart.Replace(" &", "", StringComparison.Ordinal)], (_, _) => []);
+            byHand = SiloProcess.Start("bash", ["-c", restart.Replace(" &", "", StringComparison.Ordinal)], _ => []);
             await using (var again = await CrashTests.ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = connectionString }))
             {
                 // A new client: the first one's gateways all died with the script's silos.

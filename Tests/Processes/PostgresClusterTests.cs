@@ -45,6 +45,28 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
         output.WriteLine($"epoch {before} before the restart; {resumed.Configuration.Epoch} once the new silos settled; {left.Epoch} after a leave");
     }
 
+    [Fact]
+    public async Task Three_silo_processes_each_answer_ready_and_show_the_same_configuration_on_their_dashboards()
+    {
+        var database = await postgres.NewDatabaseAsync();
+        var processes = Enumerable.Range(0, 3).Select(_ => SiloProcesses.StartPostgres(database, "--dashboard")).ToList();
+        await using var cluster = new ProcessCluster(processes, await CrashTests.ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = database }));
+        var settled = await SiloProcesses.Settled(new ResyncDriver(cluster.Connection.Client), cluster.Silos, "three silos with dashboards");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var silo in cluster.Silos)
+        {
+            var address = $"http://127.0.0.1:{silo.HttpPort}";
+            using var ready = await http.GetAsync($"{address}/health/ready");
+            var body = await ready.Content.ReadAsStringAsync();
+            Assert.True(ready.IsSuccessStatusCode, $"{address}/health/ready: {(int)ready.StatusCode} {body}");
+            Assert.Contains($"epoch {settled.Configuration.Epoch} completed its round with 3 members", body);
+            var snapshot = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"{address}/dashboard/api/snapshot")).RootElement;
+            Assert.Equal(settled.Configuration.Epoch, snapshot.GetProperty("epoch").GetInt64());
+            Assert.Equal(3, snapshot.GetProperty("members").EnumerateArray().Count(m => ProcessorId.IsSilo(m.GetString()!)));
+            Assert.Contains("# TYPE", await http.GetStringAsync($"{address}/metrics"));
+        }
+    }
+
     [Theory]
     [InlineData(true, false)]
     [InlineData(false, true)]

@@ -15,17 +15,17 @@ public static class SiloProcesses
         SiloProcess.Start(
             SiloAssembly(),
             [.. args, "--clustering", "postgres", "--connection-string", connectionString],
-            (silo, gateway) => ["--silo-port", silo.ToString(), "--gateway-port", gateway.ToString()]);
+            ports => ["--silo-port", ports.Silo.ToString(), "--gateway-port", ports.Gateway.ToString(), "--http-port", ports.Http.ToString()]);
 
     /// <summary>The silo program with exactly <paramref name="args"/>.</summary>
-    public static SiloProcess StartWith(params string[] args) => SiloProcess.Start(SiloAssembly(), args, (_, _) => []);
+    public static SiloProcess StartWith(params string[] args) => SiloProcess.Start(SiloAssembly(), args, _ => []);
 
     /// <summary>A silo of a PostgreSQL cluster on the given ports (which another silo may hold already).</summary>
     public static SiloProcess StartPostgresOn(string connectionString, int siloPort, int gatewayPort) =>
         SiloProcess.Start(
             SiloAssembly(),
             ["--clustering", "postgres", "--connection-string", connectionString, "--Logging:LogLevel:Default", "Warning"],
-            (_, _) => ["--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString()]);
+            _ => ["--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString()]);
 
     /// <summary>Waits until the silo processors are exactly those of <paramref name="silos"/> and their round completed.</summary>
     public static Task<ResyncStatus> Settled(Infrastructure.ResyncDriver driver, IReadOnlyCollection<SiloProcess> silos, string phase) =>
