@@ -11,7 +11,7 @@ internal sealed class DashboardFeed(IGrainFactory grains, ILocalSiloDetails silo
         var timeout = options.Value.StatusTimeout;
         var status = configuration.GetStatus().WaitAsync(timeout, cancellationToken);
         var rounds = configuration.GetHistory().WaitAsync(timeout, cancellationToken);
-        return DashboardSnapshot.From(await status, await rounds, silo.SiloAddress.ToString(), time.GetUtcNow(), history);
+        return DashboardSnapshot.From(await status, await rounds, silo.SiloAddress.ToParsableString(), time.GetUtcNow(), history);
     }
 
     /// <summary>
