@@ -59,7 +59,7 @@ internal static class SiloHelp
           --primary-port <port>             the primary silo's port, localhost clustering only (default 11111)
           --http-port <port>                HTTP port of /health/live, /health/ready and /metrics (default 0: a free
                                             port, logged at start); a port in use is refused
-          --dashboard                       also serve the live dashboard at /dashboard/ and the Orleans Dashboard at
+          --dashboard                       also serve the live dashboard at /dashboard/ and the grain dashboard at
                                             /orleans/ on the HTTP port
           -h, --help                        this text
 
