@@ -70,6 +70,12 @@ public sealed record RoundProgress(
     /// known once the round's first barrier completed. The others have the service.
     /// </summary>
     [Id(10)] public ImmutableArray<ServiceLack> Lacking { get; init; } = [];
+
+    /// <summary>How long the round has been in its current phase: what the step deadline is measured against.</summary>
+    [Id(11)] public TimeSpan PhaseElapsed { get; init; }
+
+    /// <summary>Whether the round is still going: neither completed nor aborted.</summary>
+    public bool InFlight => Phase is not (RoundPhase.Completed or RoundPhase.Aborted);
 }
 
 /// <summary>Counts of barrier requests and round traffic that were not applied (contract items 3 and 7).</summary>
@@ -117,6 +123,12 @@ public sealed record ResyncStatus(
 {
     /// <summary>The services each live silo registered, in its own order, by silo address: which silos have which services.</summary>
     [Id(5)] public ImmutableDictionary<string, ImmutableArray<string>> SiloServices { get; init; } = ImmutableDictionary<string, ImmutableArray<string>>.Empty;
+
+    /// <summary>
+    /// The newest configuration whose round completed (every member activated every service), or null when the
+    /// configuration grain does not know it (no round completed since its activation, and the current one has not).
+    /// </summary>
+    [Id(6)] public Configuration? LastCompleted { get; init; }
 }
 
 /// <summary>A service whose rounds failed since the last completed round: how often in a row, the last error, and whether that makes it failing.</summary>

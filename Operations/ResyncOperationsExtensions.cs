@@ -76,7 +76,8 @@ public static class ResyncOperationsExtensions
         }
 
         var served = dashboard ? Paths : Paths.Where(p => !p.StartsWith(DashboardEndpoints.Path, StringComparison.Ordinal) && p != "/orleans/").ToList();
-        endpoints.MapFallback((HttpContext context) => Results.Json(
+        // Every path, files too ("{*path:nonfile}", the default, leaves /favicon.ico to an empty 404).
+        endpoints.MapFallback("{*path}", (HttpContext context) => Results.Json(
             new { error = $"no such endpoint: {context.Request.Method} {context.Request.Path}", endpoints = served },
             JsonSerializerOptions.Web,
             statusCode: StatusCodes.Status404NotFound));

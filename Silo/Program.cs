@@ -16,7 +16,9 @@ if (args.Any(a => a is "-h" or "--help" or "-?"))
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
 builder.Configuration.UseResyncConsole(builder.Logging);
-builder.Configuration.AddCommandLine(SiloHelp.WithFlagValues(args), new Dictionary<string, string>(ResyncSiloHost.Switches.Concat(ClusteringSettings.Switches)));
+builder.Configuration.AddCommandLine(
+    SiloHelp.WithFlagValues(args),
+    new Dictionary<string, string>(ResyncSiloHost.Switches.Concat(ClusteringSettings.Switches)) { ["--dashboard"] = $"{ResyncOperationsOptions.SectionName}:Dashboard" });
 try
 {
     var settings = ClusteringSettings.Read(builder.Configuration);
@@ -57,6 +59,8 @@ internal static class SiloHelp
           --silo-port <port>                silo-to-silo port (default 11111); a port in use is refused
           --gateway-port <port>             client gateway port (default 30000); a port in use is refused
           --primary-port <port>             the primary silo's port, localhost clustering only (default 11111)
+          --advertised-ip <address>         the address to listen on and give peers and clients, postgres clustering
+                                            only (default 127.0.0.1: every silo on one machine)
           --http-port <port>                HTTP port of /health/live, /health/ready and /metrics (default 0: a free
                                             port, logged at start); a port in use is refused
           --dashboard                       also serve the live dashboard at /dashboard/ and the grain dashboard at

@@ -14,9 +14,10 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private SiloProcess(Process process, SiloPorts ports)
+    private SiloProcess(Process process, SiloPorts ports, string address)
     {
         _process = process;
+        Address = address;
         SiloPort = ports.Silo;
         GatewayPort = ports.Gateway;
         HttpPort = ports.Http;
@@ -26,6 +27,9 @@ public sealed class SiloProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
+    /// <summary>The address the silo advertises (loopback unless it runs in a network of its own).</summary>
+    public string Address { get; }
+
     public int SiloPort { get; }
 
     public int GatewayPort { get; }
@@ -34,7 +38,10 @@ public sealed class SiloProcess : IAsyncDisposable
     public int HttpPort { get; }
 
     /// <summary>The prefix of this silo's processor id (its generation is not known in advance).</summary>
-    public string ProcessorPrefix => $"{ProcessorId.SiloPrefix}127.0.0.1:{SiloPort}@";
+    public string ProcessorPrefix => $"{ProcessorId.SiloPrefix}{Address}:{SiloPort}@";
+
+    /// <summary>The process's id, for signals (SIGSTOP, SIGCONT).</summary>
+    public int Id => _process.Id;
 
     /// <summary>What the process wrote so far, standard output and error.</summary>
     public string Output { get { lock (_output) return _output.ToString(); } }
@@ -61,9 +68,15 @@ public sealed class SiloProcess : IAsyncDisposable
     /// Starts <paramref name="program"/> (a .dll, run with dotnet, or an executable) with <paramref name="args"/>
     /// and the port arguments that <paramref name="portArgs"/> makes of free silo, gateway and HTTP ports.
     /// </summary>
-    public static SiloProcess Start(string program, IEnumerable<string> args, Func<SiloPorts, IEnumerable<string>> portArgs)
+    public static SiloProcess Start(string program, IEnumerable<string> args, Func<SiloPorts, IEnumerable<string>> portArgs) =>
+        Start(program, args, new SiloPorts(FreePort(), FreePort(), FreePort()), IPAddress.Loopback.ToString(), portArgs);
+
+    /// <summary>
+    /// Starts <paramref name="program"/> with <paramref name="args"/> and the port arguments that
+    /// <paramref name="portArgs"/> makes of <paramref name="ports"/>, for a silo that advertises <paramref name="address"/>.
+    /// </summary>
+    public static SiloProcess Start(string program, IEnumerable<string> args, SiloPorts ports, string address, Func<SiloPorts, IEnumerable<string>> portArgs)
     {
-        var ports = new SiloPorts(FreePort(), FreePort(), FreePort());
         var dll = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
         var info = new ProcessStartInfo(dll ? "dotnet" : program)
         {
@@ -76,7 +89,7 @@ public sealed class SiloProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        return new SiloProcess(Process.Start(info) ?? throw new InvalidOperationException($"{program} did not start"), ports);
+        return new SiloProcess(Process.Start(info) ?? throw new InvalidOperationException($"{program} did not start"), ports, address);
     }
 
     /// <summary>SIGKILL: the process dies at once, without a word to the cluster.</summary>

@@ -57,16 +57,27 @@ internal sealed class OtlpSink : IAsyncDisposable
                 return;
             }
 
-            var buffer = new byte[64 * 1024];
-            int read;
-            while ((read = await context.Request.InputStream.ReadAsync(buffer)) > 0)
+            try
             {
-                Interlocked.Add(ref _bytes, read);
-            }
+                var buffer = new byte[64 * 1024];
+                int read;
+                while ((read = await context.Request.InputStream.ReadAsync(buffer)) > 0)
+                {
+                    Interlocked.Add(ref _bytes, read);
+                }
 
-            Interlocked.Increment(ref _requests);
-            context.Response.StatusCode = 200;
-            context.Response.Close();
+                Interlocked.Increment(ref _requests);
+                context.Response.StatusCode = 200;
+            }
+            catch (Exception) when (_listener.IsListening)
+            {
+                // One export that broke off (its sender gave up) does not end the receiver.
+                context.Response.StatusCode = 400;
+            }
+            finally
+            {
+                context.Response.Close();
+            }
         }
     }
 

@@ -129,14 +129,14 @@ public static class ResyncClustering
         services.Configure<GrainDirectoryOptions>(configuration.GetSection("Orleans:GrainDirectory"));
     }
 
-    /// <summary>PostgreSQL clustering and grain storage for a silo listening on <paramref name="endpoint"/> (loopback).</summary>
+    /// <summary>PostgreSQL clustering and grain storage for a silo listening on <paramref name="endpoint"/> (its advertised address).</summary>
     public static ISiloBuilder UsePostgresClustering(this ISiloBuilder silo, ClusteringSettings settings, SiloEndpointOptions endpoint) =>
         silo.Configure<ClusterOptions>(options =>
             {
                 options.ClusterId = ClusteringSettings.ClusterId;
                 options.ServiceId = ClusteringSettings.ServiceId;
             })
-            .ConfigureEndpoints(System.Net.IPAddress.Loopback, endpoint.SiloPort, endpoint.GatewayPort)
+            .ConfigureEndpoints(endpoint.AdvertisedAddress, endpoint.SiloPort, endpoint.GatewayPort)
             .UseAdoNetClustering(options =>
             {
                 options.Invariant = PostgresSchema.Invariant;

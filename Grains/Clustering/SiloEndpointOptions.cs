@@ -20,6 +20,17 @@ public sealed class SiloEndpointOptions
     public int GatewayPort { get; set; } = DefaultGatewayPort;
 
     /// <summary>
+    /// The address the silo listens on and gives its peers and clients under PostgreSQL clustering (--advertised-ip):
+    /// the host's own address on a network, loopback (the default) when every silo runs on one machine.
+    /// </summary>
+    public string AdvertisedIP { get; set; } = IPAddress.Loopback.ToString();
+
+    /// <summary><see cref="AdvertisedIP"/> parsed; a value that is not an IP address is refused in one line.</summary>
+    public IPAddress AdvertisedAddress => IPAddress.TryParse(AdvertisedIP, out var address)
+        ? address
+        : throw new ArgumentException($"--advertised-ip '{AdvertisedIP}' is not an IP address");
+
+    /// <summary>
     /// The port of the silo's HTTP endpoints for operators (--http-port): health, metrics and, when chosen, the
     /// dashboard. 0, the default, takes a free port and logs it.
     /// </summary>
@@ -44,17 +55,17 @@ public sealed class SiloEndpointOptions
         }
     }
 
-    private static void Ensure(int port, string role, string option)
+    private void Ensure(int port, string role, string option)
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            probe.Bind(new IPEndPoint(AdvertisedAddress.Equals(IPAddress.Loopback) ? IPAddress.Loopback : AdvertisedAddress, port));
         }
         catch (SocketException exception) when (exception.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
         {
             throw new ResyncStartupException(
-                $"the {role} {port} on 127.0.0.1 is already in use (by a running silo, or another program): this silo does not start, so that it never takes over a live silo's endpoint; choose another with {option}");
+                $"the {role} {port} on {AdvertisedIP} is already in use (by a running silo, or another program): this silo does not start, so that it never takes over a live silo's endpoint; choose another with {option}");
         }
     }
 }

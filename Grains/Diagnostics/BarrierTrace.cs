@@ -20,10 +20,10 @@ internal sealed class BarrierTrace
 
         if (_span is null || _barrier != request.Step)
         {
+            // The span outlives this call, so the rest of the call does not run inside it (nor inside the old one's parent).
+            var caller = Activity.Current;
             _span?.Stop();
             _barrier = request.Step;
-            // The span outlives this call, so the rest of the call does not run inside it.
-            var caller = Activity.Current;
             _span = ResyncActivities.Start("resync.barrier", request.Epoch, request.Step);
             Activity.Current = caller;
         }
@@ -33,10 +33,30 @@ internal sealed class BarrierTrace
 
     public void Completed(int barrier)
     {
-        if (_span is not null && _barrier == barrier)
+        if (_barrier == barrier)
         {
-            _span.Stop();
-            _span = null;
+            Stop(null);
         }
+    }
+
+    /// <summary>The round ended with this barrier still filling (aborted): its span ends, saying so.</summary>
+    public void Closed() => Stop("closed before it completed");
+
+    private void Stop(string? outcome)
+    {
+        if (_span is null)
+        {
+            return;
+        }
+
+        var caller = Activity.Current;
+        if (outcome is not null)
+        {
+            _span.SetTag("resync.outcome", outcome);
+        }
+
+        _span.Stop();
+        _span = null;
+        Activity.Current = caller;
     }
 }

@@ -65,8 +65,9 @@ internal sealed class RoundTrace
     /// </summary>
     public void StartStep(long epoch, int step, string? service, string name = "resync.step")
     {
-        if (_round is null)
+        if (_round is null || _round.IsStopped)
         {
+            // Not traced, or the round ended (aborted) before its loop came here.
             return;
         }
 
@@ -130,7 +131,14 @@ internal sealed class RoundTrace
             return;
         }
 
+        if (_round.IsStopped)
+        {
+            return;
+        }
+
         var outcome = summary.Outcome == RoundPhase.Completed ? "completed" : summary.Failed ? "failed" : "aborted";
+        // Stop makes the span's parent current in the calling flow; the caller's own context stays as it was.
+        var caller = Activity.Current;
         if (_step is { IsStopped: false } step)
         {
             step.SetTag("resync.outcome", outcome);
@@ -155,5 +163,6 @@ internal sealed class RoundTrace
         }
 
         _round.Stop();
+        Activity.Current = caller;
     }
 }

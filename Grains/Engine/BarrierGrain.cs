@@ -69,6 +69,7 @@ internal sealed partial class BarrierGrain(
     public Task Close()
     {
         _barrier?.Close();
+        _trace.Closed();
         DeactivateOnIdle();
         return Task.CompletedTask;
     }

@@ -122,7 +122,12 @@ internal sealed partial class ConfigurationGrain(
         var current = _ledger.Current;
         var round = _supervisor.Completed(current.Epoch) ?? (current.Epoch > 0 ? await Sequencer(current.Epoch).GetProgress() : null);
         var catalog = LiveCatalog();
-        return new ResyncStatus(current, round, _supervisor.Dropped, ServiceCatalog.Order(catalog.Values), _supervisor.ServiceHealth) { SiloServices = catalog };
+        return new ResyncStatus(current, round, _supervisor.Dropped, ServiceCatalog.Order(catalog.Values), _supervisor.ServiceHealth)
+        {
+            SiloServices = catalog,
+            // Known since this activation; before that, the current configuration if its round completed.
+            LastCompleted = _supervisor.LastCompleted ?? (state.State.CompletedEpoch == current.Epoch && current.Epoch > 0 ? current : null),
+        };
     }
 
     public Task<ImmutableArray<RoundSummary>> GetHistory() => Task.FromResult(_supervisor.History.Rounds);
@@ -185,7 +190,7 @@ internal sealed partial class ConfigurationGrain(
         _ledger.Commit(next);
         ResyncActivities.Mark("resync.configuration.advance", next.Epoch, -1);
         LogAdvanced(logger, next.Epoch, reason, next.Members.Length, next.Survivors.Length);
-        _supervisor.Caused(next.Epoch, reason);
+        _supervisor.Caused(next, reason);
         var advance = _supervisor.Advanced();
         if (advance.Supersedes is { } epoch)
         {

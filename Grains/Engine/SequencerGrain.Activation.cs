@@ -17,6 +17,7 @@ internal sealed partial class SequencerGrain
         {
             LogDeactivatedInFlight(logger, Epoch, _round.Step, _round.Service, reason.Description);
             await _roundOver.CancelAsync();
+            _trace.End(_round.Summary());
             _rehearsal?.TrySetResult(_round.Summary());
         }
     }

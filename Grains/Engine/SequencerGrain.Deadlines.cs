@@ -15,6 +15,8 @@ internal sealed partial class SequencerGrain
     /// </summary>
     private async Task WatchDeadlinesAsync(Round round)
     {
+        // What the deadlines start (a question to the barrier, an eviction) belongs to the round's trace.
+        Activity.Current = _trace.Root;
         var settings = options.Value;
         var deadlines = new RoundDeadlines(settings.Deadlines.Step, settings.Deadlines.Round);
         var check = TimeSpan.FromTicks(Math.Max(settings.Deadlines.Step.Ticks / 4, TimeSpan.TicksPerMillisecond));

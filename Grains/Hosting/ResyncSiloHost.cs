@@ -15,7 +15,7 @@ public static class ResyncSiloHost
         ["--gateway-port"] = "Silo:GatewayPort",
         ["--primary-port"] = "Silo:PrimarySiloPort",
         ["--http-port"] = "Silo:HttpPort",
-        ["--dashboard"] = "Resync:Operations:Dashboard",
+        ["--advertised-ip"] = "Silo:AdvertisedIP",
     };
 
     /// <summary>

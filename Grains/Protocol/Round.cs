@@ -343,7 +343,7 @@ internal sealed class Round
         StartedAt,
         Elapsed(_startedAt),
         AbortReason,
-        SinceActivity) { Lacking = Lacks() };
+        SinceActivity) { Lacking = Lacks(), PhaseElapsed = PhaseElapsed };
 
     public RoundSummary Summary() =>
         new(Epoch, Phase, Configuration.Members.Length, [.. _steps], Elapsed(_startedAt), AbortReason, Failed, Failure == RoundFailure.Service ? Service : null, _time.GetUtcNow())

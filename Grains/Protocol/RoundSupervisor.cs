@@ -47,7 +47,10 @@ internal sealed class RoundSupervisor(
     public RoundHistory History { get; } = new(historyLength);
 
     // Why each recent epoch exists (a join, a silo's departure, a retry...), for its round's summary.
-    private readonly Dictionary<long, (string Cause, ImmutableArray<string> Evicted)> _causes = [];
+    private readonly Dictionary<long, (string Cause, ImmutableArray<string> Evicted, Configuration? Configuration)> _causes = [];
+
+    /// <summary>The newest configuration whose round completed, since this supervisor began (null before: not known).</summary>
+    public Configuration? LastCompleted { get; private set; }
 
     public ImmutableArray<ServiceHealth> ServiceHealth => _serviceFailures.Current;
 
@@ -76,10 +79,10 @@ internal sealed class RoundSupervisor(
         return new Advance(supersedes, deferFor);
     }
 
-    /// <summary>Remembers why <paramref name="epoch"/> was made, for the summary of its round (history's reason).</summary>
-    public void Caused(long epoch, string cause)
+    /// <summary>Remembers why <paramref name="configuration"/> was made, for the summary of its round (history's reason).</summary>
+    public void Caused(Configuration configuration, string cause)
     {
-        _causes[epoch] = (cause, []);
+        _causes[configuration.Epoch] = (cause, [], configuration);
         if (_causes.Count > 2 * historyLength)
         {
             var oldest = _causes.Keys.Order().Take(_causes.Count - historyLength).ToList();
@@ -111,9 +114,13 @@ internal sealed class RoundSupervisor(
     /// <summary>A round ended (its sequencer says so); <paramref name="currentEpoch"/> is the configuration's epoch now.</summary>
     public RoundEnd Ended(RoundSummary summary, long currentEpoch, long completedEpoch)
     {
-        if (summary.Cause is null && _causes.Remove(summary.Epoch, out var cause))
+        if (_causes.Remove(summary.Epoch, out var cause))
         {
-            summary = summary with { Cause = cause.Cause, Evicted = cause.Evicted };
+            summary = summary.Cause is null ? summary with { Cause = cause.Cause, Evicted = cause.Evicted } : summary;
+            if (summary.Outcome == RoundPhase.Completed && summary.Epoch > (LastCompleted?.Epoch ?? 0) && cause.Configuration is { } completed)
+            {
+                LastCompleted = completed;
+            }
         }
 
         History.Add(summary);

@@ -1,3 +1,4 @@
+using Resync.Diagnostics;
 using Resync.Protocol;
 using Resync.Runtime;
 
@@ -123,7 +124,7 @@ internal sealed partial class ReplicaHost(
         {
             // Only a first gate closes writes: a repeat for an epoch this replica has passed changes nothing (item 3).
             // A repeated run of a finished step is done, and what it sent went with the first answer.
-            LogNotApplied(logger, verdict, "run", epoch, _service, _processor, _lifecycle.Epoch);
+            await DropAsync(verdict, "run", epoch);
             return new StepReport(_processor, verdict == ReplicaVerdict.Duplicate && _lifecycle.Phase >= ReplicaPhase.Done, 0, []);
         }
 
@@ -202,7 +203,7 @@ internal sealed partial class ReplicaHost(
         switch (_lifecycle.Activate(epoch))
         {
             case var verdict when verdict is ReplicaVerdict.Stale or ReplicaVerdict.Duplicate:
-                LogNotApplied(logger, verdict, "activate", epoch, _service, _processor, _lifecycle.Epoch);
+                await DropAsync(verdict, "activate", epoch);
                 return;
             case ReplicaVerdict.Missed:
                 // Activating without the round would let the next step begin while this member serves nothing of it.
@@ -216,6 +217,13 @@ internal sealed partial class ReplicaHost(
         _activated = round.Step.Configuration;
         _leftAt = 0;
         Writes.Open();
+    }
+
+    /// <summary>A callback for an epoch this replica left behind (stale) or already passed (duplicate): logged and counted (item 7).</summary>
+    private Task DropAsync(ReplicaVerdict verdict, string callback, long epoch)
+    {
+        LogNotApplied(logger, verdict, callback, epoch, _service, _processor, _lifecycle.Epoch);
+        return ResyncInstruments.ReportDroppedAsync(grains, verdict == ReplicaVerdict.Stale ? new DropCounts(1, 0, 0) : new DropCounts(0, 0, 1));
     }
 
     public void Abort(long epoch)

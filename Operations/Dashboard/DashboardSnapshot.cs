@@ -33,6 +33,9 @@ internal sealed record DashboardSnapshot(
             [.. kept.Select(DashboardHistoryEntry.From)],
             status.SiloServices);
     }
+
+    /// <summary>The same snapshot with only the newest <paramref name="history"/> ended rounds.</summary>
+    public DashboardSnapshot Trimmed(int history) => History.Length > history ? this with { History = History[^history..] } : this;
 }
 
 internal sealed record DashboardRound(
@@ -51,7 +54,7 @@ internal sealed record DashboardRound(
     public static DashboardRound From(RoundProgress round) => new(
         round.Epoch,
         round.Phase,
-        round.Phase is not (RoundPhase.Completed or RoundPhase.Aborted),
+        round.InFlight,
         round.Step,
         round.Service,
         round.Pending,

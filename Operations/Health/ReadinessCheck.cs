@@ -25,7 +25,7 @@ internal sealed class ReadinessCheck(
         }
 
         var processor = resync.Value.Silos.Processors ? ProcessorPlacement.SiloProcessor(silo.SiloAddress) : null;
-        var verdict = Readiness.Assess(status, processor, resync.Value.Deadlines.Step);
+        var verdict = Readiness.Assess(status, processor, (resync.Value.Deadlines.Step, resync.Value.Deadlines.Round));
         return new HealthCheckResult(verdict.Status, verdict.Reason, data: new Dictionary<string, object>
         {
             ["epoch"] = status.Configuration.Epoch,

@@ -29,15 +29,21 @@ internal static class ResyncTelemetry
 
     public static void Add(IHostApplicationBuilder builder, string serviceInstance)
     {
+        // Metrics and traces over OTLP, each on its own: the all-signals UseOtlpExporter would export the logs too.
+        var exports = Exports(builder.Configuration);
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("resync-silo", serviceInstanceId: serviceInstance))
-            .WithMetrics(metrics => metrics
-                .AddMeter(ResyncDiagnostics.MeterName, OrleansMeter)
-                .AddRuntimeInstrumentation()
-                .AddPrometheusExporter());
-        if (Exports(builder.Configuration))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(ResyncDiagnostics.MeterName, OrleansMeter).AddRuntimeInstrumentation().AddPrometheusExporter();
+                if (exports)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            });
+        if (exports)
         {
-            telemetry.WithTracing(tracing => tracing.AddSource(TraceSources)).UseOtlpExporter();
+            telemetry.WithTracing(tracing => tracing.AddSource(TraceSources).AddOtlpExporter());
         }
     }
 }

@@ -34,10 +34,18 @@ public sealed class InjectionTests(ResyncClusterFixture fixture, ITestOutputHelp
         await Assert.ThrowsAsync<ArgumentException>(() => Grains.GetGrain<ISequencerGrain>(epoch).Gather("index",
             new Contribution(old.Epoch, "conf-b", "p99", 0, [], new ConformanceRecord("p99", old.Epoch))));
 
+        // Stale and repeated replica callbacks: an old epoch's run and activation (stale), and a run of the step
+        // this replica already finished (duplicate).
+        var replicaOfA = Grains.GetGrain<ISyncReplica>("p2", typeof(ConformanceA).FullName);
+        await replicaOfA.Run(new RoundStep(old, 0, "conf-a") { Services = ResyncTestSilo.Services });
+        await replicaOfA.Activate(old.Epoch, []);
+        await replicaOfA.Run(new RoundStep(current, 0, "conf-a") { Services = ResyncTestSilo.Services });
+
         Assert.Equal(["p1"], (await barrier.GetMissing(2)).ToArray());
         // Drops are reported to the configuration grain one-way; wait until the report has arrived.
-        // Stale: two barrier requests, the step notice and the gathering.
-        var expected = new DropCounts(before.Stale + 4, before.Refused + 2, before.Duplicate + 2);
+        // Stale: two barrier requests, the step notice, the gathering and the replica's two callbacks; duplicate: two
+        // barrier requests and the replica's repeated run.
+        var expected = new DropCounts(before.Stale + 6, before.Refused + 2, before.Duplicate + 3);
         await Driver.WaitForStatus(s => s.Dropped.Stale >= expected.Stale && s.Dropped.Refused >= expected.Refused && s.Dropped.Duplicate >= expected.Duplicate, "drop reports");
         Assert.Equal(expected, (await Driver.Status()).Dropped);
         Assert.Empty(ConformanceJournal.Since(mark));

@@ -52,7 +52,10 @@ public sealed class DashboardBrowserTests(OperationsFixture fixture, ITestOutput
         {
             if (!request.Url.StartsWith(fixture.Cluster.HttpAddress.ToString(), StringComparison.Ordinal))
             {
-                outside.Add(request.Url);
+                lock (outside)
+                {
+                    outside.Add(request.Url);
+                }
             }
         };
         await page.GotoAsync(new Uri(fixture.Cluster.HttpAddress, "dashboard/").ToString());
@@ -88,6 +91,9 @@ public sealed class DashboardBrowserTests(OperationsFixture fixture, ITestOutput
         hold.Release();
         await fixture.Driver.WaitForRound(held);
         await Expect(page.Locator("#waiting-for")).ToHaveTextAsync("nobody", new() { Timeout = Patience });
-        Assert.Empty(outside);
+        lock (outside)
+        {
+            Assert.Empty(outside);
+        }
     }
 }

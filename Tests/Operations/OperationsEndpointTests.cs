@@ -42,11 +42,12 @@ public sealed partial class OperationsEndpointTests(OperationsFixture fixture) :
         var hold = ConformanceControl.HoldAt("process", "conf-b", "h2");
         var held = (await fixture.Driver.Join("h3")).Configuration;
         await ResyncDriver.Reached(hold, "h2 processing conf-b");
+        await fixture.Driver.WaitForStatus(s => s.Round is { Pending: ["h2"] }, "the barrier waiting for h2 alone");
         (code, body) = await GetJson("/health/ready");
         hold.Release();
         Assert.Equal(HttpStatusCode.OK, code);
         Assert.Equal("Degraded", body.GetProperty("status").GetString());
-        Assert.Equal($"round of epoch {held.Epoch} in flight: step 1 (conf-b), Processing, waiting for h2", body.GetProperty("reason").GetString());
+        Assert.Equal($"epoch {settled.Epoch} completed; epoch {held.Epoch}: round in flight at step 1 (conf-b), Processing, waiting for h2", body.GetProperty("reason").GetString());
         await fixture.Driver.WaitForRound(held.Epoch);
     }
 
@@ -103,7 +104,7 @@ public sealed partial class OperationsEndpointTests(OperationsFixture fixture) :
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         Assert.Equal("event: snapshot", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
-        var data = await reader.ReadLineAsync();
+        var data = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.StartsWith("data: {", data);
         Assert.True(JsonDocument.Parse(data!["data: ".Length..]).RootElement.TryGetProperty("epoch", out _));
     }
@@ -119,12 +120,14 @@ public sealed partial class OperationsEndpointTests(OperationsFixture fixture) :
         Assert.Contains("history must be a whole number from 1 to 500", body.GetProperty("error").GetString());
     }
 
-    [Fact]
-    public async Task An_unknown_path_is_answered_with_404_and_the_paths_there_are()
+    [Theory]
+    [InlineData("/health/nothing")]
+    [InlineData("/favicon.ico")]
+    public async Task An_unknown_path_is_answered_with_404_and_the_paths_there_are(string path)
     {
-        var (code, body) = await GetJson("/health/nothing");
+        var (code, body) = await GetJson(path);
         Assert.Equal(HttpStatusCode.NotFound, code);
-        Assert.Equal("no such endpoint: GET /health/nothing", body.GetProperty("error").GetString());
+        Assert.Equal($"no such endpoint: GET {path}", body.GetProperty("error").GetString());
         Assert.Contains("/health/ready", body.GetProperty("endpoints").EnumerateArray().Select(e => e.GetString()));
     }
 
@@ -134,7 +137,8 @@ public sealed partial class OperationsEndpointTests(OperationsFixture fixture) :
         var page = await Http.GetStringAsync("/dashboard/");
         Assert.Contains("api/events", page);
         Assert.DoesNotMatch(ExternalReference(), page);
-        Assert.Equal(HttpStatusCode.Redirect, (await new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Http.BaseAddress }.GetAsync("/dashboard")).StatusCode);
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Http.BaseAddress };
+        Assert.Equal(HttpStatusCode.Redirect, (await noRedirects.GetAsync("/dashboard")).StatusCode);
         Assert.Contains("Orleans Dashboard", await Http.GetStringAsync("/orleans/"));
     }
 

@@ -104,7 +104,7 @@ public sealed class RoundTraceTests(TracedClusterFixture fixture, ITestOutputHel
 /// <summary>Three in-process silos with short deadlines and Orleans' activity propagation, and an in-memory exporter of their spans.</summary>
 public sealed class TracedClusterFixture : IAsyncLifetime
 {
-    private readonly List<Activity> _exported = [];
+    private readonly LockedList _exported = new();
     private TracerProvider? _tracing;
 
     public TestCluster Cluster { get; private set; } = null!;
@@ -158,6 +158,18 @@ public sealed class TracedClusterFixture : IAsyncLifetime
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
         _tracing?.Dispose();
+    }
+
+    /// <summary>What the in-memory exporter fills, from the silos' threads, while a test reads it under the same lock.</summary>
+    private sealed class LockedList : System.Collections.ObjectModel.Collection<Activity>
+    {
+        protected override void InsertItem(int index, Activity item)
+        {
+            lock (this)
+            {
+                base.InsertItem(index, item);
+            }
+        }
     }
 
     public sealed class TracedSilo : ISiloConfigurator

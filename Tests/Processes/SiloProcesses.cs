@@ -41,7 +41,7 @@ public static class SiloProcesses
     }
 
     /// <summary>Silo's program, built beside this test assembly by the same solution build.</summary>
-    private static string SiloAssembly()
+    public static string SiloAssembly()
     {
         var testDirectory = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
         var framework = Path.GetFileName(testDirectory);

@@ -138,12 +138,26 @@ public sealed class RoundSupervisorTests
     public void A_round_summary_carries_why_its_epoch_was_made_and_a_completed_round_says_when_it_started()
     {
         var supervisor = Supervisor();
-        supervisor.Caused(4, "join");
+        supervisor.Caused(new Configuration(4, ["p1"], []), "join");
         var ended = new RoundSummary(4, RoundPhase.Completed, 3, [], TimeSpan.FromMilliseconds(5), null, EndedAt: new DateTimeOffset(2026, 12, 6, 4, 0, 0, TimeSpan.Zero));
 
         supervisor.Ended(ended, currentEpoch: 4, completedEpoch: 3);
 
         Assert.Equal("join", supervisor.History.Rounds.Single().Cause);
         Assert.Equal(ended.EndedAt - ended.Duration, supervisor.Completed(4)!.StartedAt);
+        Assert.Equal(["p1"], supervisor.LastCompleted!.Members.ToArray());
+    }
+
+    [Fact]
+    public void The_last_completed_configuration_is_the_newest_whose_round_completed_not_one_that_aborted()
+    {
+        var supervisor = Supervisor();
+        supervisor.Caused(new Configuration(4, ["p1"], []), "join");
+        supervisor.Caused(new Configuration(5, ["p1", "p2"], ["p1"]), "join");
+        supervisor.Ended(new RoundSummary(4, RoundPhase.Aborted, 1, [], TimeSpan.FromMilliseconds(1), "superseded"), currentEpoch: 5, completedEpoch: 3);
+        Assert.Null(supervisor.LastCompleted);
+
+        supervisor.Ended(new RoundSummary(5, RoundPhase.Completed, 2, [], TimeSpan.FromMilliseconds(2), null), currentEpoch: 5, completedEpoch: 3);
+        Assert.Equal(5, supervisor.LastCompleted!.Epoch);
     }
 }

@@ -1,0 +1,193 @@
+using Resync.Tests.Reference;
+
+namespace Resync.Tests.Network;
+
+/// <summary>
+/// Clients writing through the silos' processors while a fault runs: CKPT writes and EVT publishes in a bounded loop,
+/// each attempt bounded in time, every acknowledgement recorded; and every epoch the configuration showed, in order.
+/// <see cref="CheckAsync"/> is the checker of issue 19 point 3.
+/// </summary>
+public sealed class WriteLoad(ReferenceDriver driver, ITestOutputHelper output) : IAsyncDisposable
+{
+    public const string Channel = "net-log";
+    private static readonly TimeSpan AttemptLimit = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(5);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<string> _events = [];
+    private readonly Dictionary<string, List<(byte[] Data, bool Acknowledged)>> _writes = [];
+    private readonly List<long> _epochs = [];
+    private Task? _running;
+
+    public int Acknowledged { get; private set; }
+
+    public int Attempted { get; private set; }
+
+    /// <summary>Opens the channel and creates the checkpoints through <paramref name="processor"/>, then writes until stopped.</summary>
+    public async Task StartAsync(string processor)
+    {
+        await ResyncDriverRetry(() => driver.Evt(processor).OpenChannel(Channel));
+        for (var c = 0; c < 3; c++)
+        {
+            var name = $"net{c}";
+            try
+            {
+                await ResyncDriverRetry(() => driver.Ckpt(processor).Create(name));
+            }
+            catch (ArgumentException exception) when (exception.Message.Contains("already exists"))
+            {
+                // A schedule before this one made it.
+            }
+
+            _writes.TryAdd(name, []);
+        }
+
+        _running = Task.Run(() => RunAsync(_stop.Token));
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        var random = new Random(19);
+        while (!stop.IsCancellationRequested)
+        {
+            Configuration configuration;
+            try
+            {
+                configuration = await driver.Engine.Configuration.GetConfiguration().WaitAsync(AttemptLimit, stop);
+            }
+            catch (Exception) when (!stop.IsCancellationRequested)
+            {
+                continue;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            lock (_epochs)
+            {
+                _epochs.Add(configuration.Epoch);
+            }
+
+            var silos = configuration.Members.Where(ProcessorId.IsSilo).ToList();
+            if (silos.Count == 0)
+            {
+                await Task.Delay(50, CancellationToken.None);
+                continue;
+            }
+
+            // A bounded load: a write every few milliseconds at most, so that the silos keep the machine's cores.
+            await Task.Delay(Pace, CancellationToken.None);
+            var through = silos[random.Next(silos.Count)];
+            Attempted++;
+            if (random.Next(2) == 0)
+            {
+                var payload = ReferenceDriver.Bytes(32, random.Next());
+                if (await Attempt(() => driver.Evt(through).Publish(Channel, payload, TimeSpan.FromHours(1))) is { } id)
+                {
+                    lock (_events)
+                    {
+                        _events.Add(id);
+                    }
+                }
+            }
+            else
+            {
+                var name = $"net{random.Next(3)}";
+                var data = ReferenceDriver.Bytes(256 + random.Next(2048), random.Next());
+                List<(byte[] Data, bool Acknowledged)> list;
+                int index;
+                lock (_writes)
+                {
+                    list = _writes[name];
+                    index = list.Count;
+                    list.Add((data, false));
+                }
+
+                if (await Attempt(async () => { await driver.Ckpt(through).Write(name, "s", data); return name; }) is not null)
+                {
+                    lock (_writes)
+                    {
+                        list[index] = (data, true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>An attempt that fails or outlasts <see cref="AttemptLimit"/> is not acknowledged.</summary>
+    private async Task<string?> Attempt(Func<Task<string>> write)
+    {
+        try
+        {
+            var result = await write().WaitAsync(AttemptLimit);
+            Acknowledged++;
+            return result;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        if (_running is not null)
+        {
+            await _running;
+        }
+    }
+
+    /// <summary>
+    /// After the last heal and a settled round: every member's replicas are identical; every acknowledged event is on
+    /// every member; every checkpoint holds its last acknowledged value or one written after it; the epochs the
+    /// configuration showed never went back.
+    /// </summary>
+    public async Task CheckAsync(string schedule)
+    {
+        await StopAsync();
+        await driver.WaitForIdentical($"{schedule}: after the heal");
+        var configuration = await driver.Engine.Configuration.GetConfiguration();
+        List<long> epochs;
+        lock (_epochs)
+        {
+            epochs = [.. _epochs];
+        }
+
+        for (var i = 1; i < epochs.Count; i++)
+        {
+            Assert.True(epochs[i] >= epochs[i - 1], $"{schedule}: the configuration's epoch went back from {epochs[i - 1]} to {epochs[i]}");
+        }
+
+        foreach (var member in configuration.Members)
+        {
+            var held = (await ResyncDriverRetry(() => driver.Evt(member).ListEvents(Channel))).Select(e => e.Id).ToHashSet();
+            var lost = _events.Where(e => !held.Contains(e)).ToList();
+            Assert.True(lost.Count == 0, $"{schedule}: {member} lost {lost.Count} acknowledged events: {string.Join(" ", lost)}");
+            foreach (var (name, list) in _writes)
+            {
+                var last = list.FindLastIndex(w => w.Acknowledged);
+                if (last < 0)
+                {
+                    continue;
+                }
+
+                var value = await ResyncDriverRetry(() => driver.Ckpt(member).Read(name, "s"));
+                Assert.True(list.Skip(last).Any(w => w.Data.AsSpan().SequenceEqual(value)),
+                    $"{schedule}: {member} holds a value of {name} older than its last acknowledged write (attempt {last} of {list.Count})");
+            }
+        }
+
+        output.WriteLine($"{schedule}: {Acknowledged} of {Attempted} writes acknowledged, all present on the {configuration.Members.Length} members of epoch {configuration.Epoch}; epochs seen {epochs.FirstOrDefault()}..{epochs.LastOrDefault()}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _stop.Dispose();
+    }
+
+    private static Task<T> ResyncDriverRetry<T>(Func<Task<T>> call) => Infrastructure.ResyncDriver.Retrying(call);
+
+    private static Task ResyncDriverRetry(Func<Task> call) => Infrastructure.ResyncDriver.Retrying(async () => { await call(); return 0; });
+}
