@@ -80,7 +80,7 @@ public sealed class NetworkLab : IDisposable
     }
 
     /// <summary>Host <paramref name="host"/> and the hosts <paramref name="others"/> no longer hear each other, both ways.</summary>
-    public void Partition(LabHost host, IEnumerable<LabHost> others)
+    public static void Partition(LabHost host, IEnumerable<LabHost> others)
     {
         var addresses = string.Join(", ", others.Select(o => o.Address));
         host.Must("nft", "add", "rule", "inet", LabHost.Table, "input", "ip", "saddr", $"{{ {addresses} }}", "drop");
