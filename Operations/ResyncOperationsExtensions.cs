@@ -41,7 +41,14 @@ public static class ResyncOperationsExtensions
         var options = new ResyncOperationsOptions();
         host.Configuration.GetSection(ResyncOperationsOptions.SectionName).Bind(options);
         configure?.Invoke(options);
-        silo.Services.AddOptions<ResyncOperationsOptions>().BindConfiguration(ResyncOperationsOptions.SectionName).Configure(o => configure?.Invoke(o));
+        silo.Services.AddOptions<ResyncOperationsOptions>()
+            .BindConfiguration(ResyncOperationsOptions.SectionName)
+            .Configure(o => configure?.Invoke(o))
+            .Validate(o => o.DashboardRefresh > TimeSpan.Zero && o.DashboardHeartbeat > TimeSpan.Zero && o.StatusTimeout > TimeSpan.Zero,
+                "Resync:Operations: DashboardRefresh, DashboardHeartbeat and StatusTimeout must be positive")
+            .Validate(o => o.DashboardHistory is >= 1 and <= ResyncOperationsOptions.MaxHistory,
+                $"Resync:Operations:DashboardHistory must be from 1 to {ResyncOperationsOptions.MaxHistory}")
+            .ValidateOnStart();
         silo.Services.AddSingleton<DashboardFeed>();
         silo.Services.AddHealthChecks()
             .AddCheck<LivenessCheck>("silo", tags: [LiveTag])

@@ -8,12 +8,10 @@ namespace Resync.Diagnostics;
 /// it sends the step's notices, so with Orleans' activity propagation the members' work and their barrier requests,
 /// on whatever silo, join the same trace. Everything is a no-op when nobody listens.
 /// </summary>
-internal sealed class RoundTrace
+internal sealed class RoundTrace(Activity? round)
 {
-    private readonly Activity? _round;
+    private readonly Activity? _round = round;
     private Activity? _step;
-
-    private RoundTrace(Activity? round) => _round = round;
 
     /// <summary>No round traced: nobody listens, or no round yet.</summary>
     public static RoundTrace None { get; } = new(null);

@@ -44,6 +44,9 @@ public sealed class CkptOptions
 
     /// <summary>The largest checkpoint accepted, all sections together.</summary>
     public long MaxCheckpointBytes { get; set; } = DefaultMaxCheckpointBytes;
+
+    /// <summary>How long a deleted checkpoint's tombstone is kept (a day by default); see <c>VersionedItemsSyncService.TombstoneRetention</c>.</summary>
+    public TimeSpan TombstoneRetention { get; set; } = Services.Tombstones.DefaultRetention;
 }
 
 internal sealed class ReferenceOptionsValidator : IValidateOptions<EvtOptions>, IValidateOptions<CkptOptions>
@@ -58,5 +61,6 @@ internal sealed class ReferenceOptionsValidator : IValidateOptions<EvtOptions>, 
         options.ChunkBytes < 1 ? ValidateOptionsResult.Fail($"{nameof(CkptOptions.ChunkBytes)} must be positive.")
         : options.MaxSectionBytes < 1 ? ValidateOptionsResult.Fail($"{nameof(CkptOptions.MaxSectionBytes)} must be positive.")
         : options.MaxCheckpointBytes < options.MaxSectionBytes ? ValidateOptionsResult.Fail($"{nameof(CkptOptions.MaxCheckpointBytes)} must be at least {nameof(CkptOptions.MaxSectionBytes)}.")
+        : options.TombstoneRetention <= TimeSpan.Zero ? ValidateOptionsResult.Fail($"{nameof(CkptOptions.TombstoneRetention)} must be positive.")
         : ValidateOptionsResult.Success;
 }

@@ -43,7 +43,7 @@ internal static class ResyncTelemetry
             });
         if (exports)
         {
-            telemetry.WithTracing(tracing => tracing.AddSource(TraceSources).AddOtlpExporter());
+            telemetry.WithTracing(tracing => tracing.AddSource(TraceSources).SetSampler(RoundSampler.Instance).AddOtlpExporter());
         }
     }
 }

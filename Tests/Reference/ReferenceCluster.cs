@@ -12,6 +12,8 @@ public sealed class ReferenceTestSilo : ISiloConfigurator
 {
     public const int ChunkBytes = 1024;
 
+    public static readonly TimeSpan TombstoneRetention = TimeSpan.FromSeconds(1);
+
     public void Configure(ISiloBuilder siloBuilder)
     {
         siloBuilder.AddResyncMemoryStorage().AddResync(options =>
@@ -27,6 +29,8 @@ public sealed class ReferenceTestSilo : ISiloConfigurator
             options.ChunkBytes = ChunkBytes;
             options.MaxSectionBytes = 1024 * 1024;
             options.MaxCheckpointBytes = 32L * 1024 * 1024;
+            // Short enough for a test to see a deleted checkpoint's tombstone pruned.
+            options.TombstoneRetention = TombstoneRetention;
         });
     }
 }
