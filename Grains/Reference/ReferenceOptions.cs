@@ -22,6 +22,9 @@ public sealed class EvtOptions
 
     /// <summary>The longest retention a publisher may ask for.</summary>
     public TimeSpan MaxRetention { get; set; } = DefaultMaxRetention;
+
+    /// <summary>How long a closed channel's tombstone is kept (a day by default), as <c>CkptOptions.TombstoneRetention</c> for checkpoints.</summary>
+    public TimeSpan ClosedChannelRetention { get; set; } = Services.Tombstones.DefaultRetention;
 }
 
 /// <summary>Knobs of the CKPT service (section "Resync:Ckpt").</summary>
@@ -55,6 +58,7 @@ internal sealed class ReferenceOptionsValidator : IValidateOptions<EvtOptions>, 
         options.MaxPayloadBytes < 1 ? ValidateOptionsResult.Fail($"{nameof(EvtOptions.MaxPayloadBytes)} must be positive.")
         : options.EventsPerProcessCall < 1 ? ValidateOptionsResult.Fail($"{nameof(EvtOptions.EventsPerProcessCall)} must be positive.")
         : options.MaxRetention <= TimeSpan.Zero ? ValidateOptionsResult.Fail($"{nameof(EvtOptions.MaxRetention)} must be positive.")
+        : options.ClosedChannelRetention <= TimeSpan.Zero ? ValidateOptionsResult.Fail($"{nameof(EvtOptions.ClosedChannelRetention)} must be positive.")
         : ValidateOptionsResult.Success;
 
     public ValidateOptionsResult Validate(string? name, CkptOptions options) =>

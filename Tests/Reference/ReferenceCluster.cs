@@ -24,6 +24,7 @@ public sealed class ReferenceTestSilo : ISiloConfigurator
             // Whole chunks go straight to their recipients; what is left of a section, and everything else, through the sequencer.
             options.Transfer.ForwardBytes = ChunkBytes;
         }).AddReferenceServices();
+        siloBuilder.Services.Configure<EvtOptions>(options => options.ClosedChannelRetention = TombstoneRetention);
         siloBuilder.Services.Configure<CkptOptions>(options =>
         {
             options.ChunkBytes = ChunkBytes;

@@ -85,7 +85,8 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
         switch (write)
         {
             case EvtChannel channel:
-                _store.Apply(channel);
+                _store.Apply(channel, time.GetUtcNow());
+                _store.PruneClosed(time.GetUtcNow(), _options.ClosedChannelRetention, ActivatedEpoch);
                 break;
             case EvtEvent evt:
                 _store.Apply(evt, time.GetUtcNow());
@@ -102,7 +103,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
     protected override IEnumerable<EvtSnapshot> Contribute(SyncRound round)
     {
         _store.Expire(time.GetUtcNow());
-        return _store.Parts(_options.EventsPerProcessCall);
+        return _store.Parts(_options.EventsPerProcessCall, ActivatedEpoch);
     }
 
     /// <inheritdoc />
@@ -114,7 +115,8 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
             throw new InvalidOperationException($"EVT on {Processor} found CLM's view of epoch {view.Epoch} while activating epoch {round.Epoch}.");
         }
 
-        _store = EvtStore.Merge(parts.Projected(p => p.Part), p => view.Find(p) is not null, time.GetUtcNow());
+        _store = EvtStore.Merge(parts.Projected(p => p.Part), p => view.Find(p) is not null, time.GetUtcNow(), _store);
+        _store.PruneClosed(time.GetUtcNow(), _options.ClosedChannelRetention, round.Epoch);
     }
 
     private EvtChannel RequireOpen(string channel) =>
