@@ -29,6 +29,12 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
         Recursive = true,
     };
 
+    public static readonly Option<string> Certificate = new("--certificate")
+    {
+        Description = "The deployment certificate (PKCS#12) for mutual TLS with the silos, when they use one; also Resync__Certificate.",
+        Recursive = true,
+    };
+
     public static readonly Option<bool> Json = new("--json") { Description = "Write JSON instead of text." };
 
     public static readonly Option<bool> Plain = new("--plain")
@@ -70,6 +76,7 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
         root.Options.Add(GatewayPort);
         root.Options.Add(Clustering);
         root.Options.Add(ConnectionString);
+        root.Options.Add(Certificate);
         root.Options.Add(Plain);
         root.Subcommands.Add(DemoCommand.Create(this));
         root.Subcommands.Add(StatusCommand.Create(this));
@@ -79,6 +86,7 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
         root.Subcommands.Add(ClmCommand.Create(this));
         root.Subcommands.Add(EvtCommand.Create(this));
         root.Subcommands.Add(CkptCommand.Create(this));
+        root.Subcommands.Add(CertificateCommand.Create(this));
         return root;
     }
 
@@ -143,6 +151,11 @@ public sealed class ResyncCli(TextWriter output, TextWriter error)
         if (parse.GetValue(ConnectionString) is { } connectionString)
         {
             overrides["ConnectionStrings:Resync"] = connectionString;
+        }
+
+        if (parse.GetValue(Certificate) is { } certificate)
+        {
+            overrides[ClusteringSettings.CertificateKey] = certificate;
         }
 
         var configuration = new ConfigurationBuilder()

@@ -17,10 +17,14 @@ gateway_port=${RESYNC_GATEWAY_PORT:-30000}
 http_port=${RESYNC_HTTP_PORT:-8080}
 
 dotnet build Silo -c Release -v quiet -nologo >/dev/null
+dotnet build Client -c Release -v quiet -nologo >/dev/null
 postgres=$(bash scripts/postgres-temp.sh start)
 connection=$(echo "$postgres" | sed -n 's/^RESYNC_POSTGRES=//p')
 folder=$(echo "$postgres" | sed -n 's/^RESYNC_POSTGRES_DIR=//p')
 logs=$(mktemp -d "${TMPDIR:-/tmp}/resync-cluster-logs-XXXXXX")
+# A throwaway deployment certificate: the silos and their clients talk mutual TLS, pinned to it.
+certificate=$logs/deployment.pfx
+dotnet Client/bin/Release/net10.0/Resync.Client.dll certificate create "$certificate" >/dev/null
 pids=()
 cleanup() {
   status=$?
@@ -42,7 +46,7 @@ trap cleanup INT TERM EXIT
 
 # The command of silo $1, appending to its log: the script starts each silo with it and prints it for a restart.
 silo_command() {
-  echo "dotnet $PWD/Silo/bin/Release/net10.0/Resync.Silo.dll --clustering postgres --connection-string \"$connection\" --silo-port $((silo_port + $1)) --gateway-port $((gateway_port + $1)) --http-port $((http_port + $1)) --dashboard >>$logs/silo-$1.log 2>&1"
+  echo "dotnet $PWD/Silo/bin/Release/net10.0/Resync.Silo.dll --clustering postgres --connection-string \"$connection\" --silo-port $((silo_port + $1)) --gateway-port $((gateway_port + $1)) --http-port $((http_port + $1)) --dashboard --certificate $certificate >>$logs/silo-$1.log 2>&1"
 }
 
 for i in $(seq 0 $((silos - 1))); do
@@ -53,7 +57,8 @@ done
 echo "PostgreSQL: $connection"
 echo "$silos silos on ports $silo_port.. (gateways $gateway_port..), pids ${pids[*]}; logs in $logs"
 echo "dashboard: http://127.0.0.1:$http_port/dashboard/ (silo 0; silo i at port $http_port+i), health at /health/ready, metrics at /metrics"
-echo "try:      dotnet run --project Client -- --clustering postgres --connection-string \"$connection\" status"
+echo "certificate: $certificate"
+echo "try:      dotnet run --project Client -- --clustering postgres --connection-string \"$connection\" --certificate $certificate status"
 echo "restart silo 1 after a kill:  $(silo_command 1) &"
 echo "Ctrl+C to stop"
 reported=()

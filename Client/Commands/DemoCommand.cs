@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Resync.Client.Demo;
+using Resync.Clustering;
 
 namespace Resync.Client.Commands;
 
@@ -15,13 +16,25 @@ internal static class DemoCommand
             try
             {
                 cli.Output.WriteLine("Resync demo: starting an embedded silo (localhost clustering, in-memory storage)...");
-                await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken, httpPort: parse.GetValue(httpPort));
+                // A throwaway deployment certificate: the demo's gateway takes only clients that present it.
+                using var certificate = DeploymentCertificate.Create(TimeSpan.FromDays(1));
+                await using var cluster = await EmbeddedCluster.StartAsync(cancellationToken, httpPort: parse.GetValue(httpPort), certificate: certificate);
                 cli.Output.WriteLine($"silo port {cluster.Endpoint.SiloPort}, gateway port {cluster.Endpoint.GatewayPort}, dashboard {cluster.HttpAddress}dashboard/");
                 var exit = await new DemoScenario(cluster.Client, cli.Output).RunAsync();
                 if (parse.GetValue(keep))
                 {
-                    cli.Output.WriteLine($"The silo keeps running: dashboard at {cluster.HttpAddress}dashboard/, Orleans Dashboard at {cluster.HttpAddress}orleans/, gateway port {cluster.Endpoint.GatewayPort} for the client's commands. Ctrl+C stops it.");
-                    await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                    var file = Path.Combine(Path.GetTempPath(), $"resync-demo-{Environment.ProcessId}.pfx");
+                    DeploymentCertificate.Write(certificate, file);
+                    cli.Output.WriteLine($"The silo keeps running: dashboard at {cluster.HttpAddress}dashboard/, Orleans Dashboard at {cluster.HttpAddress}orleans/. Ctrl+C stops it.");
+                    cli.Output.WriteLine($"Its commands: dotnet run --project Client -- status --gateway-port {cluster.Endpoint.GatewayPort} --certificate {file}");
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                    }
+                    finally
+                    {
+                        File.Delete(file);
+                    }
                 }
 
                 return exit;

@@ -41,7 +41,13 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     /// null), its HTTP endpoints on <paramref name="httpPort"/> (a free port when 0), with the dashboards unless
     /// <paramref name="dashboard"/> is false (the Orleans Dashboard profiles every grain call).
     /// </summary>
-    public static async Task<EmbeddedCluster> StartAsync(CancellationToken cancellationToken, Func<ISiloBuilder, ISiloBuilder>? services = null, int httpPort = 0, bool dashboard = true)
+    /// <param name="certificate">The deployment certificate that clients connecting to its gateway must present (mutual TLS), or null for none.</param>
+    public static async Task<EmbeddedCluster> StartAsync(
+        CancellationToken cancellationToken,
+        Func<ISiloBuilder, ISiloBuilder>? services = null,
+        int httpPort = 0,
+        bool dashboard = true,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var siloPort = FreePort();
         var endpoint = new SiloEndpointOptions { SiloPort = siloPort, PrimarySiloPort = siloPort, GatewayPort = FreePort(), HttpPort = httpPort == 0 ? FreePort() : httpPort };
@@ -52,7 +58,15 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         builder.Services.AddKeyedSingleton<IGrainStorage>(ResyncOptions.StorageName, (sp, _) => new InProcessGrainStorage(sp.GetRequiredService<Serializer>()));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, endpoint.HttpPort));
         // One process simulates a cluster of logical processors: its silo is not a processor (the library's default).
-        builder.UseOrleans(silo => silo.UseResyncEmbedded(endpoint, services).AddResyncOperations(builder, options => options.Dashboard = dashboard));
+        builder.UseOrleans(silo =>
+        {
+            if (certificate is not null)
+            {
+                silo.UseDeploymentTls(certificate);
+            }
+
+            silo.UseResyncEmbedded(endpoint, services).AddResyncOperations(builder, options => options.Dashboard = dashboard);
+        });
         var host = builder.Build();
         host.MapResyncOperations();
         await host.StartAsync(cancellationToken);

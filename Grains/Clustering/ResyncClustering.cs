@@ -41,7 +41,21 @@ public sealed class ClusteringSettings
     {
         ["--clustering"] = "Resync:Clustering",
         ["--connection-string"] = "ConnectionStrings:Resync",
+        ["--certificate"] = CertificateKey,
     };
+
+    /// <summary>The configuration key of <see cref="CertificatePath"/> ("Resync:Certificate", --certificate).</summary>
+    public const string CertificateKey = "Resync:Certificate";
+
+    /// <summary>
+    /// The deployment certificate (a PKCS#12 file) that silos and clients present to each other over mutual TLS, or
+    /// null for no TLS. See <see cref="DeploymentCertificate"/>.
+    /// </summary>
+    public string? CertificatePath { get; init; }
+
+    /// <summary>The deployment certificate, loaded, or null without one.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? LoadCertificate() =>
+        CertificatePath is { Length: > 0 } path ? DeploymentCertificate.Load(path) : null;
 
     /// <summary>
     /// Reads and checks the settings; throws <see cref="ArgumentException"/> with a one-line message for an unknown
@@ -74,7 +88,7 @@ public sealed class ClusteringSettings
             }
         }
 
-        return new ClusteringSettings { Mode = parsed, ConnectionString = connectionString };
+        return new ClusteringSettings { Mode = parsed, ConnectionString = connectionString, CertificatePath = configuration[CertificateKey] };
     }
 
     /// <summary>Makes sure the database is reachable and holds the schema; a one-line error otherwise.</summary>
@@ -151,6 +165,11 @@ public static class ResyncClustering
     /// <summary>A client of either mode.</summary>
     public static IClientBuilder UseResync(this IClientBuilder client, ClusteringSettings settings, int gatewayPort)
     {
+        if (settings.LoadCertificate() is { } certificate)
+        {
+            client.UseDeploymentTls(certificate);
+        }
+
         if (settings.Mode == ClusteringMode.Localhost)
         {
             return client.UseLocalhostClustering(gatewayPort);

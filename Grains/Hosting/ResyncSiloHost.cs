@@ -35,6 +35,10 @@ public static class ResyncSiloHost
     public static ISiloBuilder UseResync(this ISiloBuilder silo, ClusteringSettings settings, SiloEndpointOptions endpoint, IConfiguration configuration)
     {
         ResyncClustering.ConfigureFastFailureDetection(silo.Services, configuration);
+        if (settings.LoadCertificate() is { } certificate)
+        {
+            silo.UseDeploymentTls(certificate);
+        }
 
         // A silo of this program is a processor that rehearses before it joins, unless its configuration says otherwise.
         silo.AddResync(options =>

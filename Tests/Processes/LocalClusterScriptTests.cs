@@ -38,11 +38,12 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper output)
             await LineAsync(lines, "Ctrl+C to stop", script, TimeSpan.FromSeconds(240));
             string Value(string prefix) => Snapshot(lines).First(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..].Trim();
             var connectionString = Value("PostgreSQL:");
+            var settings = new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = connectionString, CertificatePath = Value("certificate:") };
             var logs = Snapshot(lines).Single(l => l.Contains("; logs in ", StringComparison.Ordinal)).Split("; logs in ")[1].Trim();
             var pids = Snapshot(lines).Single(l => l.Contains(", pids ", StringComparison.Ordinal)).Split(", pids ")[1].Split(';')[0].Split(' ').Select(int.Parse).ToList();
             var restart = Value("restart silo 1 after a kill:");
 
-            await using var connection = await CrashTests.ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = connectionString });
+            await using var connection = await CrashTests.ConnectAsync(settings);
             var driver = new ResyncDriver(connection.Client);
             var settled = await driver.WaitForStatus(s => Silos(s) == 2 && s.Round?.Phase == RoundPhase.Completed, "the script's two silos settled");
 
@@ -69,7 +70,7 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper output)
 
             // The printed command starts silo 1 again, on the same database and ports.
             byHand = SiloProcess.Start("bash", ["-c", restart.Replace(" &", "", StringComparison.Ordinal)], _ => []);
-            await using (var again = await CrashTests.ConnectAsync(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = connectionString }))
+            await using (var again = await CrashTests.ConnectAsync(settings))
             {
                 // A new client: the first one's gateways all died with the script's silos.
                 await new ResyncDriver(again.Client).WaitForStatus(s => Silos(s) == 1 && s.Round?.Phase == RoundPhase.Completed, "silo 1 restarted by hand");

@@ -67,6 +67,41 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
         }
     }
 
+    [Fact]
+    public async Task A_silo_without_the_deployment_certificate_cannot_join_a_cluster_that_has_one()
+    {
+        var database = await postgres.NewDatabaseAsync();
+        var folder = Directory.CreateTempSubdirectory("resync-tls-").FullName;
+        try
+        {
+            var certificate = Path.Combine(folder, "deployment.pfx");
+            using (var created = DeploymentCertificate.Create(TimeSpan.FromHours(1)))
+            {
+                DeploymentCertificate.Write(created, certificate);
+            }
+
+            await using var member = SiloProcesses.StartPostgres(database, "--certificate", certificate);
+            var settings = new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = database, CertificatePath = certificate };
+            await using var connection = await CrashTests.ConnectAsync(settings);
+            var driver = new ResyncDriver(connection.Client);
+            var settled = await SiloProcesses.Settled(driver, [member], "the silo with the certificate");
+
+            // The stranger reaches the database, but no silo of the cluster: it never becomes a member, and goes.
+            await using var stranger = SiloProcesses.StartPostgres(database);
+            var exit = await stranger.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            output.WriteLine($"the silo without the certificate exited with {exit}:\n{stranger.Output}");
+            Assert.NotEqual(0, exit);
+            var after = await driver.Status();
+            Assert.True(SiloProcess.HasExactly(after.Configuration, [member]), $"members after the stranger: {string.Join(" ", after.Configuration.Members)}");
+            Assert.DoesNotContain((await driver.Configuration.GetHistory()).SelectMany(r => r.Evicted), p => p.StartsWith(stranger.ProcessorPrefix, StringComparison.Ordinal));
+            output.WriteLine($"epoch {settled.Configuration.Epoch} before the stranger, {after.Configuration.Epoch} after");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(true, false)]
     [InlineData(false, true)]
