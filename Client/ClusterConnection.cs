@@ -16,6 +16,9 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// Every command's call is short: the engine's own waits are bounded well below this.
     /// </summary>
     public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a client reads the gateways of a PostgreSQL cluster again.</summary>
+    public static readonly TimeSpan GatewayListRefresh = TimeSpan.FromSeconds(2);
     private readonly IHost _host;
 
     private ClusterConnection(IHost host) => _host = host;
@@ -28,7 +31,9 @@ public sealed class ClusterConnection : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
         builder.UseOrleansClient(client => client.UseResync(settings, gatewayPort)
-            .Configure<Orleans.Configuration.ClientMessagingOptions>(options => options.ResponseTimeout = ResponseTimeout));
+            .Configure<Orleans.Configuration.ClientMessagingOptions>(options => options.ResponseTimeout = ResponseTimeout)
+            // A gateway that went silent (its silo cut off or dead) leaves the list within seconds, not Orleans' minute.
+            .Configure<Orleans.Configuration.GatewayOptions>(options => options.GatewayListRefreshPeriod = GatewayListRefresh));
         var host = builder.Build();
         try
         {

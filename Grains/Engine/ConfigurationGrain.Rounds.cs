@@ -42,7 +42,8 @@ internal sealed partial class ConfigurationGrain
     {
         var end = _supervisor.Ended(summary, _ledger.Current.Epoch, state.State.CompletedEpoch);
         _historyUnsaved = true;
-        if (end.WarmNext)
+        // A silo that is stopping places nothing: the next epoch is warmed by whichever silo holds this grain next.
+        if (end.WarmNext && !shutdown.Begun.IsCancellationRequested)
         {
             // Its barrier's address is resolved on every silo through the silo's own processor (the cache is the silo's).
             Sequencer(summary.Epoch + 1).Warm([.. _ledger.Current.Members.Where(ProcessorId.IsSilo)])

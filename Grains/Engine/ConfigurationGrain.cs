@@ -24,6 +24,7 @@ internal sealed partial class ConfigurationGrain(
     ILocalSiloDetails silo,
     IOptions<ResyncOptions> options,
     [FromKeyedServices(ResyncOptions.ClockKey)] TimeProvider time,
+    SiloShutdown shutdown,
     ILogger<ConfigurationGrain> logger) : Grain, IConfigurationGrain, IConfigurationMembership, IConfigurationCallbacks
 {
     private readonly RoundSupervisor _supervisor = new(

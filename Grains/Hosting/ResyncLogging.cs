@@ -19,7 +19,7 @@ public static class ResyncLogging
 
     /// <summary>
     /// The console's defaults, as configuration keys of the lowest priority: Information in general and from the host's
-    /// lifetime, only warnings and errors from Microsoft, Orleans and Polly (only errors from Orleans' watchdog), and the
+    /// lifetime, only warnings and errors from Microsoft and Orleans (only errors from Orleans' watchdog and Polly's placement retries), and the
     /// one-line formatter.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
@@ -30,8 +30,9 @@ public static class ResyncLogging
         ["Logging:LogLevel:Orleans"] = "Warning",
         // Its first check at start-up measures from the process's start of time ("has not completed for 02:12:57").
         ["Logging:LogLevel:Orleans.Runtime.Watchdog"] = "Error",
-        // Orleans' placement logs two lines per decision through Polly at Information.
-        ["Logging:LogLevel:Polly"] = "Warning",
+        // Orleans' placement logs two lines per decision through Polly at Information, and each retry at Warning;
+        // a placement that finally fails is Orleans' own error.
+        ["Logging:LogLevel:Polly"] = "Error",
         ["Logging:Console:FormatterName"] = FormatterName,
     };
 

@@ -13,7 +13,7 @@ namespace Resync.Tests.Network;
 [Collection(NetworkCollection.Name)]
 public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly TimeSpan FaultLimit = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FaultLimit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(90);
     private WriteLoad _load = null!;
 
@@ -247,12 +247,14 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
     private async Task WaitForSilos(Func<int, bool> count, string phase)
     {
         var deadline = DateTime.UtcNow + FaultLimit;
+        ResyncStatus? last = null;
+        Exception? failure = null;
         while (DateTime.UtcNow < deadline)
         {
             try
             {
-                var status = await cluster.Driver.Engine.Status();
-                if (count(status.Configuration.Members.Count(ProcessorId.IsSilo)) && status.Round is { Phase: RoundPhase.Completed } round && round.Epoch == status.Configuration.Epoch)
+                last = await cluster.Driver.Engine.Status();
+                if (count(last.Configuration.Members.Count(ProcessorId.IsSilo)) && last.Round is { Phase: RoundPhase.Completed } round && round.Epoch == last.Configuration.Epoch)
                 {
                     return;
                 }
@@ -260,12 +262,14 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
             catch (Exception exception) when (exception is not Xunit.Sdk.XunitException)
             {
                 // As above.
+                failure = exception;
             }
 
             await Task.Delay(100);
         }
 
-        Assert.Fail($"{phase}: not within {FaultLimit.TotalSeconds} s");
+        Assert.Fail($"{phase}: not within {FaultLimit.TotalSeconds} s; last status: epoch {last?.Configuration.Epoch}, members [{string.Join(" ", last?.Configuration.Members ?? [])}], " +
+            $"round {last?.Round?.Epoch} {last?.Round?.Phase} at {last?.Round?.Service}, waiting for [{string.Join(" ", last?.Round?.Pending ?? [])}]; last failure: {failure?.GetType().Name} {failure?.Message}");
     }
 
     private async Task<string> SiloProcessor(int silo)
