@@ -124,6 +124,13 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
     {
         var host = cluster.HostOf(Math.Max(silo, 0));
         var peers = Enumerable.Range(0, NetworkClusterFixture.SiloCount).Where(i => i != silo).Select(cluster.HostOf).ToList();
+        if (fault is Fault.PartitionFromPeers or Fault.Isolation or Fault.OneWay or Fault.LongFreeze)
+        {
+            // The fault lands in a round: a logical processor joins (or leaves) and must receive the checkpoints, a
+            // transfer of about a mebibyte, when the fault comes.
+            await TransferRoundAsync(random);
+        }
+
         switch (fault)
         {
             case Fault.PartitionFromPeers:
@@ -185,6 +192,26 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         }
 
         return host;
+    }
+
+    private int _transfers;
+
+    /// <summary>Writes a checkpoint of a mebibyte, then starts (and does not wait for) the join of a new processor, which receives it.</summary>
+    private async Task TransferRoundAsync(Random random)
+    {
+        var through = await SiloProcessor(0);
+        var name = $"bulk{_transfers++ % 2}";
+        try
+        {
+            await cluster.Driver.Ckpt(through).Create(name);
+        }
+        catch (ArgumentException exception) when (exception.Message.Contains("already exists"))
+        {
+            // The last schedule made it.
+        }
+
+        await cluster.Driver.Ckpt(through).Write(name, "s", Reference.ReferenceDriver.Bytes(1 << 20, random.Next()));
+        _ = cluster.Driver.Engine.Join($"net-transfer-{_transfers}");
     }
 
     /// <summary>Membership changes made while a fault lasts, each waited for, bounded: rounds under the fault.</summary>

@@ -16,6 +16,7 @@ public sealed class WriteLoad(ReferenceDriver driver, ITestOutputHelper output) 
     private readonly List<string> _events = [];
     private readonly Dictionary<string, List<(byte[] Data, bool Acknowledged)>> _writes = [];
     private readonly List<long> _epochs = [];
+    private readonly Dictionary<long, int> _sizes = [];
     private Task? _running;
 
     public int Acknowledged { get; private set; }
@@ -66,6 +67,7 @@ public sealed class WriteLoad(ReferenceDriver driver, ITestOutputHelper output) 
             lock (_epochs)
             {
                 _epochs.Add(configuration.Epoch);
+                _sizes[configuration.Epoch] = configuration.Members.Length;
             }
 
             var silos = configuration.Members.Where(ProcessorId.IsSilo).ToList();
@@ -141,7 +143,7 @@ public sealed class WriteLoad(ReferenceDriver driver, ITestOutputHelper output) 
     /// <summary>
     /// After the last heal and a settled round: every member's replicas are identical; every acknowledged event is on
     /// every member; every checkpoint holds its last acknowledged value or one written after it; the epochs the
-    /// configuration showed never went back.
+    /// configuration showed never went back; every completed round had its configuration's number of members.
     /// </summary>
     public async Task CheckAsync(string schedule)
     {
@@ -157,6 +159,16 @@ public sealed class WriteLoad(ReferenceDriver driver, ITestOutputHelper output) 
         for (var i = 1; i < epochs.Count; i++)
         {
             Assert.True(epochs[i] >= epochs[i - 1], $"{schedule}: the configuration's epoch went back from {epochs[i - 1]} to {epochs[i]}");
+        }
+
+        // No round completed with another set of members than its configuration's (as far as the client saw them).
+        foreach (var round in (await driver.Engine.Configuration.GetHistory()).Where(r => r.Outcome == RoundPhase.Completed))
+        {
+            lock (_epochs)
+            {
+                Assert.True(!_sizes.TryGetValue(round.Epoch, out var size) || size == round.Members,
+                    $"{schedule}: the round of epoch {round.Epoch} completed with {round.Members} members; its configuration had {size}");
+            }
         }
 
         foreach (var member in configuration.Members)
