@@ -63,6 +63,8 @@ internal static class SiloHelp
                                             only (default 127.0.0.1: every silo on one machine)
           --http-port <port>                HTTP port of /health/live, /health/ready and /metrics (default 0: a free
                                             port, logged at start); a port in use is refused
+          --certificate <file>              the deployment certificate (PKCS#12): mutual TLS with every silo and client,
+                                            which must present the same one (make one: resync certificate create <file>)
           --dashboard                       also serve the live dashboard at /dashboard/ and the grain dashboard at
                                             /orleans/ on the HTTP port
           -h, --help                        this text

@@ -46,7 +46,7 @@ trap cleanup INT TERM EXIT
 
 # The command of silo $1, appending to its log: the script starts each silo with it and prints it for a restart.
 silo_command() {
-  echo "dotnet $PWD/Silo/bin/Release/net10.0/Resync.Silo.dll --clustering postgres --connection-string \"$connection\" --silo-port $((silo_port + $1)) --gateway-port $((gateway_port + $1)) --http-port $((http_port + $1)) --dashboard --certificate $certificate >>$logs/silo-$1.log 2>&1"
+  echo "dotnet $PWD/Silo/bin/Release/net10.0/Resync.Silo.dll --clustering postgres --connection-string \"$connection\" --silo-port $((silo_port + $1)) --gateway-port $((gateway_port + $1)) --http-port $((http_port + $1)) --dashboard --certificate \"$certificate\" >>$logs/silo-$1.log 2>&1"
 }
 
 for i in $(seq 0 $((silos - 1))); do
@@ -58,7 +58,7 @@ echo "PostgreSQL: $connection"
 echo "$silos silos on ports $silo_port.. (gateways $gateway_port..), pids ${pids[*]}; logs in $logs"
 echo "dashboard: http://127.0.0.1:$http_port/dashboard/ (silo 0; silo i at port $http_port+i), health at /health/ready, metrics at /metrics"
 echo "certificate: $certificate"
-echo "try:      dotnet run --project Client -- --clustering postgres --connection-string \"$connection\" --certificate $certificate status"
+echo "try:      dotnet run --project Client -- --clustering postgres --connection-string \"$connection\" --certificate \"$certificate\" status"
 echo "restart silo 1 after a kill:  $(silo_command 1) &"
 echo "Ctrl+C to stop"
 reported=()

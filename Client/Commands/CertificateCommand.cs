@@ -14,11 +14,6 @@ internal static class CertificateCommand
             try
             {
                 var file = parse.GetValue(path)!;
-                if (File.Exists(file))
-                {
-                    throw new UserErrorException($"{file} exists already: a deployment's certificate is not replaced by accident; remove it first");
-                }
-
                 using var certificate = DeploymentCertificate.Create();
                 DeploymentCertificate.Write(certificate, file);
                 cli.Output.WriteLine($"wrote {file}: {certificate.Subject}, thumbprint {certificate.Thumbprint}, valid until {certificate.NotAfter:yyyy-MM-dd}");

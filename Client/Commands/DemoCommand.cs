@@ -23,7 +23,8 @@ internal static class DemoCommand
                 var exit = await new DemoScenario(cluster.Client, cli.Output).RunAsync();
                 if (parse.GetValue(keep))
                 {
-                    var file = Path.Combine(Path.GetTempPath(), $"resync-demo-{Environment.ProcessId}.pfx");
+                    var folder = Directory.CreateTempSubdirectory("resync-demo-");
+                    var file = Path.Combine(folder.FullName, "deployment.pfx");
                     DeploymentCertificate.Write(certificate, file);
                     cli.Output.WriteLine($"The silo keeps running: dashboard at {cluster.HttpAddress}dashboard/, Orleans Dashboard at {cluster.HttpAddress}orleans/. Ctrl+C stops it.");
                     cli.Output.WriteLine($"Its commands: dotnet run --project Client -- status --gateway-port {cluster.Endpoint.GatewayPort} --certificate {file}");
@@ -33,7 +34,7 @@ internal static class DemoCommand
                     }
                     finally
                     {
-                        File.Delete(file);
+                        folder.Delete(recursive: true);
                     }
                 }
 

@@ -48,14 +48,7 @@ public sealed record EvtSubscription([property: Id(0)] string Channel, [property
 public sealed record EvtSnapshot(
     [property: Id(0)] ImmutableArray<EvtChannel> Channels,
     [property: Id(1)] ImmutableArray<EvtEvent> Events,
-    [property: Id(2)] ImmutableArray<EvtSubscription> Subscriptions)
-{
-    /// <summary>The epoch the sending replica served (last activated), 0 for a new replica.</summary>
-    [Id(3)] public long Activated { get; init; }
-
-    /// <summary>The newest epoch at which the sending replica, or one it synchronized with, pruned closed channels.</summary>
-    [Id(4)] public long Horizon { get; init; }
-}
+    [property: Id(2)] ImmutableArray<EvtSubscription> Subscriptions);
 
 /// <summary>EVT, the event service: one replica per processor (key: the processor id).</summary>
 [Alias("resync.IEvtService")]

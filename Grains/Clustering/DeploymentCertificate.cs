@@ -29,13 +29,26 @@ public static class DeploymentCertificate
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), password: null);
     }
 
-    /// <summary>Writes <paramref name="certificate"/> with its private key to <paramref name="path"/> (PKCS#12, no password), readable by its owner only.</summary>
+    /// <summary>
+    /// Writes <paramref name="certificate"/> with its private key to <paramref name="path"/> (PKCS#12, no password), a new
+    /// file readable by its owner only from its creation; an existing file is refused, never replaced.
+    /// </summary>
     public static void Write(X509Certificate2 certificate, string path)
     {
-        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pkcs12));
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        try
+        {
+            using var file = new FileStream(path, options);
+            file.Write(certificate.Export(X509ContentType.Pkcs12));
+        }
+        catch (IOException exception) when (File.Exists(path))
+        {
+            throw new ArgumentException($"{path} exists already: a deployment's certificate is not replaced by accident; remove it first", exception);
         }
     }
 
@@ -45,9 +58,13 @@ public static class DeploymentCertificate
         try
         {
             var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
-            return certificate.HasPrivateKey
-                ? certificate
-                : throw new ArgumentException($"the certificate {path} has no private key: a deployment certificate must have one");
+            if (!certificate.HasPrivateKey)
+            {
+                certificate.Dispose();
+                throw new ArgumentException($"the certificate {path} has no private key: a deployment certificate must have one");
+            }
+
+            return certificate;
         }
         catch (Exception exception) when (exception is CryptographicException or IOException or UnauthorizedAccessException)
         {

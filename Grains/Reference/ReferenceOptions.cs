@@ -22,9 +22,6 @@ public sealed class EvtOptions
 
     /// <summary>The longest retention a publisher may ask for.</summary>
     public TimeSpan MaxRetention { get; set; } = DefaultMaxRetention;
-
-    /// <summary>How long a closed channel's tombstone is kept (a day by default), as <c>CkptOptions.TombstoneRetention</c> for checkpoints.</summary>
-    public TimeSpan ClosedChannelRetention { get; set; } = Services.Tombstones.DefaultRetention;
 }
 
 /// <summary>Knobs of the CKPT service (section "Resync:Ckpt").</summary>
@@ -47,9 +44,6 @@ public sealed class CkptOptions
 
     /// <summary>The largest checkpoint accepted, all sections together.</summary>
     public long MaxCheckpointBytes { get; set; } = DefaultMaxCheckpointBytes;
-
-    /// <summary>How long a deleted checkpoint's tombstone is kept (a day by default); see <c>VersionedItemsSyncService.TombstoneRetention</c>.</summary>
-    public TimeSpan TombstoneRetention { get; set; } = Services.Tombstones.DefaultRetention;
 }
 
 internal sealed class ReferenceOptionsValidator : IValidateOptions<EvtOptions>, IValidateOptions<CkptOptions>
@@ -58,13 +52,11 @@ internal sealed class ReferenceOptionsValidator : IValidateOptions<EvtOptions>, 
         options.MaxPayloadBytes < 1 ? ValidateOptionsResult.Fail($"{nameof(EvtOptions.MaxPayloadBytes)} must be positive.")
         : options.EventsPerProcessCall < 1 ? ValidateOptionsResult.Fail($"{nameof(EvtOptions.EventsPerProcessCall)} must be positive.")
         : options.MaxRetention <= TimeSpan.Zero ? ValidateOptionsResult.Fail($"{nameof(EvtOptions.MaxRetention)} must be positive.")
-        : options.ClosedChannelRetention <= TimeSpan.Zero ? ValidateOptionsResult.Fail($"{nameof(EvtOptions.ClosedChannelRetention)} must be positive.")
         : ValidateOptionsResult.Success;
 
     public ValidateOptionsResult Validate(string? name, CkptOptions options) =>
         options.ChunkBytes < 1 ? ValidateOptionsResult.Fail($"{nameof(CkptOptions.ChunkBytes)} must be positive.")
         : options.MaxSectionBytes < 1 ? ValidateOptionsResult.Fail($"{nameof(CkptOptions.MaxSectionBytes)} must be positive.")
         : options.MaxCheckpointBytes < options.MaxSectionBytes ? ValidateOptionsResult.Fail($"{nameof(CkptOptions.MaxCheckpointBytes)} must be at least {nameof(CkptOptions.MaxSectionBytes)}.")
-        : options.TombstoneRetention <= TimeSpan.Zero ? ValidateOptionsResult.Fail($"{nameof(CkptOptions.TombstoneRetention)} must be positive.")
         : ValidateOptionsResult.Success;
 }

@@ -2,16 +2,7 @@ namespace Resync.Services;
 
 /// <summary>What a replica tells the others of its items at the start of a round: each key's version, tombstones included (a deletion is a version).</summary>
 [GenerateSerializer, Immutable, Alias("resync.items.index")]
-internal sealed record ItemIndex([property: Id(0)] ImmutableArray<ItemIndexEntry> Entries)
-{
-    /// <summary>The epoch the replica serves (it last activated), 0 for a new replica.</summary>
-    [Id(1)] public long Activated { get; init; }
-
-    /// <summary>The replica's <see cref="VersionedItems{TItem}.PruneHorizon"/>.</summary>
-    [Id(2)] public long Horizon { get; init; }
-
-    public static ItemIndex Empty { get; } = new([]);
-}
+internal sealed record ItemIndex([property: Id(0)] ImmutableArray<ItemIndexEntry> Entries);
 
 [GenerateSerializer, Immutable, Alias("resync.items.index-entry")]
 internal sealed record ItemIndexEntry([property: Id(0)] string Key, [property: Id(1)] ItemVersion Version);

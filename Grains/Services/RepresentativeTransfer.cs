@@ -16,10 +16,6 @@ namespace Resync.Services;
  *    with an item; any other item, tombstones included, goes whole.
  * 4. At activation each member applies the plan: it keeps what already wins and assembles the rest from what was
  *    addressed to it. Nothing depends on the order in which contributions arrived.
- * 5. Deleted stays deleted once tombstones are pruned: a member that pruned marks its pruning horizon (the epoch it
- *    served then). A member last activated before the newest horizon may hold items deleted while it was away, whose
- *    tombstones are gone; when some member is past that horizon, the plan takes such a member's index as empty, so
- *    its items neither win nor are kept, and it receives everything. Every member then carries the horizon on.
  */
 internal sealed class RepresentativeTransfer<TItem>
     where TItem : class, IVersionedItem
@@ -27,13 +23,10 @@ internal sealed class RepresentativeTransfer<TItem>
     private readonly Queue<(object Payload, ImmutableArray<string> Recipients)> _pending = new();
     private readonly int _chunkBytes;
 
-    private readonly long _horizon;
-
-    private RepresentativeTransfer(Dictionary<string, ItemIndexEntry> winners, int chunkBytes, long horizon)
+    private RepresentativeTransfer(Dictionary<string, ItemIndexEntry> winners, int chunkBytes)
     {
         Winners = winners;
         _chunkBytes = chunkBytes;
-        _horizon = horizon;
     }
 
     /// <summary>The winning version of every key known to any member.</summary>
@@ -49,11 +42,6 @@ internal sealed class RepresentativeTransfer<TItem>
     public static RepresentativeTransfer<TItem> Plan(string me, VersionedItems<TItem> mine, IReadOnlyList<(string Processor, ItemIndex Index)> indices, int chunkBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
-        var horizon = indices.Count == 0 ? 0 : indices.Max(i => i.Index.Horizon);
-        if (horizon > 0 && indices.Any(i => i.Index.Activated >= horizon))
-        {
-            indices = [.. indices.Select(i => i.Index.Activated < horizon ? (i.Processor, ItemIndex.Empty) : i)];
-        }
 
         // Per key: the newest version, the lowest of its holders (the sender), and how many hold it.
         var newest = new Dictionary<string, (ItemIndexEntry Entry, string Lowest, int Holders)>(StringComparer.Ordinal);
@@ -74,7 +62,7 @@ internal sealed class RepresentativeTransfer<TItem>
             }
         }
 
-        var transfer = new RepresentativeTransfer<TItem>(newest.ToDictionary(n => n.Key, n => n.Value.Entry, StringComparer.Ordinal), chunkBytes, horizon);
+        var transfer = new RepresentativeTransfer<TItem>(newest.ToDictionary(n => n.Key, n => n.Value.Entry, StringComparer.Ordinal), chunkBytes);
         Dictionary<string, ItemVersion>[]? held = null;
         foreach (var (key, (winner, sender, holders)) in newest.OrderBy(n => n.Key, StringComparer.Ordinal))
         {
@@ -136,13 +124,12 @@ internal sealed class RepresentativeTransfer<TItem>
             }
         }
 
-        var result = mine.Empty();
-        result.PruneHorizon = Math.Max(mine.PruneHorizon, _horizon);
+        var result = new VersionedItems<TItem>();
         foreach (var (key, winner) in Winners)
         {
             if (mine.Held(key) is { } current && current.Version == winner.Version)
             {
-                result.Adopt(current, mine.LearnedAt(key));
+                result.Apply(current);
             }
             else if (wholes.TryGetValue(key, out var whole))
             {

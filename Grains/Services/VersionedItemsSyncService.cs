@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Resync.Runtime;
-
 namespace Resync.Services;
 
 /// <summary>
@@ -17,29 +14,15 @@ public abstract class VersionedItemsSyncService<TItem> : SyncServiceGrain
 {
     private const string IndexPhase = "index";
     private RepresentativeTransfer<TItem>? _transfer;
-    private VersionedItems<TItem>? _items;
-
 
     /// <summary>The items this replica serves: the ones it activated in its last round and the writes since.</summary>
-    protected VersionedItems<TItem> Items
-    {
-        get => _items ??= new VersionedItems<TItem>(ServiceProvider.GetRequiredKeyedService<TimeProvider>(ResyncOptions.ClockKey));
-        private set => _items = value;
-    }
+    protected VersionedItems<TItem> Items { get; private set; } = new();
 
     /// <summary>
     /// The most a process call sends, in bytes: a larger transfer takes more calls, each a bounded step of the
     /// round. Override to make it an option of the service.
     /// </summary>
     protected virtual int ChunkBytes => 64 * 1024;
-
-    /// <summary>
-    /// How long a tombstone (a deleted item's last version) is kept after this replica learned it; then it is pruned,
-    /// on the next write or activation. A processor that was away while an item was deleted and comes back after its
-    /// tombstone was pruned does not bring the item back: its items are not taken once some member pruned after its
-    /// last activation (<see cref="VersionedItems{TItem}.PruneHorizon"/>). Override to make it an option of the service.
-    /// </summary>
-    protected virtual TimeSpan TombstoneRetention => Tombstones.DefaultRetention;
 
     /// <summary>
     /// Writes the next version of the item of <paramref name="key"/> on every member's replica, one write at a time
@@ -63,11 +46,7 @@ public abstract class VersionedItemsSyncService<TItem> : SyncServiceGrain
     }
 
     /// <inheritdoc />
-    protected sealed override void ApplyWrite(object write)
-    {
-        Items.Apply((TItem)write);
-        Items.Prune(TombstoneRetention, ActivatedEpoch);
-    }
+    protected sealed override void ApplyWrite(object write) => Items.Apply((TItem)write);
 
     /// <inheritdoc />
     protected sealed override ValueTask SyncInitAsync(SyncRound round, CancellationToken cancellationToken)
@@ -81,7 +60,7 @@ public abstract class VersionedItemsSyncService<TItem> : SyncServiceGrain
     {
         if (_transfer is null)
         {
-            var indices = await round.GatherAsync(IndexPhase, Items.Index(ActivatedEpoch), cancellationToken);
+            var indices = await round.GatherAsync(IndexPhase, Items.Index(), cancellationToken);
             _transfer = RepresentativeTransfer<TItem>.Plan(Processor, Items, indices, ChunkBytes);
         }
 
@@ -94,7 +73,6 @@ public abstract class VersionedItemsSyncService<TItem> : SyncServiceGrain
     {
         var received = await round.ReceiveAsync<object>();
         Items = _transfer!.Assemble(Items, received.Select(r => r.Payload));
-        Items.Prune(TombstoneRetention, round.Epoch);
         _transfer = null;
     }
 

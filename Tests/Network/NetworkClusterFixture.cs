@@ -107,17 +107,23 @@ public sealed class NetworkClusterFixture : IAsyncLifetime
             // The silos may be gone already.
         }
 
-        foreach (var silo in Silos.Where(s => s is not null))
+        try
         {
-            await silo.DisposeAsync();
-        }
+            foreach (var silo in Silos.Where(s => s is not null))
+            {
+                await silo.DisposeAsync();
+            }
 
-        if (_postgresFolder is not null)
+            if (_postgresFolder is not null)
+            {
+                NetworkLab.Run("bash", Path.Combine(Checkout.Root, "scripts", "postgres-temp.sh"), "stop", _postgresFolder);
+            }
+        }
+        finally
         {
-            NetworkLab.Run("bash", Path.Combine(Checkout.Root, "scripts", "postgres-temp.sh"), "stop", _postgresFolder);
+            // Also ends what is left in the lab's namespaces (a PostgreSQL whose start failed half-way, say).
+            Lab?.Dispose();
         }
-
-        Lab?.Dispose();
     }
 
     private static string Line(string output, string prefix) =>

@@ -54,7 +54,7 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         var victim = cluster.Silos[0];
         var before = (await cluster.Driver.Engine.Status()).Configuration.Epoch;
         await RunAsync(Fault.ShortFreeze, silo: 0);
-        Assert.False(victim.HasExited, $"the silo frozen for 0.2 s exited:\n{victim.Output}");
+        Assert.False(victim.HasExited, $"the silo frozen for 0.1 s exited:\n{victim.Output}");
         output.WriteLine($"epoch {before} before the freeze, {(await cluster.Driver.Engine.Status()).Configuration.Epoch} after");
     }
 
@@ -100,7 +100,7 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         Isolation,
         /// <summary>What the silo sends its peers is lost; what they send it arrives.</summary>
         OneWay,
-        /// <summary>SIGSTOP for 0.2 s: less than the failure detection.</summary>
+        /// <summary>SIGSTOP for 0.1 s: less than the failure detection.</summary>
         ShortFreeze,
         /// <summary>SIGSTOP until the survivors complete a round without the silo, then SIGCONT.</summary>
         LongFreeze,
@@ -147,8 +147,8 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
                 break;
             case Fault.ShortFreeze:
                 NetworkLab.Run("kill", "-STOP", cluster.Silos[silo].Id.ToString());
-                // The fault's length, not a wait for anything: under the probe timeout and the missed probes Orleans counts.
-                await Task.Delay(TimeSpan.FromMilliseconds(200));
+                // The fault's length, not a wait for anything: well under the probe timeout and the missed probes Orleans counts.
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
                 NetworkLab.Run("kill", "-CONT", cluster.Silos[silo].Id.ToString());
                 break;
             case Fault.LongFreeze:
@@ -177,7 +177,7 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
                 var coordinator = await CoordinatorSiloAsync();
                 host = cluster.HostOf(coordinator);
                 output.WriteLine($"the configuration grain (and so each round's sequencer and barrier) is on silo {coordinator + 1} ({host.Address})");
-                var change = cluster.Driver.Engine.Join($"net-joiner-{random.Next(4)}");
+                var change = cluster.Driver.Engine.Join($"net-joiner-{Interlocked.Increment(ref s_transfers)}");
                 cluster.Silos[coordinator].Kill();
                 try
                 {
@@ -194,13 +194,15 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         return host;
     }
 
-    private int _transfers;
+    // xUnit makes an instance per test: the count is the class's, so that every schedule's joiner is new.
+    private static int s_transfers;
 
     /// <summary>Writes a checkpoint of a mebibyte, then starts (and does not wait for) the join of a new processor, which receives it.</summary>
     private async Task TransferRoundAsync(Random random)
     {
         var through = await SiloProcessor(0);
-        var name = $"bulk{_transfers++ % 2}";
+        var transfer = Interlocked.Increment(ref s_transfers);
+        var name = $"bulk{transfer % 2}";
         try
         {
             await cluster.Driver.Ckpt(through).Create(name);
@@ -211,7 +213,7 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         }
 
         await cluster.Driver.Ckpt(through).Write(name, "s", Reference.ReferenceDriver.Bytes(1 << 20, random.Next()));
-        _ = cluster.Driver.Engine.Join($"net-transfer-{_transfers}");
+        _ = cluster.Driver.Engine.Join($"net-transfer-{transfer}");
     }
 
     /// <summary>Membership changes made while a fault lasts, each waited for, bounded: rounds under the fault.</summary>

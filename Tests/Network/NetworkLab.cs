@@ -123,13 +123,20 @@ public sealed class NetworkLab : IDisposable
     {
         foreach (var host in Hosts)
         {
-            Run("ip", "netns", "del", host.Namespace);
+            Delete(host.Namespace);
         }
 
         Run("ip", "link", "del", Bridge);
     }
 
-    /// <summary>Namespaces and bridges of this lab's kind that an interrupted run left behind.</summary>
+    /// <summary>Ends whatever still runs in the namespace (a namespace outlives its name while a process holds it), then deletes it.</summary>
+    private static void Delete(string space)
+    {
+        Run("sh", "-c", $"ip netns pids {space} | xargs -r kill -9");
+        Run("ip", "netns", "del", space);
+    }
+
+    /// <summary>Namespaces, bridges and links of this lab's kind that an interrupted run left behind.</summary>
     private static void RemoveLeftovers()
     {
         foreach (var line in Run("ip", "netns", "list").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -137,13 +144,13 @@ public sealed class NetworkLab : IDisposable
             var name = line.Split(' ')[0];
             if (name.StartsWith(Prefix, StringComparison.Ordinal))
             {
-                Run("ip", "netns", "del", name);
+                Delete(name);
             }
         }
 
-        foreach (var line in Run("ip", "-o", "link", "show", "type", "bridge").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var line in Run("ip", "-o", "link", "show").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            var name = line.Split(':', 3)[1].Trim();
+            var name = line.Split(':', 3)[1].Trim().Split('@')[0];
             if (name.StartsWith(Prefix, StringComparison.Ordinal))
             {
                 Run("ip", "link", "del", name);

@@ -87,7 +87,8 @@ public sealed class PostgresClusterTests(PostgresFixture postgres, ITestOutputHe
             var settled = await SiloProcesses.Settled(driver, [member], "the silo with the certificate");
 
             // The stranger reaches the database, but no silo of the cluster: it never becomes a member, and goes.
-            await using var stranger = SiloProcesses.StartPostgres(database);
+            // Orleans retries joining for MaxJoinAttemptTime (5 minutes by default) unless the members vote it dead first.
+            await using var stranger = SiloProcesses.StartPostgres(database, "--Orleans:Membership:MaxJoinAttemptTime", "00:00:20");
             var exit = await stranger.WaitForExitAsync(TimeSpan.FromSeconds(90));
             output.WriteLine($"the silo without the certificate exited with {exit}:\n{stranger.Output}");
             Assert.NotEqual(0, exit);

@@ -20,13 +20,13 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
         var open = Channel("c", true, 1);
         var closed = Channel("c", false, 2, "p2");
         var stale = new EvtStore();
-        stale.Apply(open, Now);
+        stale.Apply(open);
         stale.Apply(Event("e1", open, TimeSpan.FromHours(1)), Now);
         stale.Apply(new EvtSubscription("c", "p1"));
         var fresh = new EvtStore();
-        fresh.Apply(closed, Now);
+        fresh.Apply(closed);
 
-        var merged = EvtStore.Merge([.. stale.Parts(10, 0), .. fresh.Parts(10, 0)], View.Contains, Now);
+        var merged = EvtStore.Merge([.. stale.Parts(10), .. fresh.Parts(10)], View.Contains, Now);
 
         Assert.Null(merged.OpenChannel("c"));
         Assert.Empty(merged.Channels(Now));
@@ -39,14 +39,14 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
         var first = Channel("c", true, 1);
         var reopened = Channel("c", true, 3);
         var a = new EvtStore();
-        a.Apply(first, Now);
+        a.Apply(first);
         a.Apply(Event("old-generation", first, TimeSpan.FromHours(1)), Now);
         var b = new EvtStore();
-        b.Apply(reopened, Now);
+        b.Apply(reopened);
         b.Apply(Event("kept", reopened, TimeSpan.FromHours(1)), Now);
         b.Apply(Event("expiring", reopened, TimeSpan.FromMinutes(1)), Now);
 
-        var merged = EvtStore.Merge([.. a.Parts(10, 0), .. b.Parts(10, 0), .. b.Parts(10, 0)], View.Contains, Now + TimeSpan.FromMinutes(2));
+        var merged = EvtStore.Merge([.. a.Parts(10), .. b.Parts(10), .. b.Parts(10)], View.Contains, Now + TimeSpan.FromMinutes(2));
 
         Assert.Equal(["kept"], merged.Events("c", Now + TimeSpan.FromMinutes(2)).Select(e => e.Id).ToArray());
     }
@@ -55,11 +55,11 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
     public void Subscriptions_of_processors_absent_from_the_view_are_dropped()
     {
         var store = new EvtStore();
-        store.Apply(Channel("c", true, 1), Now);
+        store.Apply(Channel("c", true, 1));
         store.Apply(new EvtSubscription("c", "p1"));
         store.Apply(new EvtSubscription("c", "gone"));
 
-        var merged = EvtStore.Merge([.. store.Parts(10, 0)], View.Contains, Now);
+        var merged = EvtStore.Merge([.. store.Parts(10)], View.Contains, Now);
 
         Assert.Equal(["p1"], merged.Channels(Now).Single().Subscribers.ToArray());
     }
@@ -76,7 +76,7 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
             switch (random.Next(4))
             {
                 case 0:
-                    replica.Apply(Channel(name, random.Next(3) > 0, random.Next(1, 6), $"p{random.Next(1, 4)}"), Now);
+                    replica.Apply(Channel(name, random.Next(3) > 0, random.Next(1, 6), $"p{random.Next(1, 4)}"));
                     break;
                 case 1 when replica.OpenChannel(name) is { } open:
                     replica.Apply(Event($"e{i}", open, TimeSpan.FromMinutes(random.Next(-5, 60))), Now);
@@ -87,58 +87,11 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
             }
         }
 
-        var reference = EvtStore.Merge([.. replicas.SelectMany(r => r.Parts(1000, 0))], View.Contains, Now).Digest(Now);
+        var reference = EvtStore.Merge([.. replicas.SelectMany(r => r.Parts(1000))], View.Contains, Now).Digest(Now);
         for (var trial = 0; trial < 10; trial++)
         {
-            var parts = replicas.SelectMany(r => r.Parts(random.Next(1, 20), 0)).OrderBy(_ => random.Next()).ToList();
+            var parts = replicas.SelectMany(r => r.Parts(random.Next(1, 20))).OrderBy(_ => random.Next()).ToList();
             Assert.Equal(reference, EvtStore.Merge(parts, View.Contains, Now).Digest(Now));
         }
-    }
-
-    [Fact]
-    public void A_closed_channel_is_pruned_after_its_retention_and_a_member_back_from_before_the_pruning_does_not_reopen_it()
-    {
-        var open = Channel("c", true, 1);
-        var away = new EvtStore();
-        away.Apply(open, Now);
-        away.Apply(Event("old", open, TimeSpan.FromDays(3)), Now);
-        var stayed = new EvtStore();
-        stayed.Apply(open, Now);
-        stayed.Apply(Channel("c", false, 2), Now);
-        stayed.Apply(Channel("kept", true, 1), Now);
-
-        Assert.Equal(0, stayed.PruneClosed(Now + TimeSpan.FromMinutes(59), TimeSpan.FromHours(1), activatedEpoch: 8));
-        Assert.Equal(1, stayed.PruneClosed(Now + TimeSpan.FromHours(1), TimeSpan.FromHours(1), activatedEpoch: 9));
-        Assert.Equal(0, stayed.ClosedChannels);
-        Assert.Equal(9, stayed.PruneHorizon);
-
-        // The member that was away (last activated at epoch 5) comes back: its open channel and its event stay out.
-        var merged = EvtStore.Merge([.. away.Parts(10, activated: 5), .. stayed.Parts(10, activated: 9)], View.Contains, Now);
-        Assert.Equal(["kept"], merged.Channels(Now).Select(c => c.Name).ToArray());
-        Assert.Equal(9, merged.PruneHorizon);
-
-        // Before any pruning, the tombstone itself keeps the channel closed, and every member's state counts.
-        var unpruned = new EvtStore();
-        unpruned.Apply(Channel("c", false, 2), Now);
-        var before = EvtStore.Merge([.. away.Parts(10, activated: 5), .. unpruned.Parts(10, activated: 9)], View.Contains, Now);
-        Assert.Empty(before.Channels(Now));
-    }
-
-    [Fact]
-    public void A_hundred_thousand_channels_opened_and_closed_leave_a_bounded_number_of_tombstones()
-    {
-        var store = new EvtStore();
-        var most = 0;
-        for (var i = 0; i < 100_000; i++)
-        {
-            var at = Now + TimeSpan.FromSeconds(i);
-            store.Apply(Channel($"c{i}", true, 1), at);
-            store.Apply(Channel($"c{i}", false, 2), at);
-            store.PruneClosed(at, TimeSpan.FromMinutes(1), activatedEpoch: 3);
-            most = Math.Max(most, store.ClosedChannels);
-        }
-
-        Assert.InRange(most, 1, 61);
-        Assert.InRange(store.Parts(10, 3).First().Channels.Length, 1, 61);
     }
 }

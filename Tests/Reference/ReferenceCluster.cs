@@ -12,8 +12,6 @@ public sealed class ReferenceTestSilo : ISiloConfigurator
 {
     public const int ChunkBytes = 1024;
 
-    public static readonly TimeSpan TombstoneRetention = TimeSpan.FromSeconds(1);
-
     public void Configure(ISiloBuilder siloBuilder)
     {
         siloBuilder.AddResyncMemoryStorage().AddResync(options =>
@@ -24,14 +22,11 @@ public sealed class ReferenceTestSilo : ISiloConfigurator
             // Whole chunks go straight to their recipients; what is left of a section, and everything else, through the sequencer.
             options.Transfer.ForwardBytes = ChunkBytes;
         }).AddReferenceServices();
-        siloBuilder.Services.Configure<EvtOptions>(options => options.ClosedChannelRetention = TombstoneRetention);
         siloBuilder.Services.Configure<CkptOptions>(options =>
         {
             options.ChunkBytes = ChunkBytes;
             options.MaxSectionBytes = 1024 * 1024;
             options.MaxCheckpointBytes = 32L * 1024 * 1024;
-            // Short enough for a test to see a deleted checkpoint's tombstone pruned.
-            options.TombstoneRetention = TombstoneRetention;
         });
     }
 }

@@ -18,9 +18,9 @@ public sealed class RepresentativeTransferTests
     private static VersionedItems<TItem> Store<TItem>(params TItem[] items)
         where TItem : class, IVersionedItem => new(items);
 
-    private static List<(string, ItemIndex)> Indices<TItem>(Dictionary<string, VersionedItems<TItem>> replicas, IReadOnlyDictionary<string, long>? activated = null)
+    private static List<(string, ItemIndex)> Indices<TItem>(Dictionary<string, VersionedItems<TItem>> replicas)
         where TItem : class, IVersionedItem =>
-        [.. replicas.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => (r.Key, r.Value.Index(activated?.GetValueOrDefault(r.Key) ?? 0)))];
+        [.. replicas.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => (r.Key, r.Value.Index()))];
 
     /// <summary>A chunk counts its data, anything else a hundred bytes: what the engine's measure would say, near enough.</summary>
     private static int Measure(object payload) => payload is ItemChunk chunk ? chunk.Data.Length : 100;
@@ -38,10 +38,10 @@ public sealed class RepresentativeTransferTests
     }
 
     /// <summary>Runs a whole transfer among the given replicas and returns every replica's resulting items.</summary>
-    private static Dictionary<string, VersionedItems<TItem>> Synchronize<TItem>(Dictionary<string, VersionedItems<TItem>> replicas, out Dictionary<string, int> batches, IReadOnlyDictionary<string, long>? activated = null)
+    private static Dictionary<string, VersionedItems<TItem>> Synchronize<TItem>(Dictionary<string, VersionedItems<TItem>> replicas, out Dictionary<string, int> batches)
         where TItem : class, IVersionedItem
     {
-        var indices = Indices(replicas, activated);
+        var indices = Indices(replicas);
         var plans = replicas.ToDictionary(r => r.Key, r => RepresentativeTransfer<TItem>.Plan(r.Key, r.Value, indices, Chunk));
         var mailbox = new List<(object Payload, ImmutableArray<string> Recipients)>();
         batches = [];
@@ -118,7 +118,7 @@ public sealed class RepresentativeTransferTests
     public void A_chunk_is_a_view_of_its_blob_and_crosses_a_silo_boundary_with_exactly_its_bytes()
     {
         var checkpoint = Checkpoint("a", 1, "p1", 2500);
-        var plan = RepresentativeTransfer<CkptCheckpoint>.Plan("p1", Store(checkpoint), [("p1", Store(checkpoint).Index(0)), ("p2", new ItemIndex([]))], Chunk);
+        var plan = RepresentativeTransfer<CkptCheckpoint>.Plan("p1", Store(checkpoint), [("p1", Store(checkpoint).Index()), ("p2", new ItemIndex([]))], Chunk);
         var chunk = NextBatch(plan).Select(b => b.Payload).OfType<ItemChunk>().First();
         Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(chunk.Data, out var segment));
         Assert.Same(checkpoint.Sections[0].Data, segment.Array);
@@ -169,50 +169,6 @@ public sealed class RepresentativeTransferTests
         Assert.All(result.Values, items => Assert.Null(items.Find("gone")));
         Assert.All(result.Values, items => Assert.Equal(new ItemVersion(2, "p2"), items.VersionOf("gone")));
         Assert.Equal((1, 0, 0, 0), (batches["p2"], batches["p1"], batches["p3"], batches["p4"]));
-    }
-
-    [Fact]
-    public void A_member_back_from_before_a_pruning_brings_back_nothing_that_was_deleted_while_it_was_away()
-    {
-        // p3 left at epoch 5 holding "gone" and "kept"; "gone" was deleted later and its tombstone pruned at epoch 9.
-        var current = new Entry("kept", "v2", new ItemVersion(2, "p1"));
-        var members = Store(current);
-        members.Prune(TimeSpan.Zero, activatedEpoch: 9);
-        var pruned = Store(current, new Entry("gone", "", new ItemVersion(2, "p1"), IsDeleted: true));
-        Assert.Equal(1, pruned.Prune(TimeSpan.Zero, activatedEpoch: 9));
-        var replicas = new Dictionary<string, VersionedItems<Entry>>
-        {
-            ["p1"] = pruned,
-            ["p2"] = pruned,
-            ["p3"] = Store(new Entry("kept", "v1", new ItemVersion(1, "p1")), new Entry("gone", "v1", new ItemVersion(1, "p1"))),
-        };
-
-        var result = Synchronize(replicas, out _, new Dictionary<string, long> { ["p1"] = 9, ["p2"] = 9, ["p3"] = 5 });
-
-        Assert.All(result.Values, r => Assert.Null(r.Find("gone")));
-        Assert.All(result.Values, r => Assert.Equal("v2", r.Find("kept")!.Value));
-        // The horizon goes on with every member, so a later round still knows p3's old state from a current one.
-        Assert.All(result.Values, r => Assert.Equal(9, r.PruneHorizon));
-    }
-
-    [Fact]
-    public void Before_any_pruning_or_with_no_member_past_the_horizon_every_members_items_count()
-    {
-        var deleted = Store(new Entry("x", "", new ItemVersion(2, "p1"), IsDeleted: true));
-        var away = Store(new Entry("x", "v1", new ItemVersion(1, "p1")), new Entry("y", "v1", new ItemVersion(1, "p3")));
-
-        // The tombstone is still held: it wins, and p3's own item y is taken by all.
-        var result = Synchronize(new Dictionary<string, VersionedItems<Entry>> { ["p1"] = deleted, ["p3"] = away }, out _,
-            new Dictionary<string, long> { ["p1"] = 9, ["p3"] = 5 });
-        Assert.All(result.Values, r => Assert.Null(r.Find("x")));
-        Assert.All(result.Values, r => Assert.Equal("v1", r.Find("y")!.Value));
-
-        // A horizon that no member is past (the one that pruned is not here): nobody's items are set aside.
-        var horizonOnly = Store(new Entry("z", "v1", new ItemVersion(1, "p2")));
-        horizonOnly.PruneHorizon = 12;
-        var kept = Synchronize(new Dictionary<string, VersionedItems<Entry>> { ["p2"] = horizonOnly, ["p3"] = away }, out _,
-            new Dictionary<string, long> { ["p2"] = 10, ["p3"] = 5 });
-        Assert.All(kept.Values, r => Assert.Equal(["x", "y", "z"], r.Live.Select(i => i.Key)));
     }
 
     [GenerateSerializer, Immutable]

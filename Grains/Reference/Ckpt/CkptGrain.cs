@@ -18,9 +18,6 @@ public sealed class CkptGrain(IOptions<CkptOptions> options) : VersionedItemsSyn
     protected override int ChunkBytes => _options.ChunkBytes;
 
     /// <inheritdoc />
-    protected override TimeSpan TombstoneRetention => _options.TombstoneRetention;
-
-    /// <inheritdoc />
     public async Task<ItemVersion> Create(string name)
     {
         ItemName.Validate(name, "checkpoint");

@@ -85,8 +85,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
         switch (write)
         {
             case EvtChannel channel:
-                _store.Apply(channel, time.GetUtcNow());
-                _store.PruneClosed(time.GetUtcNow(), _options.ClosedChannelRetention, ActivatedEpoch);
+                _store.Apply(channel);
                 break;
             case EvtEvent evt:
                 _store.Apply(evt, time.GetUtcNow());
@@ -103,7 +102,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
     protected override IEnumerable<EvtSnapshot> Contribute(SyncRound round)
     {
         _store.Expire(time.GetUtcNow());
-        return _store.Parts(_options.EventsPerProcessCall, ActivatedEpoch);
+        return _store.Parts(_options.EventsPerProcessCall);
     }
 
     /// <inheritdoc />
@@ -115,8 +114,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
             throw new InvalidOperationException($"EVT on {Processor} found CLM's view of epoch {view.Epoch} while activating epoch {round.Epoch}.");
         }
 
-        _store = EvtStore.Merge(parts.Projected(p => p.Part), p => view.Find(p) is not null, time.GetUtcNow(), _store);
-        _store.PruneClosed(time.GetUtcNow(), _options.ClosedChannelRetention, round.Epoch);
+        _store = EvtStore.Merge(parts.Projected(p => p.Part), p => view.Find(p) is not null, time.GetUtcNow());
     }
 
     private EvtChannel RequireOpen(string channel) =>

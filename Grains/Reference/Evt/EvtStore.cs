@@ -20,19 +20,6 @@ internal sealed class EvtStore
     private readonly SortedDictionary<string, EvtEvent> _events = new(StringComparer.Ordinal);
     private readonly SortedSet<EvtSubscription> _subscriptions = new(SubscriptionOrder);
 
-    // Closed channels (EVT's tombstones) in the order this replica learned them, with when: pruning takes the front.
-    private readonly Queue<(DateTimeOffset LearnedAt, string Name, ItemVersion Version)> _closed = new();
-    private readonly Dictionary<string, DateTimeOffset> _closedLearned = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// The newest epoch at which this replica, or one it synchronized with, pruned closed channels: a replica last
-    /// activated before it may hold channels closed since, whose tombstones are gone (see <see cref="Merge"/>).
-    /// </summary>
-    public long PruneHorizon { get; private set; }
-
-    /// <summary>How many closed channels are held.</summary>
-    public int ClosedChannels => _closedLearned.Count;
-
     public EvtChannel? Channel(string name) => _channels.GetValueOrDefault(name);
 
     public EvtChannel? OpenChannel(string name) => _channels.GetValueOrDefault(name) is { IsOpen: true } open ? open : null;
@@ -41,8 +28,7 @@ internal sealed class EvtStore
     /// Applies a channel version; an older one changes nothing. Versions are unique per write, but should two
     /// differ at the same version, the closed one wins, so that the outcome never depends on order.
     /// </summary>
-    /// <summary>Keeps <paramref name="channel"/> if it is newer; a closed one is timed from <paramref name="learnedAt"/> for its pruning.</summary>
-    public bool Apply(EvtChannel channel, DateTimeOffset learnedAt)
+    public bool Apply(EvtChannel channel)
     {
         if (_channels.TryGetValue(channel.Name, out var current) &&
             (current.Version > channel.Version || (current.Version == channel.Version && (!current.IsOpen || channel.IsOpen))))
@@ -51,44 +37,8 @@ internal sealed class EvtStore
         }
 
         _channels[channel.Name] = channel;
-        if (channel.IsOpen)
-        {
-            _closedLearned.Remove(channel.Name);
-        }
-        else
-        {
-            _closed.Enqueue((learnedAt, channel.Name, channel.Version));
-            _closedLearned[channel.Name] = learnedAt;
-        }
-
         Prune(channel.Name, DateTimeOffset.MinValue);
         return true;
-    }
-
-    /// <summary>
-    /// Removes the closed channels learned at least <paramref name="retention"/> before <paramref name="now"/>, and
-    /// moves <see cref="PruneHorizon"/> to <paramref name="activatedEpoch"/> when any went. Returns how many went.
-    /// </summary>
-    public int PruneClosed(DateTimeOffset now, TimeSpan retention, long activatedEpoch)
-    {
-        var pruned = 0;
-        while (_closed.TryPeek(out var oldest) && oldest.LearnedAt <= now - retention)
-        {
-            _closed.Dequeue();
-            if (_channels.TryGetValue(oldest.Name, out var held) && !held.IsOpen && held.Version == oldest.Version)
-            {
-                _channels.Remove(oldest.Name);
-                _closedLearned.Remove(oldest.Name);
-                pruned++;
-            }
-        }
-
-        if (pruned > 0)
-        {
-            PruneHorizon = Math.Max(PruneHorizon, activatedEpoch);
-        }
-
-        return pruned;
     }
 
     /// <summary>Retains an event of the open generation of its channel, unless expired or already held.</summary>
@@ -98,44 +48,31 @@ internal sealed class EvtStore
     public bool Apply(EvtSubscription subscription) =>
         OpenChannel(subscription.Channel) is not null && _subscriptions.Add(subscription);
 
-    /// <summary>
-    /// The state as it is contributed to a round, split into parts of at most <paramref name="eventsPerPart"/> events,
-    /// each marked with the epoch this replica serves (<paramref name="activated"/>) and its pruning horizon.
-    /// </summary>
-    public IEnumerable<EvtSnapshot> Parts(int eventsPerPart, long activated)
+    /// <summary>The state as it is contributed to a round, split into parts of at most <paramref name="eventsPerPart"/> events.</summary>
+    public IEnumerable<EvtSnapshot> Parts(int eventsPerPart)
     {
-        yield return new EvtSnapshot([.. _channels.Values], [], [.. _subscriptions]) { Activated = activated, Horizon = PruneHorizon };
+        yield return new EvtSnapshot([.. _channels.Values], [], [.. _subscriptions]);
         foreach (var chunk in _events.Values.Chunk(eventsPerPart))
         {
-            yield return new EvtSnapshot([], [.. chunk], []) { Activated = activated, Horizon = PruneHorizon };
+            yield return new EvtSnapshot([], [.. chunk], []);
         }
     }
 
     /// <summary>Merges every member's contribution into a new store (see the class summary for the rules).</summary>
     /// <remarks>
     /// Every replica merges every member's parts, so the parts are read once and not copied: channels are
-    /// applied first, and only the parts that carry events or subscriptions are read again for them. Closed stays
-    /// closed once pruned: the parts of a member last activated before the newest pruning horizon are set aside when
-    /// some member is past it, as <c>RepresentativeTransfer</c> does for items. A closed channel that this replica
-    /// held (<paramref name="previous"/>) keeps the time it learned it.
+    /// applied first, and only the parts that carry events or subscriptions are read again for them.
     /// </remarks>
-    public static EvtStore Merge(IReadOnlyList<EvtSnapshot> contributions, Func<string, bool> inView, DateTimeOffset now, EvtStore? previous = null)
+    public static EvtStore Merge(IReadOnlyList<EvtSnapshot> contributions, Func<string, bool> inView, DateTimeOffset now)
     {
         var merged = new EvtStore();
-        var horizon = contributions.Count == 0 ? 0 : contributions.Max(c => c.Horizon);
-        merged.PruneHorizon = Math.Max(horizon, previous?.PruneHorizon ?? 0);
-        if (horizon > 0 && contributions.Any(c => c.Activated >= horizon))
-        {
-            contributions = [.. contributions.Where(c => c.Activated >= horizon)];
-        }
-
         List<EvtSnapshot>? rest = null;
         for (var i = 0; i < contributions.Count; i++)
         {
             var part = contributions[i];
             foreach (var channel in part.Channels)
             {
-                merged.Apply(channel, previous?.ClosedLearnedAt(channel) ?? now);
+                merged.Apply(channel);
             }
 
             if (!part.Events.IsEmpty || !part.Subscriptions.IsEmpty)
@@ -163,11 +100,6 @@ internal sealed class EvtStore
 
         return merged;
     }
-
-    private DateTimeOffset? ClosedLearnedAt(EvtChannel channel) =>
-        !channel.IsOpen && _channels.GetValueOrDefault(channel.Name)?.Version == channel.Version && _closedLearned.TryGetValue(channel.Name, out var learned)
-            ? learned
-            : null;
 
     public ImmutableArray<EvtEvent> Events(string channel, DateTimeOffset now) =>
         [.. _events.Values.Where(e => e.Channel == channel && e.Expiry > now).OrderBy(e => e.PublishedAt).ThenBy(e => e.Id, StringComparer.Ordinal)];
