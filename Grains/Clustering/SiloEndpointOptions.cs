@@ -60,7 +60,7 @@ public sealed class SiloEndpointOptions
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            probe.Bind(new IPEndPoint(AdvertisedAddress.Equals(IPAddress.Loopback) ? IPAddress.Loopback : AdvertisedAddress, port));
+            probe.Bind(new IPEndPoint(AdvertisedAddress, port));
         }
         catch (SocketException exception) when (exception.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
         {

@@ -41,8 +41,8 @@ internal sealed class DashboardFeed(IGrainFactory grains, ILocalSiloDetails silo
             while (!cancellationToken.IsCancellationRequested)
             {
                 var look = await NextLook().WaitAsync(cancellationToken);
-                var (name, data, picture) = look.Snapshot is { } snapshot
-                    ? ("snapshot", JsonSerializer.Serialize(snapshot.Trimmed(history), DashboardJson.Options), JsonSerializer.Serialize(snapshot.Trimmed(history) with { GeneratedAt = default }, DashboardJson.Options))
+                var (name, data, picture) = look.Snapshot?.Trimmed(history) is { } snapshot
+                    ? ("snapshot", JsonSerializer.Serialize(snapshot, DashboardJson.Options), JsonSerializer.Serialize(snapshot with { GeneratedAt = default }, DashboardJson.Options))
                     : ("unavailable", JsonSerializer.Serialize(new { error = look.Error }, DashboardJson.Options), look.Error);
                 if (picture != shown || sentAt is not { } at || time.GetElapsedTime(at) >= heartbeat)
                 {

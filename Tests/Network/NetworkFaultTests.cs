@@ -246,59 +246,55 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
     private async Task<List<int>> SettleAsync(string phase)
     {
         var restarted = new List<int>();
-        var deadline = DateTime.UtcNow + SettleLimit;
-        ResyncStatus? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            restarted.AddRange(cluster.RestartExited());
-            try
-            {
-                last = await cluster.Driver.Engine.Status();
-                if (SiloProcess.Settled(last, cluster.Silos))
-                {
-                    return restarted;
-                }
-            }
-            catch (Exception exception) when (exception is not Xunit.Sdk.XunitException)
-            {
-                // A gateway or the configuration grain's silo went with the fault; the client finds another.
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"{phase}: no completed round of the three silos within {SettleLimit.TotalSeconds} s; last status: epoch {last?.Configuration.Epoch}, " +
-            $"members [{string.Join(" ", last?.Configuration.Members ?? [])}], round {last?.Round?.Epoch} {last?.Round?.Phase}\n" +
-            string.Join("\n", cluster.ExitedOutputs) + "\n" + string.Join("\n", cluster.Silos.Select((s, i) => $"silo {i + 1}:\n{s.Output}")));
+        await WaitForAsync(
+            status => SiloProcess.Settled(status, cluster.Silos),
+            $"{phase}: no completed round of the three silos",
+            SettleLimit,
+            () => restarted.AddRange(cluster.RestartExited()));
         return restarted;
     }
 
-    private async Task WaitForSilos(Func<int, bool> count, string phase)
+    /// <summary>Waits, bounded, for a completed round of the configuration whose silo processors <paramref name="count"/> accepts.</summary>
+    private Task WaitForSilos(Func<int, bool> count, string phase) =>
+        WaitForAsync(
+            status => count(status.Configuration.Members.Count(ProcessorId.IsSilo)) && status.Round is { Phase: RoundPhase.Completed } round && round.Epoch == status.Configuration.Epoch,
+            phase,
+            FaultLimit,
+            () => { });
+
+    /// <summary>
+    /// Polls the status until <paramref name="done"/> accepts it, for at most <paramref name="limit"/>, running
+    /// <paramref name="beforePoll"/> first each time. A call that fails is polled again: under a fault, the client's
+    /// gateway or the configuration grain's silo may be the one cut off. The failure names the last status and error,
+    /// and what the silos wrote.
+    /// </summary>
+    private async Task WaitForAsync(Func<ResyncStatus, bool> done, string phase, TimeSpan limit, Action beforePoll)
     {
-        var deadline = DateTime.UtcNow + FaultLimit;
+        var deadline = DateTime.UtcNow + limit;
         ResyncStatus? last = null;
         Exception? failure = null;
         while (DateTime.UtcNow < deadline)
         {
+            beforePoll();
             try
             {
                 last = await cluster.Driver.Engine.Status();
-                if (count(last.Configuration.Members.Count(ProcessorId.IsSilo)) && last.Round is { Phase: RoundPhase.Completed } round && round.Epoch == last.Configuration.Epoch)
+                if (done(last))
                 {
                     return;
                 }
             }
             catch (Exception exception) when (exception is not Xunit.Sdk.XunitException)
             {
-                // As above.
                 failure = exception;
             }
 
             await Task.Delay(100);
         }
 
-        Assert.Fail($"{phase}: not within {FaultLimit.TotalSeconds} s; last status: epoch {last?.Configuration.Epoch}, members [{string.Join(" ", last?.Configuration.Members ?? [])}], " +
-            $"round {last?.Round?.Epoch} {last?.Round?.Phase} at {last?.Round?.Service}, waiting for [{string.Join(" ", last?.Round?.Pending ?? [])}]; last failure: {failure?.GetType().Name} {failure?.Message}");
+        Assert.Fail($"{phase}: not within {limit.TotalSeconds} s; last status: epoch {last?.Configuration.Epoch}, members [{string.Join(" ", last?.Configuration.Members ?? [])}], " +
+            $"round {last?.Round?.Epoch} {last?.Round?.Phase} at {last?.Round?.Service}, waiting for [{string.Join(" ", last?.Round?.Pending ?? [])}]; last failure: {failure?.GetType().Name} {failure?.Message}\n" +
+            string.Join("\n", cluster.ExitedOutputs) + "\n" + string.Join("\n", cluster.Silos.Select((s, n) => $"silo {n + 1}:\n{s.Output}")));
     }
 
     private async Task<string> SiloProcessor(int silo)
