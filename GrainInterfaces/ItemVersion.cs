@@ -4,7 +4,11 @@ namespace Resync;
 /// The version of a replicated item: a counter and the processor that wrote it. Newer means a higher
 /// counter, ties broken by the writer's id (ordinal), so every replica picks the same winner.
 /// </summary>
-/// <param name="Counter">How many writes the item has had; the next write counts one more.</param>
+/// <param name="Counter">
+/// A Lamport clock of the item's collection: a write counts one more than every version its replica has seen, and
+/// at least the first counter of the epoch whose state the writer serves (<see cref="Epoch"/>, the high 32 bits), so
+/// that a later epoch's write is newer than an earlier epoch's. Shown as <c>epoch.count@writer</c>.
+/// </param>
 /// <param name="Writer">The processor that wrote this version.</param>
 [GenerateSerializer, Immutable, Alias("resync.item-version")]
 public readonly record struct ItemVersion([property: Id(0)] long Counter, [property: Id(1)] string Writer) : IComparable<ItemVersion>
@@ -14,6 +18,12 @@ public readonly record struct ItemVersion([property: Id(0)] long Counter, [prope
 
     /// <summary>The version that follows this one, written by <paramref name="writer"/>.</summary>
     public ItemVersion Next(string writer) => new(Counter + 1, writer);
+
+    /// <summary>The epoch in whose state this version was written, or a later one (the counter's high 32 bits).</summary>
+    public long Epoch => Counter >> 32;
+
+    /// <summary>The lowest counter of a write made while serving the state of <paramref name="epoch"/>.</summary>
+    public static long FirstOf(long epoch) => epoch << 32;
 
     /// <inheritdoc />
     public int CompareTo(ItemVersion other)
@@ -35,5 +45,5 @@ public readonly record struct ItemVersion([property: Id(0)] long Counter, [prope
     public static bool operator <=(ItemVersion left, ItemVersion right) => left.CompareTo(right) <= 0;
 
     /// <inheritdoc />
-    public override string ToString() => $"{Counter}@{Writer}";
+    public override string ToString() => Epoch > 0 ? $"{Epoch}.{Counter & uint.MaxValue}@{Writer}" : $"{Counter}@{Writer}";
 }

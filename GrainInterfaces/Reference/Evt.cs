@@ -44,11 +44,13 @@ public sealed record EvtSubscription([property: Id(0)] string Channel, [property
 /// <param name="Channels">The channels, closed ones' tombstones included, sorted by name.</param>
 /// <param name="Events">The retained events, sorted by id.</param>
 /// <param name="Subscriptions">The subscriptions, sorted by channel, then processor.</param>
+/// <param name="Tombstones">The replica's report of its closed channels' tombstones, in the first part it contributes; null in the others.</param>
 [GenerateSerializer, Immutable, Alias("resync.evt.snapshot")]
 public sealed record EvtSnapshot(
     [property: Id(0)] ImmutableArray<EvtChannel> Channels,
     [property: Id(1)] ImmutableArray<EvtEvent> Events,
-    [property: Id(2)] ImmutableArray<EvtSubscription> Subscriptions);
+    [property: Id(2)] ImmutableArray<EvtSubscription> Subscriptions,
+    [property: Id(3)] TombstoneReport? Tombstones = null);
 
 /// <summary>EVT, the event service: one replica per processor (key: the processor id).</summary>
 [Alias("resync.IEvtService")]

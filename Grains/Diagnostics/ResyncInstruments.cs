@@ -42,8 +42,20 @@ internal static class ResyncInstruments
     public static readonly UpDownCounter<long> FailingServices =
         Meter.CreateUpDownCounter<long>("resync.services.failing", description: "Services that failed ServiceFailureThreshold rounds in a row.");
 
+    public static readonly Counter<long> TombstonesPruned =
+        Meter.CreateCounter<long>("resync.tombstones.pruned", description: "Tombstones a replica dropped at a round's activation: deletions past their retention (tag 'service').");
+
     public static readonly Counter<long> Dropped =
         Meter.CreateCounter<long>("resync.traffic.dropped", description: "Barrier requests and round traffic dropped: stale, refused or duplicate (tag 'kind').");
+
+    /// <summary>Counts the tombstones a replica of <paramref name="service"/> dropped at an activation.</summary>
+    public static void RecordPruned(string service, int tombstones)
+    {
+        if (tombstones > 0)
+        {
+            TombstonesPruned.Add(tombstones, new KeyValuePair<string, object?>("service", service));
+        }
+    }
 
     /// <summary>Counts dropped traffic here and reports it, one-way, to the configuration grain's status.</summary>
     public static Task ReportDroppedAsync(IGrainFactory grains, DropCounts counts)

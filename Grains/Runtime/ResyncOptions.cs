@@ -195,14 +195,25 @@ public sealed class TransferOptions
     public int ForwardBytes { get; set; } = DefaultForwardBytes;
 }
 
-/// <summary>Client writes during a round (contract item 8).</summary>
+/// <summary>Client writes during a round (contract item 8), and the tombstones that deletions leave.</summary>
 public sealed class WriteOptions
 {
     /// <summary>The default of <see cref="Wait"/>.</summary>
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(2);
 
+    /// <summary>The default of <see cref="TombstoneRetention"/>.</summary>
+    public static readonly TimeSpan DefaultTombstoneRetention = TimeSpan.FromMinutes(10);
+
     /// <summary>How long a write to a synchronizing replica waits before it fails with "recovery in progress, retry".</summary>
     public TimeSpan Wait { get; set; } = DefaultWait;
+
+    /// <summary>
+    /// How long a deletion's tombstone is kept (<c>VersionedItemsSyncService</c>'s items, EVT's closed channels): the first
+    /// round after it is this old drops it on every member. A deleted item never comes back, whatever the retention; it is
+    /// how long a processor that left may come back and still bring items that only it holds (writes it made in doubt just
+    /// before it left), and it bounds memory: a replica holds the deletions of the last retention and those since the last round.
+    /// </summary>
+    public TimeSpan TombstoneRetention { get; set; } = DefaultTombstoneRetention;
 }
 
 /// <summary>How silos take part: their own processors, their rehearsal before joining, their departure.</summary>
@@ -286,6 +297,11 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
         if (transfer.SendBatch < 1 || transfer.DeliveryBatchBytes < 1 || transfer.ForwardBytes < 1)
         {
             failures.Add("Transfer:SendBatch, Transfer:DeliveryBatchBytes and Transfer:ForwardBytes must be at least 1.");
+        }
+
+        if (options.Writes.TombstoneRetention < TimeSpan.Zero)
+        {
+            failures.Add("Writes:TombstoneRetention must not be negative.");
         }
 
         if (options.Writes.Wait < TimeSpan.Zero)

@@ -1,11 +1,14 @@
 namespace Resync.Services;
 
-/// <summary>What a replica tells the others of its items at the start of a round: each key's version, tombstones included (a deletion is a version).</summary>
+/// <summary>
+/// What a replica tells the others of its items at the start of a round: each key's version, tombstones included (a
+/// deletion is a version), and its ledger of tombstones.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("resync.items.index")]
-internal sealed record ItemIndex([property: Id(0)] ImmutableArray<ItemIndexEntry> Entries);
+internal sealed record ItemIndex([property: Id(0)] ImmutableArray<ItemIndexEntry> Entries, [property: Id(1)] TombstoneReport Tombstones);
 
 [GenerateSerializer, Immutable, Alias("resync.items.index-entry")]
-internal sealed record ItemIndexEntry([property: Id(0)] string Key, [property: Id(1)] ItemVersion Version);
+internal sealed record ItemIndexEntry([property: Id(0)] string Key, [property: Id(1)] ItemVersion Version, [property: Id(2)] bool IsDeleted);
 
 /// <summary>A chunked item that is being sent, without its blobs (<see cref="Shell"/>), and each blob's length.</summary>
 [GenerateSerializer, Immutable, Alias("resync.items.header")]

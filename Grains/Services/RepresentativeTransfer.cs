@@ -23,25 +23,33 @@ internal sealed class RepresentativeTransfer<TItem>
     private readonly Queue<(object Payload, ImmutableArray<string> Recipients)> _pending = new();
     private readonly int _chunkBytes;
 
-    private RepresentativeTransfer(Dictionary<string, ItemIndexEntry> winners, int chunkBytes)
+    private RepresentativeTransfer(Dictionary<string, ItemIndexEntry> winners, TombstoneLedger ledger, int chunkBytes)
     {
         Winners = winners;
+        Ledger = ledger;
         _chunkBytes = chunkBytes;
     }
 
-    /// <summary>The winning version of every key known to any member.</summary>
+    /// <summary>The winning version of every key that the members keep after this round (pruned tombstones are not).</summary>
     public IReadOnlyDictionary<string, ItemIndexEntry> Winners { get; }
+
+    /// <summary>The ledger every member activates with its items.</summary>
+    public TombstoneLedger Ledger { get; }
 
     public bool HasMoreToSend => _pending.Count > 0;
 
     /// <remarks>
     /// Every member plans from every member's index, so a member that sends nothing must not pay more than one
     /// read of them: <paramref name="indices"/> is read once and not copied, and only a sender reads it again, to
-    /// list its recipients.
+    /// list its recipients (a member that is behind the tombstones' horizon costs one more read of the others').
     /// </remarks>
-    public static RepresentativeTransfer<TItem> Plan(string me, VersionedItems<TItem> mine, IReadOnlyList<(string Processor, ItemIndex Index)> indices, int chunkBytes)
+    public static RepresentativeTransfer<TItem> Plan(string me, long epoch, VersionedItems<TItem> mine, IReadOnlyList<(string Processor, ItemIndex Index)> indices, int chunkBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
+        var tombstones = TombstoneRound.Plan(epoch, [.. indices.Select(i => (i.Processor, i.Index.Tombstones))]);
+        var heldByCurrent = tombstones.AnyBehind && tombstones.ExcludedHorizon > 0
+            ? indices.Where(i => !tombstones.IsBehind(i.Processor)).SelectMany(i => i.Index.Entries).Select(e => e.Key).ToHashSet(StringComparer.Ordinal)
+            : null;
 
         // Per key: the newest version, the lowest of its holders (the sender), and how many hold it.
         var newest = new Dictionary<string, (ItemIndexEntry Entry, string Lowest, int Holders)>(StringComparer.Ordinal);
@@ -50,6 +58,11 @@ internal sealed class RepresentativeTransfer<TItem>
             var (processor, index) = indices[i];
             foreach (var entry in index.Entries)
             {
+                if (heldByCurrent is not null && tombstones.Excludes(processor, entry.Version, heldByCurrent.Contains(entry.Key)))
+                {
+                    continue;
+                }
+
                 ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(newest, entry.Key, out var known);
                 if (!known || entry.Version > slot.Entry.Version)
                 {
@@ -62,7 +75,16 @@ internal sealed class RepresentativeTransfer<TItem>
             }
         }
 
-        var transfer = new RepresentativeTransfer<TItem>(newest.ToDictionary(n => n.Key, n => n.Value.Entry, StringComparer.Ordinal), chunkBytes);
+        // A tombstone that every member drops at activation is never sent.
+        foreach (var (key, (entry, _, _)) in newest)
+        {
+            if (entry.IsDeleted && tombstones.Prunes(entry.Version))
+            {
+                newest.Remove(key);
+            }
+        }
+
+        var transfer = new RepresentativeTransfer<TItem>(newest.ToDictionary(n => n.Key, n => n.Value.Entry, StringComparer.Ordinal), tombstones.Next, chunkBytes);
         Dictionary<string, ItemVersion>[]? held = null;
         foreach (var (key, (winner, sender, holders)) in newest.OrderBy(n => n.Key, StringComparer.Ordinal))
         {
@@ -141,6 +163,7 @@ internal sealed class RepresentativeTransfer<TItem>
             }
         }
 
+        result.Ledger = Ledger;
         return result;
     }
 

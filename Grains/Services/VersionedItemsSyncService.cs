@@ -1,3 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
+using Resync.Diagnostics;
+using Resync.Runtime;
+
 namespace Resync.Services;
 
 /// <summary>
@@ -5,7 +9,9 @@ namespace Resync.Services;
 /// and replicated writes, all done. A client write (<see cref="WriteAsync"/>) is applied on every member's replica
 /// before it returns. In every round the members exchange their indices; for each item one holder of its newest
 /// version sends it, only to the members that lack it, a chunked item (<see cref="IChunkedItem{TSelf}"/>) in
-/// bounded chunks across process calls; activation switches to the assembled collection. A service derives,
+/// bounded chunks across process calls; activation switches to the assembled collection. Deletions are tombstones
+/// that a round prunes on every member once they are <see cref="TombstoneRetention"/> old (<see cref="TombstoneRound"/>),
+/// and every write's version comes from the collection's Lamport clock, so a deleted item never comes back. A service derives,
 /// adds its grain interface's methods over <see cref="Items"/> and <see cref="WriteAsync"/>, and is done.
 /// </summary>
 /// <typeparam name="TItem">The item type: serializable (<c>[GenerateSerializer]</c>) and immutable.</typeparam>
@@ -24,6 +30,9 @@ public abstract class VersionedItemsSyncService<TItem> : SyncServiceGrain
     /// </summary>
     protected virtual int ChunkBytes => 64 * 1024;
 
+    /// <summary>How long a deletion's tombstone is kept; <see cref="WriteOptions.TombstoneRetention"/> unless overridden.</summary>
+    protected virtual TimeSpan TombstoneRetention => ServiceProvider.GetRequiredService<IOptions<ResyncOptions>>().Value.Writes.TombstoneRetention;
+
     /// <summary>
     /// Writes the next version of the item of <paramref name="key"/> on every member's replica, one write at a time
     /// on this replica. <paramref name="make"/> gets the live item (null if there is none) and the version the new
@@ -34,7 +43,7 @@ public abstract class VersionedItemsSyncService<TItem> : SyncServiceGrain
     protected async Task<TItem> WriteAsync(string key, Func<TItem?, ItemVersion, TItem> make)
     {
         using var write = await EnterExclusiveWriteAsync();
-        var version = Items.VersionOf(key).Next(Processor);
+        var version = Items.NextVersion(Processor, ActivatedEpoch);
         var item = make(Items.Find(key), version);
         if (item.Key != key || item.Version != version)
         {
@@ -60,8 +69,9 @@ public abstract class VersionedItemsSyncService<TItem> : SyncServiceGrain
     {
         if (_transfer is null)
         {
-            var indices = await round.GatherAsync(IndexPhase, Items.Index(), cancellationToken);
-            _transfer = RepresentativeTransfer<TItem>.Plan(Processor, Items, indices, ChunkBytes);
+            var index = Items.Index(ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow(), TombstoneRetention);
+            var indices = await round.GatherAsync(IndexPhase, index, cancellationToken);
+            _transfer = RepresentativeTransfer<TItem>.Plan(Processor, round.Epoch, Items, indices, ChunkBytes);
         }
 
         _transfer.SendNext(round.Send);
@@ -72,7 +82,9 @@ public abstract class VersionedItemsSyncService<TItem> : SyncServiceGrain
     protected sealed override async ValueTask SyncActivateAsync(SyncRound round, CancellationToken cancellationToken)
     {
         var received = await round.ReceiveAsync<object>();
-        Items = _transfer!.Assemble(Items, received.Select(r => r.Payload));
+        var assembled = _transfer!.Assemble(Items, received.Select(r => r.Payload));
+        ResyncInstruments.RecordPruned(ServiceName, Items.TombstonesGoneIn(assembled));
+        Items = assembled;
         _transfer = null;
     }
 

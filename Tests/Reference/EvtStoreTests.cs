@@ -8,8 +8,12 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
     private static readonly HashSet<string> View = ["p1", "p2", "p3"];
+    private static readonly TimeSpan Keep = TimeSpan.FromMinutes(10);
 
     private static EvtChannel Channel(string name, bool open, long counter, string writer = "p1") => new(name, open, new ItemVersion(counter, writer));
+
+    private static IEnumerable<(string, EvtSnapshot)> Parts(EvtStore store, string sender, int eventsPerPart = 10) =>
+        store.Parts(eventsPerPart, Now, Keep).Select(part => (sender, part));
 
     private static EvtEvent Event(string id, EvtChannel channel, TimeSpan expiresIn) =>
         new(id, channel.Name, channel.Version, [1, 2], "p1", Now, Now + expiresIn);
@@ -26,7 +30,7 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
         var fresh = new EvtStore();
         fresh.Apply(closed);
 
-        var merged = EvtStore.Merge([.. stale.Parts(10), .. fresh.Parts(10)], View.Contains, Now);
+        var merged = EvtStore.Merge(1, [.. Parts(stale, "p1"), .. Parts(fresh, "p2")], View.Contains, Now);
 
         Assert.Null(merged.OpenChannel("c"));
         Assert.Empty(merged.Channels(Now));
@@ -46,7 +50,7 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
         b.Apply(Event("kept", reopened, TimeSpan.FromHours(1)), Now);
         b.Apply(Event("expiring", reopened, TimeSpan.FromMinutes(1)), Now);
 
-        var merged = EvtStore.Merge([.. a.Parts(10), .. b.Parts(10), .. b.Parts(10)], View.Contains, Now + TimeSpan.FromMinutes(2));
+        var merged = EvtStore.Merge(1, [.. Parts(a, "p1"), .. Parts(b, "p2"), .. Parts(b, "p2")], View.Contains, Now + TimeSpan.FromMinutes(2));
 
         Assert.Equal(["kept"], merged.Events("c", Now + TimeSpan.FromMinutes(2)).Select(e => e.Id).ToArray());
     }
@@ -59,7 +63,7 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
         store.Apply(new EvtSubscription("c", "p1"));
         store.Apply(new EvtSubscription("c", "gone"));
 
-        var merged = EvtStore.Merge([.. store.Parts(10)], View.Contains, Now);
+        var merged = EvtStore.Merge(1, [.. Parts(store, "p1")], View.Contains, Now);
 
         Assert.Equal(["p1"], merged.Channels(Now).Single().Subscribers.ToArray());
     }
@@ -87,11 +91,51 @@ public sealed class EvtStoreTests(ITestOutputHelper output)
             }
         }
 
-        var reference = EvtStore.Merge([.. replicas.SelectMany(r => r.Parts(1000))], View.Contains, Now).Digest(Now);
+        var reference = EvtStore.Merge(1, [.. replicas.SelectMany((r, i) => Parts(r, $"p{i}", 1000))], View.Contains, Now).Digest(Now);
         for (var trial = 0; trial < 10; trial++)
         {
-            var parts = replicas.SelectMany(r => r.Parts(random.Next(1, 20))).OrderBy(_ => random.Next()).ToList();
-            Assert.Equal(reference, EvtStore.Merge(parts, View.Contains, Now).Digest(Now));
+            var parts = replicas.SelectMany((r, i) => Parts(r, $"p{i}", random.Next(1, 20))).OrderBy(_ => random.Next()).ToList();
+            Assert.Equal(reference, EvtStore.Merge(1, parts, View.Contains, Now).Digest(Now));
+        }
+    }
+
+    [Fact]
+    public void A_closed_channel_is_pruned_on_every_member_a_retention_after_the_round_that_followed_its_closing_and_never_reopens_with_a_member_that_missed_it()
+    {
+        var open = Channel("c", true, 1);
+        var members = new Dictionary<string, EvtStore> { ["p1"] = new(), ["p2"] = new(), ["p3"] = new() };
+        foreach (var store in members.Values)
+        {
+            store.Apply(open);
+            store.Apply(Event("e1", open, TimeSpan.FromDays(1)), Now);
+        }
+
+        var away = members["p3"];
+        members.Remove("p3");
+        var closed = members["p1"].NextVersion("p1", 1);
+        foreach (var store in members.Values)
+        {
+            store.Apply(open with { IsOpen = false, Version = closed });
+        }
+
+        Round(members, 2, Now + TimeSpan.FromMinutes(1));
+        Assert.All(members.Values, store => Assert.Equal(1, store.ClosedChannels));
+        Round(members, 3, Now + Keep + TimeSpan.FromMinutes(2));
+        Assert.All(members.Values, store => Assert.Equal((0, null), (store.ClosedChannels, store.Channel("c"))));
+
+        members["p3"] = away;
+        Round(members, 4, Now + Keep + TimeSpan.FromMinutes(3));
+
+        Assert.All(members.Values, store => Assert.Equal((null, 0), (store.Channel("c"), store.Channels(Now).Length)));
+        Assert.Single(members.Values.Select(store => store.Digest(Now)).Distinct());
+    }
+
+    private static void Round(Dictionary<string, EvtStore> members, long epoch, DateTimeOffset now)
+    {
+        var parts = members.OrderBy(m => m.Key, StringComparer.Ordinal).SelectMany(m => m.Value.Parts(10, now, Keep).Select(part => (m.Key, part))).ToList();
+        foreach (var member in members.Keys.ToList())
+        {
+            members[member] = EvtStore.Merge(epoch, parts, View.Contains, now);
         }
     }
 }

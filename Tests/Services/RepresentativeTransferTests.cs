@@ -10,6 +10,9 @@ namespace Resync.Tests.Services;
 public sealed class RepresentativeTransferTests
 {
     private const int Chunk = 1000;
+    private const long Epoch = 7;
+    private static readonly DateTimeOffset Now = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Keep = TimeSpan.FromMinutes(10);
 
     private static CkptCheckpoint Checkpoint(string name, long counter, string writer, params int[] sectionSizes) =>
         new(name, new ItemVersion(counter, writer), false,
@@ -20,7 +23,7 @@ public sealed class RepresentativeTransferTests
 
     private static List<(string, ItemIndex)> Indices<TItem>(Dictionary<string, VersionedItems<TItem>> replicas)
         where TItem : class, IVersionedItem =>
-        [.. replicas.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => (r.Key, r.Value.Index()))];
+        [.. replicas.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => (r.Key, r.Value.Index(Now, Keep)))];
 
     /// <summary>A chunk counts its data, anything else a hundred bytes: what the engine's measure would say, near enough.</summary>
     private static int Measure(object payload) => payload is ItemChunk chunk ? chunk.Data.Length : 100;
@@ -42,7 +45,7 @@ public sealed class RepresentativeTransferTests
         where TItem : class, IVersionedItem
     {
         var indices = Indices(replicas);
-        var plans = replicas.ToDictionary(r => r.Key, r => RepresentativeTransfer<TItem>.Plan(r.Key, r.Value, indices, Chunk));
+        var plans = replicas.ToDictionary(r => r.Key, r => RepresentativeTransfer<TItem>.Plan(r.Key, Epoch, r.Value, indices, Chunk));
         var mailbox = new List<(object Payload, ImmutableArray<string> Recipients)>();
         batches = [];
         foreach (var (processor, plan) in plans)
@@ -106,8 +109,8 @@ public sealed class RepresentativeTransferTests
     {
         var replicas = new Dictionary<string, VersionedItems<CkptCheckpoint>> { ["p1"] = Store(Checkpoint("a", 1, "p1", 3000)), ["p2"] = Store<CkptCheckpoint>() };
         var indices = Indices(replicas);
-        var sender = RepresentativeTransfer<CkptCheckpoint>.Plan("p1", replicas["p1"], indices, Chunk);
-        var receiver = RepresentativeTransfer<CkptCheckpoint>.Plan("p2", replicas["p2"], indices, Chunk);
+        var sender = RepresentativeTransfer<CkptCheckpoint>.Plan("p1", Epoch, replicas["p1"], indices, Chunk);
+        var receiver = RepresentativeTransfer<CkptCheckpoint>.Plan("p2", Epoch, replicas["p2"], indices, Chunk);
 
         var firstBatch = NextBatch(sender).Select(b => b.Payload).ToList();
 
@@ -118,7 +121,7 @@ public sealed class RepresentativeTransferTests
     public void A_chunk_is_a_view_of_its_blob_and_crosses_a_silo_boundary_with_exactly_its_bytes()
     {
         var checkpoint = Checkpoint("a", 1, "p1", 2500);
-        var plan = RepresentativeTransfer<CkptCheckpoint>.Plan("p1", Store(checkpoint), [("p1", Store(checkpoint).Index()), ("p2", new ItemIndex([]))], Chunk);
+        var plan = RepresentativeTransfer<CkptCheckpoint>.Plan("p1", Epoch, Store(checkpoint), [("p1", Store(checkpoint).Index(Now, Keep)), ("p2", new ItemIndex([], new TombstoneReport(TombstoneLedger.Empty, Now, Keep)))], Chunk);
         var chunk = NextBatch(plan).Select(b => b.Payload).OfType<ItemChunk>().First();
         Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(chunk.Data, out var segment));
         Assert.Same(checkpoint.Sections[0].Data, segment.Array);
@@ -138,8 +141,8 @@ public sealed class RepresentativeTransferTests
         Assert.Same(original.Sections[0].Data, local.Sections[0].Data);
 
         var indices = Indices(replicas);
-        var sender = RepresentativeTransfer<CkptCheckpoint>.Plan("p1", replicas["p1"], indices, Chunk);
-        var receiver = RepresentativeTransfer<CkptCheckpoint>.Plan("p2", replicas["p2"], indices, Chunk);
+        var sender = RepresentativeTransfer<CkptCheckpoint>.Plan("p1", Epoch, replicas["p1"], indices, Chunk);
+        var receiver = RepresentativeTransfer<CkptCheckpoint>.Plan("p2", Epoch, replicas["p2"], indices, Chunk);
         var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
         var wire = new List<object>();
         while (sender.HasMoreToSend)

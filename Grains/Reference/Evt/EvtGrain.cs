@@ -1,3 +1,4 @@
+using Resync.Diagnostics;
 using Resync.Runtime;
 using Resync.Services;
 
@@ -8,12 +9,13 @@ namespace Resync.Reference.Evt;
 /// <see cref="EvtStore"/> in each round. It reads CLM's view activated in the same round, which the
 /// synchronization order guarantees is there (contract item 2), and refuses to activate otherwise.
 /// </summary>
-public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : FullStateSyncService<EvtSnapshot>, IEvtService
+public sealed class EvtGrain(IOptions<EvtOptions> options, IOptions<ResyncOptions> resync, TimeProvider time) : FullStateSyncService<EvtSnapshot>, IEvtService
 {
     /// <summary>The name EVT is registered under.</summary>
     public const string Name = "evt";
 
     private readonly EvtOptions _options = options.Value;
+    private readonly TimeSpan _tombstoneRetention = resync.Value.Writes.TombstoneRetention;
     private EvtStore _store = new();
 
     /// <inheritdoc />
@@ -21,7 +23,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
     {
         ItemName.Validate(channel, "channel");
         using var write = await EnterExclusiveWriteAsync();
-        await ReplicateAsync(new EvtChannel(channel, true, (_store.Channel(channel)?.Version ?? ItemVersion.None).Next(Processor)));
+        await ReplicateAsync(new EvtChannel(channel, true, _store.NextVersion(Processor, ActivatedEpoch)));
     }
 
     /// <inheritdoc />
@@ -30,7 +32,7 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
         ItemName.Validate(channel, "channel");
         using var write = await EnterExclusiveWriteAsync();
         var current = RequireOpen(channel);
-        await ReplicateAsync(current with { IsOpen = false, Version = current.Version.Next(Processor) });
+        await ReplicateAsync(current with { IsOpen = false, Version = _store.NextVersion(Processor, ActivatedEpoch) });
     }
 
     /// <inheritdoc />
@@ -101,8 +103,9 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
     /// <inheritdoc />
     protected override IEnumerable<EvtSnapshot> Contribute(SyncRound round)
     {
-        _store.Expire(time.GetUtcNow());
-        return _store.Parts(_options.EventsPerProcessCall);
+        var now = time.GetUtcNow();
+        _store.Expire(now);
+        return _store.Parts(_options.EventsPerProcessCall, now, _tombstoneRetention);
     }
 
     /// <inheritdoc />
@@ -114,7 +117,9 @@ public sealed class EvtGrain(IOptions<EvtOptions> options, TimeProvider time) : 
             throw new InvalidOperationException($"EVT on {Processor} found CLM's view of epoch {view.Epoch} while activating epoch {round.Epoch}.");
         }
 
-        _store = EvtStore.Merge(parts.Projected(p => p.Part), p => view.Find(p) is not null, time.GetUtcNow());
+        var merged = EvtStore.Merge(round.Epoch, parts, p => view.Find(p) is not null, time.GetUtcNow());
+        ResyncInstruments.RecordPruned(Name, _store.TombstonesGoneIn(merged));
+        _store = merged;
     }
 
     private EvtChannel RequireOpen(string channel) =>

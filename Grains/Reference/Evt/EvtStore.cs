@@ -1,3 +1,5 @@
+using Resync.Services;
+
 namespace Resync.Reference.Evt;
 
 /// <summary>
@@ -20,7 +22,19 @@ internal sealed class EvtStore
     private readonly SortedDictionary<string, EvtEvent> _events = new(StringComparer.Ordinal);
     private readonly SortedSet<EvtSubscription> _subscriptions = new(SubscriptionOrder);
 
+    /// <summary>What this replica knows of channel versions and closed channels' tombstones.</summary>
+    public TombstoneLedger Ledger { get; private set; } = TombstoneLedger.Empty;
+
+    /// <summary>How many closed channels' tombstones the store holds.</summary>
+    public int ClosedChannels => _channels.Values.Count(c => !c.IsOpen);
+
     public EvtChannel? Channel(string name) => _channels.GetValueOrDefault(name);
+
+    /// <summary>How many of this store's closed channels <paramref name="next"/> no longer holds: the tombstones a round pruned.</summary>
+    public int TombstonesGoneIn(EvtStore next) => _channels.Values.Count(c => !c.IsOpen && next.Channel(c.Name) is null);
+
+    /// <summary>The version of the next open or close by <paramref name="writer"/> serving <paramref name="epoch"/>'s state (<see cref="TombstoneLedger.Next"/>).</summary>
+    public ItemVersion NextVersion(string writer, long epoch) => Ledger.Next(writer, epoch);
 
     public EvtChannel? OpenChannel(string name) => _channels.GetValueOrDefault(name) is { IsOpen: true } open ? open : null;
 
@@ -30,6 +44,7 @@ internal sealed class EvtStore
     /// </summary>
     public bool Apply(EvtChannel channel)
     {
+        Ledger = Ledger.Saw(channel.Version);
         if (_channels.TryGetValue(channel.Name, out var current) &&
             (current.Version > channel.Version || (current.Version == channel.Version && (!current.IsOpen || channel.IsOpen))))
         {
@@ -48,31 +63,46 @@ internal sealed class EvtStore
     public bool Apply(EvtSubscription subscription) =>
         OpenChannel(subscription.Channel) is not null && _subscriptions.Add(subscription);
 
-    /// <summary>The state as it is contributed to a round, split into parts of at most <paramref name="eventsPerPart"/> events.</summary>
-    public IEnumerable<EvtSnapshot> Parts(int eventsPerPart)
+    /// <summary>
+    /// The state as it is contributed to a round, split into parts of at most <paramref name="eventsPerPart"/> events; the
+    /// first carries the channels and the tombstones' report (<paramref name="now"/>, <paramref name="retention"/>).
+    /// </summary>
+    public IEnumerable<EvtSnapshot> Parts(int eventsPerPart, DateTimeOffset now, TimeSpan retention)
     {
-        yield return new EvtSnapshot([.. _channels.Values], [], [.. _subscriptions]);
+        yield return new EvtSnapshot([.. _channels.Values], [], [.. _subscriptions], new TombstoneReport(Ledger, now, retention));
         foreach (var chunk in _events.Values.Chunk(eventsPerPart))
         {
             yield return new EvtSnapshot([], [.. chunk], []);
         }
     }
 
-    /// <summary>Merges every member's contribution into a new store (see the class summary for the rules).</summary>
+    /// <summary>
+    /// Merges every member's contribution to the round of <paramref name="epoch"/> into a new store (see the class summary
+    /// for the rules). Closed channels are tombstones that the round prunes (<see cref="TombstoneRound"/>): one that every
+    /// member drops at this activation is gone, and a channel that only a member behind the horizon holds, at most that
+    /// old, was closed and pruned while it was away and counts for nothing.
+    /// </summary>
     /// <remarks>
     /// Every replica merges every member's parts, so the parts are read once and not copied: channels are
     /// applied first, and only the parts that carry events or subscriptions are read again for them.
     /// </remarks>
-    public static EvtStore Merge(IReadOnlyList<EvtSnapshot> contributions, Func<string, bool> inView, DateTimeOffset now)
+    public static EvtStore Merge(long epoch, IReadOnlyList<(string Sender, EvtSnapshot Part)> contributions, Func<string, bool> inView, DateTimeOffset now)
     {
+        var tombstones = TombstoneRound.Plan(epoch, [.. contributions.Where(c => c.Part.Tombstones is not null).Select(c => (c.Sender, c.Part.Tombstones!))]);
+        var heldByCurrent = tombstones.AnyBehind && tombstones.ExcludedHorizon > 0
+            ? contributions.Where(c => !tombstones.IsBehind(c.Sender)).SelectMany(c => c.Part.Channels).Select(c => c.Name).ToHashSet(StringComparer.Ordinal)
+            : null;
         var merged = new EvtStore();
         List<EvtSnapshot>? rest = null;
         for (var i = 0; i < contributions.Count; i++)
         {
-            var part = contributions[i];
+            var (sender, part) = contributions[i];
             foreach (var channel in part.Channels)
             {
-                merged.Apply(channel);
+                if (heldByCurrent is null || !tombstones.Excludes(sender, channel.Version, heldByCurrent.Contains(channel.Name)))
+                {
+                    merged.Apply(channel);
+                }
             }
 
             if (!part.Events.IsEmpty || !part.Subscriptions.IsEmpty)
@@ -80,6 +110,13 @@ internal sealed class EvtStore
                 (rest ??= []).Add(part);
             }
         }
+
+        foreach (var closed in merged._channels.Values.Where(c => !c.IsOpen && tombstones.Prunes(c.Version)).ToList())
+        {
+            merged._channels.Remove(closed.Name);
+        }
+
+        merged.Ledger = tombstones.Next;
 
         // Events and subscriptions are kept by the final version of their channel, so they go after every channel.
         foreach (var part in rest ?? [])

@@ -1,0 +1,64 @@
+using Resync.Services;
+
+namespace Resync.Tests.Services;
+
+/// <summary>The round's decision on tombstones (<see cref="TombstoneRound"/>) and the versions a ledger draws.</summary>
+public sealed class TombstoneRoundTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Keep = TimeSpan.FromMinutes(16);
+
+    [Fact]
+    public void A_write_in_a_later_epoch_is_newer_than_every_write_of_an_earlier_one_also_one_its_writer_never_saw()
+    {
+        var seenMuch = TombstoneLedger.Empty.Saw(new ItemVersion(ItemVersion.FirstOf(3) + 5_000, "p9"));
+        var fresh = TombstoneLedger.Empty;
+
+        var early = seenMuch.Next("p9", 3);
+        var later = fresh.Next("p1", 4);
+
+        Assert.True(later > early, $"{later} must be newer than {early}");
+        Assert.Equal("4.0@p1", later.ToString());
+        Assert.Equal(early.Counter + 1, seenMuch.Saw(early).Next("p1", 3).Counter);
+    }
+
+    [Fact]
+    public void The_horizon_is_the_clock_of_the_newest_mark_older_than_the_shortest_retention_and_rounds_closer_than_a_sixteenth_of_it_add_no_mark()
+    {
+        var ledger = TombstoneLedger.Empty;
+        ledger = Decide(1, (ledger with { Clock = 10 }, T0, Keep)).Next;
+        ledger = Decide(2, (ledger with { Clock = 20 }, T0 + TimeSpan.FromSeconds(30), Keep)).Next;
+        Assert.Equal([new ClockMark(T0, 10)], ledger.Marks.ToArray());
+
+        ledger = Decide(3, (ledger with { Clock = 30 }, T0 + TimeSpan.FromMinutes(2), Keep)).Next;
+        Assert.Equal((0, 0L), (ledger.Horizon, ledger.PrunedEpoch));
+
+        var round = Decide(4, (ledger, T0 + TimeSpan.FromMinutes(17), Keep), (TombstoneLedger.Empty, T0 + TimeSpan.FromMinutes(17), Keep * 2));
+        Assert.Equal((10L, 4L, 4L), (round.Next.Horizon, round.Next.PrunedEpoch, round.Next.SyncedEpoch));
+        Assert.Equal([new ClockMark(T0 + TimeSpan.FromMinutes(2), 30), new ClockMark(T0 + TimeSpan.FromMinutes(17), 30)], round.Next.Marks.ToArray());
+        Assert.True(round.Prunes(new ItemVersion(10, "p1")));
+        Assert.False(round.Prunes(new ItemVersion(11, "p1")));
+
+        var shorter = Decide(5, (round.Next, T0 + TimeSpan.FromMinutes(19), Keep), (round.Next, T0 + TimeSpan.FromMinutes(19), TimeSpan.FromMinutes(1)));
+        Assert.Equal(30, shorter.Next.Horizon);
+    }
+
+    [Fact]
+    public void A_member_that_missed_the_last_pruning_is_behind_and_only_its_entries_under_the_horizon_that_nobody_current_holds_count_for_nothing()
+    {
+        var current = new TombstoneLedger(100, 50, 7, 9, []);
+        var returning = new TombstoneLedger(60, 20, 3, 5, []);
+
+        var round = TombstoneRound.Plan(10, [("p1", new TombstoneReport(current, T0, Keep)), ("p3", new TombstoneReport(returning, T0, Keep))]);
+
+        Assert.True(round.IsBehind("p3"));
+        Assert.False(round.IsBehind("p1"));
+        Assert.True(round.Excludes("p3", new ItemVersion(50, "p3"), heldByCurrent: false));
+        Assert.False(round.Excludes("p3", new ItemVersion(50, "p3"), heldByCurrent: true));
+        Assert.False(round.Excludes("p3", new ItemVersion(51, "p3"), heldByCurrent: false));
+        Assert.False(round.Excludes("p1", new ItemVersion(1, "p1"), heldByCurrent: false));
+    }
+
+    private static TombstoneRound Decide(long epoch, params (TombstoneLedger Ledger, DateTimeOffset Now, TimeSpan Retention)[] members) =>
+        TombstoneRound.Plan(epoch, [.. members.Select((m, i) => ($"p{i + 1}", new TombstoneReport(m.Ledger, m.Now, m.Retention)))]);
+}
