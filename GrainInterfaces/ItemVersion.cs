@@ -17,13 +17,21 @@ public readonly record struct ItemVersion([property: Id(0)] long Counter, [prope
     public static ItemVersion None { get; } = new(0, "");
 
     /// <summary>The version that follows this one, written by <paramref name="writer"/>.</summary>
+    /// <remarks>
+    /// Counted per item, a version can repeat once the item's tombstone was pruned: draw versions from the collection
+    /// instead (<c>VersionedItems.NextVersion</c>, <see cref="TombstoneLedger.Next"/>).
+    /// </remarks>
+    [Obsolete("A per-item count repeats once a tombstone is pruned; use VersionedItems.NextVersion or TombstoneLedger.Next.")]
     public ItemVersion Next(string writer) => new(Counter + 1, writer);
 
     /// <summary>The epoch in whose state this version was written, or a later one (the counter's high 32 bits).</summary>
     public long Epoch => Counter >> 32;
 
-    /// <summary>The lowest counter of a write made while serving the state of <paramref name="epoch"/>.</summary>
-    public static long FirstOf(long epoch) => epoch << 32;
+    /// <summary>
+    /// The lowest counter of a write made while serving the state of <paramref name="epoch"/>; 0 for an epoch outside the
+    /// configurations' range (a silo's rehearsal, from 2^62), which sets no floor.
+    /// </summary>
+    public static long FirstOf(long epoch) => epoch is > 0 and < 1L << 31 ? epoch << 32 : 0;
 
     /// <inheritdoc />
     public int CompareTo(ItemVersion other)

@@ -10,22 +10,20 @@ namespace Resync;
 /// counter from it, so that a version never repeats, also for a key whose tombstone was pruned.
 /// </param>
 /// <param name="Horizon">
-/// Tombstones whose counter is at most this are pruned, and an item at most this old that only a member
-/// that missed the pruning holds is taken as deleted.
+/// The highest counter of a tombstone that a round pruned: a member whose horizon is below another's missed a pruning,
+/// and an item at most this old that only such a member holds is taken as deleted.
 /// </param>
-/// <param name="PrunedEpoch">The epoch whose activation last raised <see cref="Horizon"/>; 0 if none did.</param>
 /// <param name="SyncedEpoch">The epoch this replica last activated; 0 before its first round.</param>
 /// <param name="Marks">The collection's clock at past rounds, oldest first: what tells a counter's age.</param>
 [GenerateSerializer, Immutable, Alias("resync.tombstones.ledger")]
 public sealed record TombstoneLedger(
     [property: Id(0)] long Clock,
     [property: Id(1)] long Horizon,
-    [property: Id(2)] long PrunedEpoch,
-    [property: Id(3)] long SyncedEpoch,
-    [property: Id(4)] ImmutableArray<ClockMark> Marks)
+    [property: Id(2)] long SyncedEpoch,
+    [property: Id(3)] ImmutableArray<ClockMark> Marks)
 {
     /// <summary>The ledger of a replica that has seen nothing.</summary>
-    public static TombstoneLedger Empty { get; } = new(0, 0, 0, 0, []);
+    public static TombstoneLedger Empty { get; } = new(0, 0, 0, []);
 
     /// <summary>This ledger having seen <paramref name="version"/>: its clock at least that version's counter.</summary>
     public TombstoneLedger Saw(ItemVersion version) => version.Counter <= Clock ? this : this with { Clock = version.Counter };
@@ -39,7 +37,7 @@ public sealed record TombstoneLedger(
 }
 
 /// <summary>A collection's clock as it stood at a round.</summary>
-/// <param name="At">When the round decided (the latest of its members' clocks).</param>
+/// <param name="At">When the round decided (the median of its members' clocks).</param>
 /// <param name="Clock">The highest version counter any member had seen by then.</param>
 [GenerateSerializer, Immutable, Alias("resync.tombstones.mark")]
 public readonly record struct ClockMark([property: Id(0)] DateTimeOffset At, [property: Id(1)] long Clock);

@@ -43,7 +43,7 @@ internal static class ResyncInstruments
         Meter.CreateUpDownCounter<long>("resync.services.failing", description: "Services that failed ServiceFailureThreshold rounds in a row.");
 
     public static readonly Counter<long> TombstonesPruned =
-        Meter.CreateCounter<long>("resync.tombstones.pruned", description: "Tombstones a replica dropped at a round's activation: deletions past their retention (tag 'service').");
+        Meter.CreateCounter<long>("resync.tombstones.pruned", description: "Tombstones a replica dropped at a round's activation, each replica counting its own: deletions past their retention, or held only by a replica that missed a pruning (tag 'service').");
 
     public static readonly Counter<long> Dropped =
         Meter.CreateCounter<long>("resync.traffic.dropped", description: "Barrier requests and round traffic dropped: stale, refused or duplicate (tag 'kind').");

@@ -208,10 +208,11 @@ public sealed class WriteOptions
     public TimeSpan Wait { get; set; } = DefaultWait;
 
     /// <summary>
-    /// How long a deletion's tombstone is kept (<c>VersionedItemsSyncService</c>'s items, EVT's closed channels): the first
-    /// round after it is this old drops it on every member. A deleted item never comes back, whatever the retention; it is
-    /// how long a processor that left may come back and still bring items that only it holds (writes it made in doubt just
-    /// before it left), and it bounds memory: a replica holds the deletions of the last retention and those since the last round.
+    /// How long a deletion's tombstone is kept (<c>VersionedItemsSyncService</c>'s items, EVT's closed channels): it goes, on
+    /// every member, at the first round that comes this long after a round that followed the deletion. A deleted item never
+    /// comes back, whatever the retention; it is how long a processor that left may come back and still bring items that only
+    /// it holds (writes it made in doubt just before it left). Only rounds prune: a replica holds every deletion since the
+    /// newest round that is this old.
     /// </summary>
     public TimeSpan TombstoneRetention { get; set; } = DefaultTombstoneRetention;
 }

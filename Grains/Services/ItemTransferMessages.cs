@@ -2,10 +2,10 @@ namespace Resync.Services;
 
 /// <summary>
 /// What a replica tells the others of its items at the start of a round: each key's version, tombstones included (a
-/// deletion is a version), and its ledger of tombstones.
+/// deletion is a version), and its ledger of tombstones (null from a silo of a version before tombstones were pruned).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("resync.items.index")]
-internal sealed record ItemIndex([property: Id(0)] ImmutableArray<ItemIndexEntry> Entries, [property: Id(1)] TombstoneReport Tombstones);
+internal sealed record ItemIndex([property: Id(0)] ImmutableArray<ItemIndexEntry> Entries, [property: Id(1)] TombstoneReport? Tombstones);
 
 [GenerateSerializer, Immutable, Alias("resync.items.index-entry")]
 internal sealed record ItemIndexEntry([property: Id(0)] string Key, [property: Id(1)] ItemVersion Version, [property: Id(2)] bool IsDeleted);

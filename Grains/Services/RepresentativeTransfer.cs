@@ -46,7 +46,7 @@ internal sealed class RepresentativeTransfer<TItem>
     public static RepresentativeTransfer<TItem> Plan(string me, long epoch, VersionedItems<TItem> mine, IReadOnlyList<(string Processor, ItemIndex Index)> indices, int chunkBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
-        var tombstones = TombstoneRound.Plan(epoch, [.. indices.Select(i => (i.Processor, i.Index.Tombstones))]);
+        var tombstones = TombstoneRound.Plan(epoch, [.. indices.Where(i => i.Index.Tombstones is not null).Select(i => (i.Processor, i.Index.Tombstones!))]);
         var heldByCurrent = tombstones.AnyBehind && tombstones.ExcludedHorizon > 0
             ? indices.Where(i => !tombstones.IsBehind(i.Processor)).SelectMany(i => i.Index.Entries).Select(e => e.Key).ToHashSet(StringComparer.Ordinal)
             : null;
@@ -76,15 +76,17 @@ internal sealed class RepresentativeTransfer<TItem>
         }
 
         // A tombstone that every member drops at activation is never sent.
+        long highestPruned = 0;
         foreach (var (key, (entry, _, _)) in newest)
         {
             if (entry.IsDeleted && tombstones.Prunes(entry.Version))
             {
                 newest.Remove(key);
+                highestPruned = Math.Max(highestPruned, entry.Version.Counter);
             }
         }
 
-        var transfer = new RepresentativeTransfer<TItem>(newest.ToDictionary(n => n.Key, n => n.Value.Entry, StringComparer.Ordinal), tombstones.Next, chunkBytes);
+        var transfer = new RepresentativeTransfer<TItem>(newest.ToDictionary(n => n.Key, n => n.Value.Entry, StringComparer.Ordinal), tombstones.Next(highestPruned), chunkBytes);
         Dictionary<string, ItemVersion>[]? held = null;
         foreach (var (key, (winner, sender, holders)) in newest.OrderBy(n => n.Key, StringComparer.Ordinal))
         {

@@ -14,22 +14,24 @@ namespace Resync.Services;
  *    tombstone of its key, pruned or not.
  * 2. Pruned tombstones were handed back, and deleted items returned with members that missed the deletion. Now the
  *    pruning is one decision of the round, made the same way on every member from every member's report:
- *    - a round knows a counter's age from the marks: the collection's clock at past rounds, with their times; the
- *      horizon is the clock of the newest mark older than the retention, so a tombstone at or under it is at least
- *      that old;
- *    - every member drops the same tombstones at the same activation (they are not even sent), so no member holds
- *      one that another pruned;
- *    - a member that missed the activation that last raised the horizon (it left or was new then: its SyncedEpoch
- *      is older than PrunedEpoch) is behind: an entry of its at or under the horizon whose key no member that is
- *      not behind holds, live or deleted, is taken as deleted (its tombstone was pruned while it was away) and
- *      counts for nothing.
+ *    - a round knows a counter's age from the marks: the collection's clock at past rounds, with their times (the
+ *      members' median time, so that one wrong clock moves nothing); tombstones at or under the clock of the
+ *      newest mark that is a retention old are pruned;
+ *    - a tombstone goes only as the round's winner for its key, so a deletion whose write was in doubt is settled
+ *      on every member by the same round; every member that activates drops the same tombstones (they are not even
+ *      sent), so none holds one that another pruned;
+ *    - the horizon (TombstoneLedger.Horizon) is the highest counter a pruning dropped; a member whose horizon is
+ *      below the others' missed a pruning (it was away, or is new) and is behind: an entry of its at or under the
+ *      horizon whose key no member that is not behind holds, live or deleted, is taken as deleted (its tombstone
+ *      went while it was away) and counts for nothing.
  *
- * Only a round prunes, and only tombstones that every member held at its activation, so a deletion whose write was
- * in doubt is settled by the round before its tombstone can go. What a round prunes is bounded by the retention:
- * memory holds the deletions of the last retention and those since the last round. A behind member's own items
- * that no current member holds and that are older than the horizon are taken as deleted too: writes it made in
- * doubt before it left, or items whose every other holder lost its memory. The retention is how long such an item
- * keeps its chance to come back.
+ * Only a round prunes. A tombstone goes at the first round that comes a retention after a round that followed its
+ * deletion (rounds closer than a sixteenth of the retention add no mark, and count as the earlier one), so memory
+ * holds every deletion since the newest round that is a retention old: rounds bound it, and a cluster whose
+ * membership never changes keeps its tombstones. What the rule cannot tell apart: an item that only a behind member
+ * holds and that is no newer than a pruned tombstone is taken as deleted, also when it was never deleted (a write
+ * the member made in doubt before it left, or an item of a membership that was wholly replaced while it was away
+ * and whose successors pruned other deletions since). The retention is how long such an item keeps its chance.
  */
 
 /// <summary>
@@ -41,67 +43,65 @@ namespace Resync.Services;
 public sealed class TombstoneRound
 {
     private readonly HashSet<string> _behind;
+    private readonly long _clock;
+    private readonly long _epoch;
+    private readonly ImmutableArray<ClockMark> _marks;
 
-    private TombstoneRound(HashSet<string> behind, long excludedHorizon, TombstoneLedger next)
+    private TombstoneRound(HashSet<string> behind, long horizon, long pruneAtOrBelow, long clock, long epoch, ImmutableArray<ClockMark> marks)
     {
         _behind = behind;
-        ExcludedHorizon = excludedHorizon;
-        Next = next;
+        ExcludedHorizon = horizon;
+        PruneAtOrBelow = pruneAtOrBelow;
+        _clock = clock;
+        _epoch = epoch;
+        _marks = marks;
     }
 
     /// <summary>The horizon that members' entries are held against: the highest of the members' before this round.</summary>
     public long ExcludedHorizon { get; }
 
-    /// <summary>The ledger every member activates in this round.</summary>
-    public TombstoneLedger Next { get; }
+    /// <summary>Tombstones whose counter is at most this are dropped at this round's activation: the clock of the newest mark that is a retention old.</summary>
+    public long PruneAtOrBelow { get; }
 
     /// <summary>Whether any member is behind: only then may an entry count for nothing.</summary>
     public bool AnyBehind => _behind.Count > 0;
 
     /// <summary>
-    /// Decides the round of <paramref name="epoch"/> from every member's report (each member's own, in any order).
+    /// Decides the round of <paramref name="epoch"/> from every member's report (each member's own, in any order; a
+    /// member without one, a silo of an older version, counts as neither behind nor current and decides nothing).
     /// </summary>
     public static TombstoneRound Plan(long epoch, IReadOnlyCollection<(string Member, TombstoneReport Report)> reports)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(reports.Count);
-        long clock = 0, horizon = 0, prunedEpoch = 0;
-        var now = DateTimeOffset.MinValue;
-        var retention = TimeSpan.MaxValue;
-        (string Member, TombstoneLedger Ledger)? newest = null;
-        foreach (var (member, report) in reports)
+        if (reports.Count == 0)
         {
-            var ledger = report.Ledger;
-            (clock, horizon, prunedEpoch) = (Math.Max(clock, ledger.Clock), Math.Max(horizon, ledger.Horizon), Math.Max(prunedEpoch, ledger.PrunedEpoch));
-            (now, retention) = (report.Now > now ? report.Now : now, report.Retention < retention ? report.Retention : retention);
-            if (newest is not { } best || ledger.SyncedEpoch > best.Ledger.SyncedEpoch ||
-                (ledger.SyncedEpoch == best.Ledger.SyncedEpoch && string.CompareOrdinal(member, best.Member) < 0))
-            {
-                newest = (member, ledger);
-            }
+            return new TombstoneRound([], 0, 0, 0, epoch, []);
         }
 
-        var behind = reports.Where(r => r.Report.Ledger.SyncedEpoch < prunedEpoch).Select(r => r.Member).ToHashSet(StringComparer.Ordinal);
+        var clock = reports.Max(r => r.Report.Ledger.Clock);
+        var horizon = reports.Max(r => r.Report.Ledger.Horizon);
+        var retention = reports.Min(r => r.Report.Retention);
 
-        // The marks of the member that activated last (all such members hold the same), this round's added unless
-        // the last is younger than a sixteenth of the retention: fewer marks only make the horizon later.
-        var marks = newest!.Value.Ledger.Marks;
+        // The round's time is the members' median: one member's clock running ahead or behind moves no horizon.
+        var times = reports.Select(r => r.Report.Now).Order().ToList();
+        var now = times[(times.Count - 1) / 2];
+
+        // A member whose horizon is below the others' missed a pruning: it was away, or new.
+        var behind = reports.Where(r => r.Report.Ledger.Horizon < horizon).Select(r => r.Member).ToHashSet(StringComparer.Ordinal);
+
+        // The marks of the member that activated last (all such members hold the same), this round's added unless the
+        // last is younger than a sixteenth of the retention: fewer marks only make a tombstone wait longer.
+        var marks = reports.OrderByDescending(r => r.Report.Ledger.SyncedEpoch).ThenBy(r => r.Member, StringComparer.Ordinal).First().Report.Ledger.Marks;
         if (marks.IsEmpty || now - marks[^1].At >= retention / 16)
         {
-            marks = marks.Add(new ClockMark(now, clock));
+            marks = marks.Add(new ClockMark(marks.IsEmpty || now > marks[^1].At ? now : marks[^1].At, clock));
         }
 
-        var cutoff = now - retention;
+        var cutoff = retention >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - retention;
         var aged = marks.Where(m => m.At <= cutoff).Select(m => m.Clock).DefaultIfEmpty(0).Max();
-        var next = new TombstoneLedger(
-            clock,
-            Math.Max(horizon, aged),
-            aged > horizon ? epoch : prunedEpoch,
-            epoch,
-            [.. marks.Where(m => m.At > cutoff)]);
-        return new TombstoneRound(behind, horizon, next);
+        return new TombstoneRound(behind, horizon, aged, clock, epoch, [.. marks.Where(m => m.At > cutoff)]);
     }
 
-    /// <summary>Whether <paramref name="member"/> missed the activation that last raised the horizon (or never activated).</summary>
+    /// <summary>Whether <paramref name="member"/> missed a pruning that the others made (its horizon is below theirs).</summary>
     public bool IsBehind(string member) => _behind.Contains(member);
 
     /// <summary>
@@ -112,5 +112,11 @@ public sealed class TombstoneRound
         !heldByCurrent && version.Counter <= ExcludedHorizon && _behind.Contains(member);
 
     /// <summary>Whether a tombstone at <paramref name="version"/> is dropped by every member at this round's activation.</summary>
-    public bool Prunes(ItemVersion version) => version.Counter <= Next.Horizon;
+    public bool Prunes(ItemVersion version) => version.Counter <= PruneAtOrBelow;
+
+    /// <summary>
+    /// The ledger every member activates in this round, once the round dropped tombstones up to the counter
+    /// <paramref name="highestPruned"/> (0 if none): the horizon rises only with what was pruned.
+    /// </summary>
+    public TombstoneLedger Next(long highestPruned) => new(_clock, Math.Max(ExcludedHorizon, highestPruned), _epoch, _marks);
 }

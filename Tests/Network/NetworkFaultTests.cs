@@ -68,8 +68,20 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
     public Task Rounds_complete_over_a_slow_link_whose_queue_builds() => RunAsync(Fault.Slow, silo: 0);
 
     [Fact]
-    public Task Killing_the_silo_of_the_configuration_grain_and_the_rounds_coordinator_mid_round_leads_to_a_completed_round() =>
+    public Task Killing_the_silo_of_the_configuration_grain_and_the_rounds_coordinator_as_a_round_starts_leads_to_a_completed_round() =>
         RunAsync(Fault.KillCoordinator, silo: -1);
+
+    [Fact]
+    public Task Killing_the_coordinators_silo_while_a_barrier_waits_for_a_member_leads_to_a_completed_round() =>
+        RunAsync(Fault.KillCoordinatorAtBarrier, silo: -1);
+
+    [Fact]
+    public Task Killing_the_coordinators_silo_during_a_checkpoint_transfer_leads_to_a_completed_round() =>
+        RunAsync(Fault.KillCoordinatorDuringTransfer, silo: -1);
+
+    [Fact]
+    public Task Killing_the_coordinators_silo_while_the_last_service_activates_leads_to_a_completed_round() =>
+        RunAsync(Fault.KillCoordinatorDuringActivation, silo: -1);
 
     /// <summary>
     /// A seeded schedule of faults of every kind on random silos, each healed before the next, under one write load
@@ -108,8 +120,14 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         Lossy,
         /// <summary>The silo's link limited to 1 mbit/s, while membership changes run rounds.</summary>
         Slow,
-        /// <summary>kill -9 of the silo that hosts the configuration grain (so each round's sequencer and barrier) mid-round.</summary>
+        /// <summary>kill -9 of the silo that hosts the configuration grain (so each round's sequencer and barrier) as a join's round starts.</summary>
         KillCoordinator,
+        /// <summary>The same kill while a barrier of a transfer round waits for a member (held there by a SIGSTOP of its silo), over slowed links.</summary>
+        KillCoordinatorAtBarrier,
+        /// <summary>The same kill while CKPT moves a mebibyte to a joiner over slowed links.</summary>
+        KillCoordinatorDuringTransfer,
+        /// <summary>The same kill while the last service activates, held there by a SIGSTOP of a member's silo that had arrived at the last barrier, over slowed links.</summary>
+        KillCoordinatorDuringActivation,
     }
 
     private async Task RunAsync(Fault fault, int silo)
@@ -173,6 +191,9 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
                 NetworkLab.Slow(host, "1mbit");
                 await ChangesDuringFaultAsync(fault.ToString(), 4);
                 break;
+            case Fault.KillCoordinatorAtBarrier or Fault.KillCoordinatorDuringTransfer or Fault.KillCoordinatorDuringActivation:
+                host = cluster.HostOf(await KillCoordinatorInAsync(fault, random));
+                break;
             case Fault.KillCoordinator:
                 var coordinator = await CoordinatorSiloAsync();
                 host = cluster.HostOf(coordinator);
@@ -197,8 +218,12 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
     // xUnit makes an instance per test: the count is the class's, so that every schedule's joiner is new.
     private static int s_transfers;
 
-    /// <summary>Writes a checkpoint of a mebibyte, then starts (and does not wait for) the join of a new processor, which receives it.</summary>
-    private async Task TransferRoundAsync(Random random)
+    /// <summary>
+    /// Writes a checkpoint of a mebibyte, runs <paramref name="beforeJoin"/>, then makes (and does not wait for the round
+    /// of) the join of a new processor, <paramref name="joiner"/> or one named by a counter, which receives it; returns the
+    /// join's epoch.
+    /// </summary>
+    private async Task<long> TransferRoundAsync(Random random, Action? beforeJoin = null, string? joiner = null)
     {
         var through = await SiloProcessor(0);
         var transfer = Interlocked.Increment(ref s_transfers);
@@ -213,7 +238,150 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         }
 
         await cluster.Driver.Ckpt(through).Write(name, "s", Reference.ReferenceDriver.Bytes(1 << 20, random.Next()));
-        _ = cluster.Driver.Engine.Join($"net-transfer-{transfer}");
+        beforeJoin?.Invoke();
+        return (await cluster.Driver.Engine.Join(joiner ?? $"net-transfer-{transfer}")).Configuration.Epoch;
+    }
+
+    /// <summary>
+    /// Kills the coordinator's silo in the phase <paramref name="fault"/> aims at, in a transfer round held there over slowed
+    /// links; a round that ends before it is held is settled and another is tried. Returns the killed silo.
+    /// </summary>
+    private async Task<int> KillCoordinatorInAsync(Fault fault, Random random)
+    {
+        const int Attempts = 4;
+        var coordinator = await CoordinatorSiloAsync();
+        var others = Enumerable.Range(0, NetworkClusterFixture.SiloCount).Where(i => i != coordinator).ToList();
+        for (var attempt = 1; attempt <= Attempts; attempt++)
+        {
+            // The joiner is named to be placed on another silo than the sender's (the lowest member: every member holds the
+            // checkpoint's newest version), so that the mebibyte crosses a slowed link. The silo held frozen in the last
+            // activation hosts neither, so that it arrived at the last barrier while the transfer ran.
+            var sender = (await cluster.Driver.Engine.Configuration.GetConfiguration()).Members[0];
+            var senderSilo = ProcessorId.IsSilo(sender) ? Enumerable.Range(0, NetworkClusterFixture.SiloCount).Single(i => OnSilo(i, sender)) : (await ProcessorSilosAsync())[sender];
+            var joinerSilo = senderSilo == coordinator ? others[0] : coordinator;
+            var idle = others.First(i => i != senderSilo && i != joinerSilo);
+            var frozen = -1;
+            var epoch = await TransferRoundAsync(random, SlowAllLinks, await JoinerPlacedOnAsync(joinerSilo));
+            RoundProgress? held = null;
+            try
+            {
+                switch (fault)
+                {
+                    case Fault.KillCoordinatorAtBarrier:
+                        frozen = idle;
+                        Freeze(frozen);
+                        held = await CatchAsync(epoch, r => r.Phase is RoundPhase.Barrier or RoundPhase.Processing && r.Pending.Any(p => OnSilo(frozen, p)));
+                        break;
+                    case Fault.KillCoordinatorDuringTransfer:
+                        held = await CatchAsync(epoch, r => r.Phase == RoundPhase.Processing && r.Service == CkptName && !r.Pending.IsEmpty && r.PhaseElapsed > TransferUnderway);
+                        break;
+                    case Fault.KillCoordinatorDuringActivation:
+                        var homes = await ProcessorSilosAsync();
+                        if (await CatchAsync(epoch, r => r.Phase == RoundPhase.Processing && r.Service == CkptName && r.PhaseElapsed > TransferUnderway &&
+                            !r.Pending.IsEmpty && !r.Pending.Any(p => OnSilo(idle, p) || homes.GetValueOrDefault(p, -1) == idle)) is not null)
+                        {
+                            frozen = idle;
+                            Freeze(frozen);
+                            held = await CatchAsync(epoch, r => r.Phase == RoundPhase.Activating && r.Pending.Any(p => OnSilo(frozen, p)));
+                        }
+
+                        break;
+                }
+
+                if (held is not null)
+                {
+                    cluster.Silos[coordinator].Kill();
+                    output.WriteLine($"{fault}, attempt {attempt}: silo {coordinator + 1} (the coordinator's) killed while the round of epoch {held.Epoch} was " +
+                        $"{held.Phase} at step {held.Step} ({held.Service}), waiting for [{string.Join(" ", held.Pending)}]" + (frozen >= 0 ? $"; silo {frozen + 1} frozen to hold it there" : ""));
+                }
+            }
+            finally
+            {
+                if (frozen >= 0)
+                {
+                    NetworkLab.Run("kill", "-CONT", cluster.Silos[frozen].Id.ToString());
+                }
+
+                foreach (var silo in others)
+                {
+                    NetworkLab.Heal(cluster.HostOf(silo));
+                }
+            }
+
+            if (held is not null)
+            {
+                return coordinator;
+            }
+
+            output.WriteLine($"{fault}, attempt {attempt}: the round of epoch {epoch} was not held there; another join");
+            NetworkLab.Heal(cluster.HostOf(coordinator));
+            await SettleAsync($"{fault}: after attempt {attempt}");
+        }
+
+        Assert.Fail($"{fault}: in {Attempts} transfer rounds, none was held in the phase aimed at");
+        return coordinator;
+    }
+
+    /// <summary>Every silo's link limited to 8 mbit/s: a mebibyte between silos takes a second.</summary>
+    private void SlowAllLinks()
+    {
+        foreach (var silo in Enumerable.Range(0, NetworkClusterFixture.SiloCount))
+        {
+            NetworkLab.Slow(cluster.HostOf(silo), "8mbit");
+        }
+    }
+
+    /// <summary>
+    /// A new processor's name that placement puts on <paramref name="silo"/>: a logical processor goes to the silo at its id's
+    /// stable hash over the active silos sorted by address (<c>ProcessorPlacement</c>).
+    /// </summary>
+    private async Task<string> JoinerPlacedOnAsync(int silo)
+    {
+        var hosts = await cluster.Connection.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        var silos = hosts.Keys.Select(a => a.ToParsableString()).Order(StringComparer.Ordinal).ToList();
+        var target = silos.FindIndex(a => a.StartsWith($"{cluster.HostOf(silo).Address}:", StringComparison.Ordinal));
+        while (true)
+        {
+            var name = $"net-transfer-{Interlocked.Increment(ref s_transfers)}";
+            if (Resync.Protocol.Fnv1a.Of(name) % (uint)silos.Count == target)
+            {
+                return name;
+            }
+        }
+    }
+
+    private const string CkptName = Resync.Reference.Ckpt.CkptGrain.Name;
+
+    // A CKPT step this old over the slowed links is moving the mebibyte between silos (without a transfer it takes a few milliseconds).
+    private static readonly TimeSpan TransferUnderway = TimeSpan.FromMilliseconds(100);
+
+    private bool OnSilo(int silo, string processor) => processor.StartsWith(cluster.Silos[silo].ProcessorPrefix, StringComparison.Ordinal);
+
+    private void Freeze(int silo) => NetworkLab.Run("kill", "-STOP", cluster.Silos[silo].Id.ToString());
+
+    /// <summary>
+    /// Polls the round of <paramref name="epoch"/> until <paramref name="aim"/> accepts it (returned), or until it ended or
+    /// was superseded first (null), bounded.
+    /// </summary>
+    private async Task<RoundProgress?> CatchAsync(long epoch, Func<RoundProgress, bool> aim)
+    {
+        RoundProgress? caught = null;
+        await WaitForAsync(
+            status =>
+            {
+                if (status.Round is { } round && round.Epoch == epoch && round.InFlight && aim(round))
+                {
+                    caught = round;
+                    return true;
+                }
+
+                return status.Configuration.Epoch > epoch || status.Round is { InFlight: false } ended && ended.Epoch >= epoch;
+            },
+            $"the round of epoch {epoch} in the phase aimed at, or its end",
+            FaultLimit,
+            () => { },
+            TimeSpan.FromMilliseconds(5));
+        return caught;
     }
 
     /// <summary>Membership changes made while a fault lasts, each waited for, bounded: rounds under the fault.</summary>
@@ -268,7 +436,7 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
     /// gateway or the configuration grain's silo may be the one cut off. The failure names the last status and error,
     /// and what the silos wrote.
     /// </summary>
-    private async Task WaitForAsync(Func<ResyncStatus, bool> done, string phase, TimeSpan limit, Action beforePoll)
+    private async Task WaitForAsync(Func<ResyncStatus, bool> done, string phase, TimeSpan limit, Action beforePoll, TimeSpan? pause = null)
     {
         var deadline = DateTime.UtcNow + limit;
         ResyncStatus? last = null;
@@ -289,7 +457,7 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
                 failure = exception;
             }
 
-            await Task.Delay(100);
+            await Task.Delay(pause ?? TimeSpan.FromMilliseconds(100));
         }
 
         Assert.Fail($"{phase}: not within {limit.TotalSeconds} s; last status: epoch {last?.Configuration.Epoch}, members [{string.Join(" ", last?.Configuration.Members ?? [])}], " +
@@ -301,6 +469,17 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
     {
         var configuration = await cluster.Driver.Engine.Configuration.GetConfiguration();
         return configuration.Members.Single(m => m.StartsWith(cluster.Silos[silo].ProcessorPrefix, StringComparison.Ordinal));
+    }
+
+    /// <summary>Which silo hosts each logical processor's grain (a silo processor's is its own silo).</summary>
+    private async Task<Dictionary<string, int>> ProcessorSilosAsync()
+    {
+        var members = (await cluster.Driver.Engine.Configuration.GetConfiguration()).Members.Where(m => !ProcessorId.IsSilo(m)).ToList();
+        var statistics = await cluster.Connection.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        return members
+            .Select(m => (Member: m, Stat: statistics.FirstOrDefault(s => s.GrainId == cluster.Connection.Client.GetGrain<IProcessorGrain>(m).GetGrainId())))
+            .Where(m => m.Stat is not null)
+            .ToDictionary(m => m.Member, m => Enumerable.Range(0, NetworkClusterFixture.SiloCount).Single(i => cluster.HostOf(i).Address == m.Stat!.SiloAddress.Endpoint.Address.ToString()));
     }
 
     /// <summary>Which silo hosts the configuration grain, where each round's sequencer and barrier are placed too.</summary>

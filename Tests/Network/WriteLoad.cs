@@ -16,7 +16,8 @@ public sealed class WriteLoad(ReferenceDriver driver, ITestOutputHelper output) 
     private readonly List<string> _events = [];
     private readonly Dictionary<string, List<(byte[] Data, bool Acknowledged)>> _writes = [];
     private readonly List<long> _epochs = [];
-    private readonly Dictionary<long, int> _sizes = [];
+    private readonly Dictionary<long, ImmutableArray<string>> _configurations = [];
+    private readonly List<(string Processor, long Epoch, string[] Members)> _views = [];
     private Task? _running;
 
     public int Acknowledged { get; private set; }
@@ -67,7 +68,7 @@ public sealed class WriteLoad(ReferenceDriver driver, ITestOutputHelper output) 
             lock (_epochs)
             {
                 _epochs.Add(configuration.Epoch);
-                _sizes[configuration.Epoch] = configuration.Members.Length;
+                _configurations[configuration.Epoch] = configuration.Members;
             }
 
             var silos = configuration.Members.Where(ProcessorId.IsSilo).ToList();
@@ -80,6 +81,24 @@ public sealed class WriteLoad(ReferenceDriver driver, ITestOutputHelper output) 
             // A bounded load: a write every few milliseconds at most, so that the silos keep the machine's cores.
             await Task.Delay(Pace, CancellationToken.None);
             var through = silos[random.Next(silos.Count)];
+
+            // What the processor activated last: CLM's view names the members its round completed with, by epoch.
+            if (random.Next(4) == 0)
+            {
+                try
+                {
+                    var view = await driver.Clm(through).GetView().WaitAsync(AttemptLimit, CancellationToken.None);
+                    lock (_views)
+                    {
+                        _views.Add((through, view.Epoch, [.. view.Members.Select(m => m.Processor)]));
+                    }
+                }
+                catch (Exception)
+                {
+                    // A processor cut off or gone: nothing seen.
+                }
+            }
+
             Attempted++;
             if (random.Next(2) == 0)
             {
@@ -143,13 +162,16 @@ public sealed class WriteLoad(ReferenceDriver driver, ITestOutputHelper output) 
     /// <summary>
     /// After the last heal and a settled round: every member's replicas are identical; every acknowledged event is on
     /// every member; every checkpoint holds its last acknowledged value or one written after it; the epochs the
-    /// configuration showed never went back; every completed round had its configuration's number of members.
+    /// configuration showed never went back; every completed round had its configuration's number of members, and
+    /// every view a processor activated (CLM's) named its configuration's members; no processor activated an older
+    /// epoch after a newer one.
     /// </summary>
     public async Task CheckAsync(string schedule)
     {
         await StopAsync();
         await driver.WaitForIdentical($"{schedule}: after the heal");
         var configuration = await driver.Engine.Configuration.GetConfiguration();
+        var history = await driver.Engine.Configuration.GetHistory();
         List<long> epochs;
         lock (_epochs)
         {
@@ -161,13 +183,27 @@ public sealed class WriteLoad(ReferenceDriver driver, ITestOutputHelper output) 
             Assert.True(epochs[i] >= epochs[i - 1], $"{schedule}: the configuration's epoch went back from {epochs[i - 1]} to {epochs[i]}");
         }
 
-        // No round completed with another set of members than its configuration's (as far as the client saw them).
-        foreach (var round in (await driver.Engine.Configuration.GetHistory()).Where(r => r.Outcome == RoundPhase.Completed))
+        // No round completed with other members than its configuration's, by name: each view a processor had activated
+        // names the members of its epoch's round; and no processor activated an epoch older than one it had activated.
+        lock (_epochs)
         {
-            lock (_epochs)
+            foreach (var round in history.Where(r => r.Outcome == RoundPhase.Completed && _configurations.ContainsKey(r.Epoch)))
             {
-                Assert.True(!_sizes.TryGetValue(round.Epoch, out var size) || size == round.Members,
-                    $"{schedule}: the round of epoch {round.Epoch} completed with {round.Members} members; its configuration had {size}");
+                Assert.True(_configurations[round.Epoch].Length == round.Members,
+                    $"{schedule}: the round of epoch {round.Epoch} completed with {round.Members} members; its configuration had {_configurations[round.Epoch].Length}");
+            }
+
+            foreach (var (processor, epoch, members) in _views.Where(v => _configurations.ContainsKey(v.Epoch)))
+            {
+                Assert.True(members.SequenceEqual(_configurations[epoch]),
+                    $"{schedule}: {processor} activated epoch {epoch} with [{string.Join(" ", members)}]; its configuration was [{string.Join(" ", _configurations[epoch])}]");
+            }
+
+            foreach (var seen in _views.GroupBy(v => v.Processor))
+            {
+                var activated = seen.Select(v => v.Epoch).ToList();
+                var back = activated.Zip(activated.Skip(1)).FirstOrDefault(pair => pair.Second < pair.First);
+                Assert.True(back == default, $"{schedule}: {seen.Key} activated epoch {back.Second} after it had activated {back.First}");
             }
         }
 
@@ -190,7 +226,7 @@ public sealed class WriteLoad(ReferenceDriver driver, ITestOutputHelper output) 
             }
         }
 
-        output.WriteLine($"{schedule}: {Acknowledged} of {Attempted} writes acknowledged, all present on the {configuration.Members.Length} members of epoch {configuration.Epoch}; epochs seen {epochs.FirstOrDefault()}..{epochs.LastOrDefault()}");
+        output.WriteLine($"{schedule}: {Acknowledged} of {Attempted} writes acknowledged, all present on the {configuration.Members.Length} members of epoch {configuration.Epoch}; epochs seen {epochs.FirstOrDefault()}..{epochs.LastOrDefault()}; {_views.Count} activated views checked by name");
     }
 
     public async ValueTask DisposeAsync()

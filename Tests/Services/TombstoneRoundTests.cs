@@ -23,31 +23,36 @@ public sealed class TombstoneRoundTests
     }
 
     [Fact]
-    public void The_horizon_is_the_clock_of_the_newest_mark_older_than_the_shortest_retention_and_rounds_closer_than_a_sixteenth_of_it_add_no_mark()
+    public void Tombstones_go_up_to_the_clock_of_the_newest_mark_a_shortest_retention_old_at_the_members_median_time_and_rounds_closer_than_a_sixteenth_of_it_add_no_mark()
     {
         var ledger = TombstoneLedger.Empty;
-        ledger = Decide(1, (ledger with { Clock = 10 }, T0, Keep)).Next;
-        ledger = Decide(2, (ledger with { Clock = 20 }, T0 + TimeSpan.FromSeconds(30), Keep)).Next;
+        ledger = Decide(1, (ledger with { Clock = 10 }, T0, Keep)).Next(0);
+        ledger = Decide(2, (ledger with { Clock = 20 }, T0 + TimeSpan.FromSeconds(30), Keep)).Next(0);
         Assert.Equal([new ClockMark(T0, 10)], ledger.Marks.ToArray());
 
-        ledger = Decide(3, (ledger with { Clock = 30 }, T0 + TimeSpan.FromMinutes(2), Keep)).Next;
-        Assert.Equal((0, 0L), (ledger.Horizon, ledger.PrunedEpoch));
+        var early = Decide(3, (ledger with { Clock = 30 }, T0 + TimeSpan.FromMinutes(2), Keep));
+        ledger = early.Next(0);
+        Assert.Equal((0L, 0L), (early.PruneAtOrBelow, ledger.Horizon));
 
-        var round = Decide(4, (ledger, T0 + TimeSpan.FromMinutes(17), Keep), (TombstoneLedger.Empty, T0 + TimeSpan.FromMinutes(17), Keep * 2));
-        Assert.Equal((10L, 4L, 4L), (round.Next.Horizon, round.Next.PrunedEpoch, round.Next.SyncedEpoch));
-        Assert.Equal([new ClockMark(T0 + TimeSpan.FromMinutes(2), 30), new ClockMark(T0 + TimeSpan.FromMinutes(17), 30)], round.Next.Marks.ToArray());
+        var now = T0 + TimeSpan.FromMinutes(17);
+        var round = Decide(4, (ledger, now, Keep), (TombstoneLedger.Empty, now, Keep * 2), (TombstoneLedger.Empty, now + TimeSpan.FromDays(9), Keep));
+        Assert.Equal(10, round.PruneAtOrBelow);
         Assert.True(round.Prunes(new ItemVersion(10, "p1")));
         Assert.False(round.Prunes(new ItemVersion(11, "p1")));
+        Assert.Equal((0L, 4L), (round.Next(0).Horizon, round.Next(0).SyncedEpoch));
+        Assert.Equal(7, round.Next(7).Horizon);
+        Assert.Equal([new ClockMark(T0 + TimeSpan.FromMinutes(2), 30), new ClockMark(now, 30)], round.Next(7).Marks.ToArray());
 
-        var shorter = Decide(5, (round.Next, T0 + TimeSpan.FromMinutes(19), Keep), (round.Next, T0 + TimeSpan.FromMinutes(19), TimeSpan.FromMinutes(1)));
-        Assert.Equal(30, shorter.Next.Horizon);
+        var shorter = Decide(5, (round.Next(7), now + TimeSpan.FromMinutes(2), Keep), (round.Next(7), now + TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(1)));
+        Assert.Equal(30, shorter.PruneAtOrBelow);
+        Assert.Equal(0, Decide(6, (round.Next(7), now, TimeSpan.MaxValue)).PruneAtOrBelow);
     }
 
     [Fact]
-    public void A_member_that_missed_the_last_pruning_is_behind_and_only_its_entries_under_the_horizon_that_nobody_current_holds_count_for_nothing()
+    public void A_member_whose_horizon_is_below_the_others_is_behind_and_only_its_entries_under_the_horizon_that_nobody_current_holds_count_for_nothing()
     {
-        var current = new TombstoneLedger(100, 50, 7, 9, []);
-        var returning = new TombstoneLedger(60, 20, 3, 5, []);
+        var current = new TombstoneLedger(100, 50, 9, []);
+        var returning = new TombstoneLedger(60, 20, 5, []);
 
         var round = TombstoneRound.Plan(10, [("p1", new TombstoneReport(current, T0, Keep)), ("p3", new TombstoneReport(returning, T0, Keep))]);
 

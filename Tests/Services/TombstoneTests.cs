@@ -30,7 +30,8 @@ public sealed class TombstoneTests(ITestOutputHelper output)
         cluster.Pass(TimeSpan.FromMinutes(2));
         cluster.Round();
         Assert.All(cluster.Members, m => Assert.Equal((0, ItemVersion.None), (cluster[m].Tombstones, cluster[m].VersionOf("a"))));
-        Assert.All(cluster.Members, m => Assert.Equal(cluster.Epoch, cluster[m].Ledger.PrunedEpoch));
+        Assert.All(cluster.Members, m => Assert.Equal(cluster[m].Ledger.Horizon, cluster["p1"].Ledger.Horizon));
+        Assert.True(cluster["p1"].Ledger.Horizon > 0, "the horizon rose with the pruning");
     }
 
     [Fact]
@@ -130,6 +131,53 @@ public sealed class TombstoneTests(ITestOutputHelper output)
         cluster.Round();
 
         Assert.All(cluster.Members, m => Assert.Equal("in doubt", cluster[m].Find("mine")?.Value));
+    }
+
+    [Fact]
+    public void Items_whose_every_holder_was_away_come_back_with_them_when_nothing_was_pruned_meanwhile()
+    {
+        var cluster = new ItemsCluster("p1");
+        cluster.Write("p1", "k", "kept");
+        cluster.Round();
+        cluster.Join("p2");
+        cluster.Leave("p1");
+        cluster.Round();
+        cluster.Write("p2", "other", "x");
+        cluster.Pass(Keep * 2);
+        cluster.Round();
+        cluster.Pass(Keep * 2);
+        cluster.Round();
+
+        cluster.Join("p1");
+        cluster.Round();
+
+        Assert.All(cluster.Members, m => Assert.Equal("kept", cluster[m].Find("k")?.Value));
+    }
+
+    [Fact]
+    public void A_deletion_that_a_wholly_replaced_membership_undid_is_made_again_when_a_member_that_pruned_it_returns()
+    {
+        var cluster = new ItemsCluster("p1", "p2");
+        cluster.Write("p1", "k", "x");
+        cluster.Round();
+        cluster.Leave("p2");
+        cluster.Delete("p1", "k");
+        cluster.Pass(TimeSpan.FromMinutes(1));
+        cluster.Round();
+        cluster.Pass(Keep * 2);
+        cluster.Round();
+        Assert.Equal(0, cluster["p1"].Tombstones);
+
+        // The membership is replaced by p2, which never saw the deletion: k is back while p1 is away.
+        cluster.Leave("p1");
+        cluster.Join("p2");
+        cluster.Round();
+        Assert.Equal("x", cluster["p2"].Find("k")?.Value);
+
+        cluster.Join("p1");
+        cluster.Round();
+
+        Assert.All(cluster.Members, m => Assert.Null(cluster[m].Find("k")));
     }
 
     [Fact]
