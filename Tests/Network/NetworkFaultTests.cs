@@ -49,6 +49,9 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
     public Task A_silo_whose_packets_to_its_peers_are_lost_while_theirs_arrive_does_not_split_the_cluster() => RunAsync(Fault.OneWay, silo: 2);
 
     [Fact]
+    public Task A_silo_that_cannot_send_to_one_peer_while_the_other_still_hears_it_holds_rounds_only_until_the_heal() => RunAsync(Fault.PartialOneWay, silo: 2);
+
+    [Fact]
     public async Task A_silo_frozen_for_less_than_the_failure_detection_goes_on_as_a_member()
     {
         var victim = cluster.Silos[0];
@@ -112,6 +115,12 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         Isolation,
         /// <summary>What the silo sends its peers is lost; what they send it arrives.</summary>
         OneWay,
+        /// <summary>
+        /// What the silo sends one peer (the coordinator's, or the next) is lost for ten seconds while a transfer round runs; the
+        /// other peer still hears it, so Orleans does not declare it dead (a gray failure). The round's step deadline evicts its
+        /// processor, and the silo is taken back <c>Deadlines:EvictedSiloReturn</c> (30 s) later.
+        /// </summary>
+        PartialOneWay,
         /// <summary>SIGSTOP for 0.1 s: less than the failure detection.</summary>
         ShortFreeze,
         /// <summary>SIGSTOP until the survivors complete a round without the silo, then SIGCONT.</summary>
@@ -126,7 +135,7 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         KillCoordinatorAtBarrier,
         /// <summary>The same kill while CKPT moves a mebibyte to a joiner over slowed links.</summary>
         KillCoordinatorDuringTransfer,
-        /// <summary>The same kill while the last service activates, held there by a SIGSTOP of a member's silo that had arrived at the last barrier, over slowed links.</summary>
+        /// <summary>The same kill while the last service activates, held there by cutting what a silo that had arrived at the last barrier sends the coordinator's, over slowed links.</summary>
         KillCoordinatorDuringActivation,
     }
 
@@ -142,7 +151,7 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
     {
         var host = cluster.HostOf(Math.Max(silo, 0));
         var peers = Enumerable.Range(0, NetworkClusterFixture.SiloCount).Where(i => i != silo).Select(cluster.HostOf).ToList();
-        if (fault is Fault.PartitionFromPeers or Fault.Isolation or Fault.OneWay or Fault.LongFreeze)
+        if (fault is Fault.PartitionFromPeers or Fault.Isolation or Fault.OneWay or Fault.PartialOneWay or Fault.LongFreeze)
         {
             // The fault lands in a round: a logical processor joins (or leaves) and must receive the checkpoints, a
             // transfer of about a mebibyte, when the fault comes.
@@ -162,6 +171,14 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
             case Fault.OneWay:
                 NetworkLab.DropOutgoing(host, peers);
                 await WaitForSilos(s => s < 3, "a round without a silo that cannot answer");
+                break;
+            case Fault.PartialOneWay:
+                var coordinatorSilo = await CoordinatorSiloAsync();
+                var peer = coordinatorSilo != silo ? coordinatorSilo : (silo + 1) % NetworkClusterFixture.SiloCount;
+                NetworkLab.DropOutgoing(host, [cluster.HostOf(peer)]);
+                output.WriteLine($"silo {silo + 1}'s packets to silo {peer + 1} dropped for {PartialCut.TotalSeconds} s");
+                // The fault's length, not a wait for anything: Orleans keeps the silo (its other peer vouches for it).
+                await Task.Delay(PartialCut);
                 break;
             case Fault.ShortFreeze:
                 NetworkLab.Run("kill", "-STOP", cluster.Silos[silo].Id.ToString());
@@ -277,12 +294,14 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
                         break;
                     case Fault.KillCoordinatorDuringActivation:
                         var homes = await ProcessorSilosAsync();
-                        if (await CatchAsync(epoch, r => r.Phase == RoundPhase.Processing && r.Service == CkptName && r.PhaseElapsed > TransferUnderway &&
-                            !r.Pending.IsEmpty && !r.Pending.Any(p => OnSilo(idle, p) || homes.GetValueOrDefault(p, -1) == idle)) is not null)
+                        if (await CatchAsync(epoch, r => r.Phase == RoundPhase.Processing && r.Service == CkptName && r.PhaseElapsed > TransferWellUnderway &&
+                            !r.Pending.IsEmpty && !r.Pending.Any(p => OnSilo(idle, p) || homes.GetValueOrDefault(p, -1) == idle)) is { } transfer)
                         {
-                            frozen = idle;
-                            Freeze(frozen);
-                            held = await CatchAsync(epoch, r => r.Phase == RoundPhase.Activating && r.Pending.Any(p => OnSilo(frozen, p)));
+                            // Cut only from the coordinator's silo, it is still heard by the other silo, whose probes keep it from being
+                            // declared dead, and by the client; its last activation's answer cannot reach the sequencer.
+                            NetworkLab.DropOutgoing(cluster.HostOf(idle), [cluster.HostOf(coordinator)]);
+                            output.WriteLine($"{fault}, attempt {attempt}: the transfer runs ({transfer.PhaseElapsed.TotalMilliseconds:F0} ms, waiting for [{string.Join(" ", transfer.Pending)}]); silo {idle + 1} cut from the coordinator's");
+                            held = await CatchAsync(epoch, r => r.Phase == RoundPhase.Activating && r.Pending.Any(p => OnSilo(idle, p)));
                         }
 
                         break;
@@ -292,7 +311,8 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
                 {
                     cluster.Silos[coordinator].Kill();
                     output.WriteLine($"{fault}, attempt {attempt}: silo {coordinator + 1} (the coordinator's) killed while the round of epoch {held.Epoch} was " +
-                        $"{held.Phase} at step {held.Step} ({held.Service}), waiting for [{string.Join(" ", held.Pending)}]" + (frozen >= 0 ? $"; silo {frozen + 1} frozen to hold it there" : ""));
+                        $"{held.Phase} at step {held.Step} ({held.Service}), waiting for [{string.Join(" ", held.Pending)}]" +
+                        (frozen >= 0 ? $"; silo {frozen + 1} frozen to hold it there" : fault == Fault.KillCoordinatorDuringActivation ? $"; silo {idle + 1}'s answers to it cut to hold it there" : ""));
                 }
             }
             finally
@@ -313,7 +333,7 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
                 return coordinator;
             }
 
-            output.WriteLine($"{fault}, attempt {attempt}: the round of epoch {epoch} was not held there; another join");
+            output.WriteLine($"{fault}, attempt {attempt}: the round of epoch {epoch} was not held there (sender {sender} on silo {senderSilo + 1}, joiner on silo {joinerSilo + 1}, coordinator silo {coordinator + 1}; last seen {_lastSeen}); another join");
             NetworkLab.Heal(cluster.HostOf(coordinator));
             await SettleAsync($"{fault}: after attempt {attempt}");
         }
@@ -352,8 +372,18 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
 
     private const string CkptName = Resync.Reference.Ckpt.CkptGrain.Name;
 
+    private static readonly TimeSpan PartialCut = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan SlowSettle = TimeSpan.FromSeconds(10);
+
+    private string _lastSeen = "";
+
     // A CKPT step this old over the slowed links is moving the mebibyte between silos (without a transfer it takes a few milliseconds).
     private static readonly TimeSpan TransferUnderway = TimeSpan.FromMilliseconds(100);
+
+    // The cut that holds the last activation comes once the joiner's inbox is surely active: while a silo cannot answer
+    // one peer, that peer cannot activate a grain whose directory entry the silo keeps (see PartialOneWay).
+    private static readonly TimeSpan TransferWellUnderway = TimeSpan.FromMilliseconds(400);
 
     private bool OnSilo(int silo, string processor) => processor.StartsWith(cluster.Silos[silo].ProcessorPrefix, StringComparison.Ordinal);
 
@@ -369,6 +399,7 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         await WaitForAsync(
             status =>
             {
+                _lastSeen = status.Round is { } seen ? $"epoch {seen.Epoch} {seen.Phase} step {seen.Step} ({seen.Service}) {seen.PhaseElapsed.TotalMilliseconds:F0} ms, waiting for [{string.Join(" ", seen.Pending)}]" : "no round";
                 if (status.Round is { } round && round.Epoch == epoch && round.InFlight && aim(round))
                 {
                     caught = round;
@@ -408,6 +439,10 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         var restarted = await SettleAsync($"{schedule}: after the heal");
         output.WriteLine($"{schedule}: healed; a round with all three silos completed {healed.Elapsed.TotalMilliseconds:F0} ms later" +
             (restarted.Count > 0 ? $" (silo {string.Join(", ", restarted.Select(r => r + 1))} exited and was started again)" : ""));
+        if (healed.Elapsed > SlowSettle)
+        {
+            output.WriteLine($"what the silos wrote, the settle having taken over {SlowSettle.TotalSeconds} s:\n" + string.Join("\n", cluster.Silos.Select((s, n) => $"silo {n + 1}:\n{s.Output}")));
+        }
     }
 
     /// <summary>Waits, bounded, for a completed round of exactly the three silos' processors, starting again any that exited.</summary>
