@@ -18,10 +18,15 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = []
 builder.Configuration.UseResyncConsole(builder.Logging);
 builder.Configuration.AddCommandLine(
     SiloHelp.WithFlagValues(args),
-    new Dictionary<string, string>(ResyncSiloHost.Switches.Concat(ClusteringSettings.Switches)) { ["--dashboard"] = $"{ResyncOperationsOptions.SectionName}:Dashboard" });
+    new Dictionary<string, string>(ResyncSiloHost.Switches.Concat(ClusteringSettings.Switches))
+    {
+        ["--dashboard"] = $"{ResyncOperationsOptions.SectionName}:Dashboard",
+        ["--insecure"] = SiloHelp.InsecureKey,
+    });
 try
 {
     var settings = ClusteringSettings.Read(builder.Configuration);
+    SiloHelp.RequireTlsOrConsent(settings, builder.Configuration);
     var endpoint = ResyncSiloHost.ReadEndpoint(builder.Configuration);
     endpoint.EnsureFree();
     await settings.PrepareAsync(CancellationToken.None);
@@ -64,7 +69,10 @@ internal static class SiloHelp
           --http-port <port>                HTTP port of /health/live, /health/ready and /metrics (default 0: a free
                                             port, logged at start); a port in use is refused
           --certificate <file>              the deployment certificate (PKCS#12): mutual TLS with every silo and client,
-                                            which must present the same one (make one: resync certificate create <file>)
+                                            which must present the same one (make one: resync certificate create <file>);
+                                            required with postgres clustering unless --insecure
+          --insecure                        postgres clustering without TLS: any process that reaches the ports may
+                                            join the cluster or call it (only on a network of your own)
           --dashboard                       also serve the live dashboard at /dashboard/ and the grain dashboard at
                                             /orleans/ on the HTTP port
           -h, --help                        this text
@@ -78,14 +86,32 @@ internal static class SiloHelp
 
         """;
 
-    /// <summary>A bare <c>--dashboard</c> means <c>--dashboard true</c>: the command line's switches otherwise take a value.</summary>
+    /// <summary>The configuration key of <c>--insecure</c>.</summary>
+    public const string InsecureKey = "Resync:Insecure";
+
+    /// <summary>
+    /// A silo of a PostgreSQL cluster serves other machines: it has the deployment certificate, or its operator says
+    /// with <c>--insecure</c> (or <c>Resync__Insecure=true</c>) that the network is theirs. Localhost clustering listens on
+    /// loopback only.
+    /// </summary>
+    public static void RequireTlsOrConsent(ClusteringSettings settings, IConfiguration configuration)
+    {
+        if (settings.Mode == ClusteringMode.Postgres && string.IsNullOrEmpty(settings.CertificatePath) && !configuration.GetValue<bool>(InsecureKey))
+        {
+            throw new ArgumentException(
+                "a silo of a PostgreSQL cluster takes the deployment certificate, so that only the cluster's own may talk to it: " +
+                "--certificate <file> (make one: resync certificate create <file>), or --insecure to run without TLS on a network of your own.");
+        }
+    }
+
+    /// <summary>A bare <c>--dashboard</c> or <c>--insecure</c> means the switch and <c>true</c>: the command line's switches otherwise take a value.</summary>
     public static string[] WithFlagValues(string[] args)
     {
         var expanded = new List<string>(args.Length + 1);
         for (var i = 0; i < args.Length; i++)
         {
             expanded.Add(args[i]);
-            if (args[i] == "--dashboard" && (i + 1 == args.Length || !bool.TryParse(args[i + 1], out _)))
+            if (args[i] is "--dashboard" or "--insecure" && (i + 1 == args.Length || !bool.TryParse(args[i + 1], out _)))
             {
                 expanded.Add("true");
             }

@@ -67,7 +67,7 @@ public sealed class NetworkClusterFixture : IAsyncLifetime
             "ip",
             host.Exec(
                 "dotnet", SiloProcesses.SiloAssembly(),
-                "--clustering", "postgres", "--connection-string", ConnectionString,
+                "--clustering", "postgres", "--connection-string", ConnectionString, "--insecure",
                 "--advertised-ip", host.Address, "--silo-port", SiloPort.ToString(), "--gateway-port", GatewayPort.ToString(), "--http-port", HttpPort.ToString(),
                 "--Logging:LogLevel:Default", "Warning")[1..],
             new SiloPorts(SiloPort, GatewayPort, HttpPort),

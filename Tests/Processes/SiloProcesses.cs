@@ -10,11 +10,14 @@ public static class SiloProcesses
         StartPostgresAsShipped(connectionString, [.. args, "--Logging:LogLevel:Default", "Warning",
             "--Logging:Console:FormatterName", "simple", "--Logging:Console:FormatterOptions:TimestampFormat", "HH:mm:ss.fff "]);
 
-    /// <summary>A silo of a PostgreSQL cluster with the silo host's own console defaults (no logging arguments), and its own free ports.</summary>
+    /// <summary>
+    /// A silo of a PostgreSQL cluster with the silo host's own console defaults (no logging arguments), and its own free ports;
+    /// without TLS (<c>--insecure</c>) unless <paramref name="args"/> give a certificate.
+    /// </summary>
     public static SiloProcess StartPostgresAsShipped(string connectionString, params string[] args) =>
         SiloProcess.Start(
             SiloAssembly(),
-            [.. args, "--clustering", "postgres", "--connection-string", connectionString],
+            [.. args, .. args.Contains("--certificate") ? Array.Empty<string>() : ["--insecure"], "--clustering", "postgres", "--connection-string", connectionString],
             ports => ["--silo-port", ports.Silo.ToString(), "--gateway-port", ports.Gateway.ToString(), "--http-port", ports.Http.ToString()]);
 
     /// <summary>The silo program with exactly <paramref name="args"/>.</summary>
@@ -24,7 +27,7 @@ public static class SiloProcesses
     public static SiloProcess StartPostgresOn(string connectionString, int siloPort, int gatewayPort) =>
         SiloProcess.Start(
             SiloAssembly(),
-            ["--clustering", "postgres", "--connection-string", connectionString, "--Logging:LogLevel:Default", "Warning"],
+            ["--clustering", "postgres", "--connection-string", connectionString, "--insecure", "--Logging:LogLevel:Default", "Warning"],
             _ => ["--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString()]);
 
     /// <summary>Waits until the silo processors are exactly those of <paramref name="silos"/> and their round completed.</summary>
