@@ -37,7 +37,7 @@ public sealed record TombstoneLedger(
 }
 
 /// <summary>A collection's clock as it stood at a round.</summary>
-/// <param name="At">When the round decided (the median of its members' clocks).</param>
+/// <param name="At">When the round decided (the median of its three lowest members' clocks).</param>
 /// <param name="Clock">The highest version counter any member had seen by then.</param>
 [GenerateSerializer, Immutable, Alias("resync.tombstones.mark")]
 public readonly record struct ClockMark([property: Id(0)] DateTimeOffset At, [property: Id(1)] long Clock);

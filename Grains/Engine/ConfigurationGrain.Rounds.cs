@@ -89,13 +89,19 @@ internal sealed partial class ConfigurationGrain
     }
 
     /// <summary>
-    /// The watchdog: a round in flight that showed no sign of life for <see cref="RoundOptions.StallTimeout"/>
+    /// The watchdog, and the quiet cluster's round (<see cref="RoundOptions.QuietRound"/>): a round in flight that showed no sign of life for <see cref="RoundOptions.StallTimeout"/>
     /// (or whose sequencer cannot even be asked) is abandoned for a new epoch with the same members. This is
     /// how a round recovers when its sequencer or barrier died with a silo while the membership stayed the same.
     /// </summary>
     private async Task WatchRoundAsync()
     {
         var current = _ledger.Current;
+        if (_supervisor.QuietRoundDue(current.Epoch, Settings.Rounds.QuietRound))
+        {
+            await AdvanceAsync(_ledger.Renewed(), $"no change for {Settings.Rounds.QuietRound}: a quiet cluster's round, which prunes tombstones");
+            return;
+        }
+
         if (!_supervisor.Watches(current.Epoch))
         {
             return;

@@ -160,6 +160,14 @@ internal sealed class RoundSupervisor(
         return due;
     }
 
+    /// <summary>
+    /// Whether a quiet cluster's round is due: the round of <paramref name="currentEpoch"/> completed at least
+    /// <paramref name="quiet"/> ago (zero: never), and nothing is in flight, awaiting its retry or settling.
+    /// </summary>
+    public bool QuietRoundDue(long currentEpoch, TimeSpan quiet) =>
+        quiet > TimeSpan.Zero && History.LastCompleted is { } last && last.Epoch == currentEpoch && last.Members > 0 &&
+        _retryOf is null && !_bursts.Deferring && time.GetUtcNow() - last.EndedAt >= quiet;
+
     /// <summary>Whether the watchdog looks at the round of <paramref name="currentEpoch"/> now: one is expected and nothing else will renew it.</summary>
     public bool Watches(long currentEpoch)
     {

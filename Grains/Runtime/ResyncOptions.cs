@@ -69,6 +69,8 @@ public sealed class RoundOptions
     public static readonly TimeSpan DefaultWarmKeep = TimeSpan.FromSeconds(10);
     /// <summary>The default of <see cref="HistoryLength"/>.</summary>
     public const int DefaultHistoryLength = 100;
+    /// <summary>The default of <see cref="QuietRound"/>.</summary>
+    public static readonly TimeSpan DefaultQuietRound = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// How long a round may go without any sign of life (a transition, a barrier arrival, a replica's
@@ -95,6 +97,13 @@ public sealed class RoundOptions
 
     /// <summary>How many finished rounds the configuration grain remembers.</summary>
     public int HistoryLength { get; set; } = DefaultHistoryLength;
+
+    /// <summary>
+    /// A cluster whose configuration has not changed for this long since its last completed round runs a round of the
+    /// same members (a new epoch): only rounds prune deletions' tombstones (<see cref="WriteOptions.TombstoneRetention"/>),
+    /// so a quiet cluster still drops them, and its replicas compare their state. Zero turns it off.
+    /// </summary>
+    public TimeSpan QuietRound { get; set; } = DefaultQuietRound;
 }
 
 /// <summary>The deadlines of a round (contract item 9): a callback that never returns cannot hold the engine.</summary>
@@ -300,9 +309,9 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
             failures.Add("Transfer:SendBatch, Transfer:DeliveryBatchBytes and Transfer:ForwardBytes must be at least 1.");
         }
 
-        if (options.Writes.TombstoneRetention < TimeSpan.Zero)
+        if (options.Writes.TombstoneRetention < TimeSpan.Zero || options.Rounds.QuietRound < TimeSpan.Zero)
         {
-            failures.Add("Writes:TombstoneRetention must not be negative.");
+            failures.Add("Writes:TombstoneRetention and Rounds:QuietRound must not be negative.");
         }
 
         if (options.Writes.Wait < TimeSpan.Zero)

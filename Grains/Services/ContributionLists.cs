@@ -12,6 +12,10 @@ internal static class ContributionLists
     public static IReadOnlyList<(string Sender, T Payload)> PayloadsBySender<T>(this ImmutableArray<Contribution> contributions) =>
         new Projection<Contribution, (string, T)>(contributions, static c => (c.Sender, (T)c.Payload));
 
+    /// <summary><paramref name="items"/>, each projected by <paramref name="project"/> as it is read.</summary>
+    public static IReadOnlyList<TOut> Projected<TIn, TOut>(this IReadOnlyList<TIn> items, Func<TIn, TOut> project) =>
+        new Projection<TIn, TOut>(items, project);
+
     private sealed class Projection<TIn, T>(IReadOnlyList<TIn> items, Func<TIn, T> project) : IReadOnlyList<T>
     {
         public T this[int index] => project(items[index]);

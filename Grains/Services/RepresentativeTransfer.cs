@@ -46,8 +46,8 @@ internal sealed class RepresentativeTransfer<TItem>
     public static RepresentativeTransfer<TItem> Plan(string me, long epoch, VersionedItems<TItem> mine, IReadOnlyList<(string Processor, ItemIndex Index)> indices, int chunkBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
-        var tombstones = TombstoneRound.Plan(epoch, [.. indices.Where(i => i.Index.Tombstones is not null).Select(i => (i.Processor, i.Index.Tombstones!))]);
-        var heldByCurrent = tombstones.AnyBehind && tombstones.ExcludedHorizon > 0
+        var tombstones = TombstoneRound.Plan(epoch, indices.Projected(i => (i.Processor, i.Index.Tombstones)));
+        var heldByCurrent = tombstones.AnyBehind && tombstones.ExcludedHorizon > 0 && indices.Any(i => !i.Index.Entries.IsEmpty && tombstones.IsBehind(i.Processor))
             ? indices.Where(i => !tombstones.IsBehind(i.Processor)).SelectMany(i => i.Index.Entries).Select(e => e.Key).ToHashSet(StringComparer.Ordinal)
             : null;
 

@@ -15,8 +15,8 @@ namespace Resync.Services;
  * 2. Pruned tombstones were handed back, and deleted items returned with members that missed the deletion. Now the
  *    pruning is one decision of the round, made the same way on every member from every member's report:
  *    - a round knows a counter's age from the marks: the collection's clock at past rounds, with their times (the
- *      members' median time, so that one wrong clock moves nothing); tombstones at or under the clock of the
- *      newest mark that is a retention old are pruned;
+ *      median of the three lowest members' times, so that one wrong clock among them moves nothing); tombstones
+ *      at or under the clock of the newest mark that is a retention old are pruned;
  *    - a tombstone goes only as the round's winner for its key, so a deletion whose write was in doubt is settled
  *      on every member by the same round; every member that activates drops the same tombstones (they are not even
  *      sent), so none holds one that another pruned;
@@ -67,39 +67,78 @@ public sealed class TombstoneRound
     public bool AnyBehind => _behind.Count > 0;
 
     /// <summary>
-    /// Decides the round of <paramref name="epoch"/> from every member's report (each member's own, in any order; a
-    /// member without one, a silo of an older version, counts as neither behind nor current and decides nothing).
+    /// Decides the round of <paramref name="epoch"/> from every member's report, sorted by member (ordinal), as a round's
+    /// exchange gives them; an entry without a report (a member's later part, or a silo of an older version) is skipped.
     /// </summary>
-    public static TombstoneRound Plan(long epoch, IReadOnlyCollection<(string Member, TombstoneReport Report)> reports)
+    /// <remarks>
+    /// Every member decides from every member's report: one pass over them, no sort, no copy and no string comparison
+    /// (the round's cost is N²); pass a view of what the round delivered rather than a list made of it.
+    /// </remarks>
+    public static TombstoneRound Plan(long epoch, IReadOnlyList<(string Member, TombstoneReport? Report)> reports)
     {
-        if (reports.Count == 0)
+        long clock = 0, horizon = 0, lowestHorizon = long.MaxValue;
+        var retention = TimeSpan.MaxValue;
+        TombstoneLedger? newest = null;
+        Span<int> lowest = [-1, -1, -1];
+        var count = 0;
+        for (var i = 0; i < reports.Count; i++)
         {
-            return new TombstoneRound([], 0, 0, 0, epoch, []);
+            if (reports[i].Report is not { } report)
+            {
+                continue;
+            }
+
+            var ledger = report.Ledger;
+            (clock, horizon, lowestHorizon) = (Math.Max(clock, ledger.Clock), Math.Max(horizon, ledger.Horizon), Math.Min(lowestHorizon, ledger.Horizon));
+            retention = report.Retention < retention ? report.Retention : retention;
+            newest = newest is null || ledger.SyncedEpoch > newest.SyncedEpoch ? ledger : newest;
+            if (count < 3)
+            {
+                lowest[count] = i;
+            }
+
+            count++;
         }
 
-        var clock = reports.Max(r => r.Report.Ledger.Clock);
-        var horizon = reports.Max(r => r.Report.Ledger.Horizon);
-        var retention = reports.Min(r => r.Report.Retention);
+        if (newest is null)
+        {
+            return new TombstoneRound(NobodyBehind, 0, 0, 0, epoch, []);
+        }
 
-        // The round's time is the members' median: one member's clock running ahead or behind moves no horizon.
-        var times = reports.Select(r => r.Report.Now).Order().ToList();
-        var now = times[(times.Count - 1) / 2];
+        // The round's time is the median of the three lowest members' (the lowest one's when fewer): one wrong clock
+        // among them moves no horizon.
+        var now = count >= 3
+            ? Median(reports[lowest[0]].Report!.Now, reports[lowest[1]].Report!.Now, reports[lowest[2]].Report!.Now)
+            : reports[lowest[0]].Report!.Now;
 
-        // A member whose horizon is below the others' missed a pruning: it was away, or new.
-        var behind = reports.Where(r => r.Report.Ledger.Horizon < horizon).Select(r => r.Member).ToHashSet(StringComparer.Ordinal);
+        // A member whose horizon is below the others' missed a pruning: it was away, or is new.
+        var behind = lowestHorizon < horizon
+            ? reports.Where(r => r.Report is { } report && report.Ledger.Horizon < horizon).Select(r => r.Member).ToHashSet(StringComparer.Ordinal)
+            : NobodyBehind;
 
-        // The marks of the member that activated last (all such members hold the same), this round's added unless the
+        // The marks of the (lowest) member that activated last (all such members hold the same), this round's added unless the
         // last is younger than a sixteenth of the retention: fewer marks only make a tombstone wait longer.
-        var marks = reports.OrderByDescending(r => r.Report.Ledger.SyncedEpoch).ThenBy(r => r.Member, StringComparer.Ordinal).First().Report.Ledger.Marks;
+        var marks = newest.Marks;
         if (marks.IsEmpty || now - marks[^1].At >= retention / 16)
         {
             marks = marks.Add(new ClockMark(marks.IsEmpty || now > marks[^1].At ? now : marks[^1].At, clock));
         }
 
         var cutoff = retention >= now - DateTimeOffset.MinValue ? DateTimeOffset.MinValue : now - retention;
-        var aged = marks.Where(m => m.At <= cutoff).Select(m => m.Clock).DefaultIfEmpty(0).Max();
-        return new TombstoneRound(behind, horizon, aged, clock, epoch, [.. marks.Where(m => m.At > cutoff)]);
+        long aged = 0;
+        var kept = 0;
+        foreach (var mark in marks)
+        {
+            (aged, kept) = mark.At <= cutoff ? (Math.Max(aged, mark.Clock), kept) : (aged, kept + 1);
+        }
+
+        return new TombstoneRound(behind, horizon, aged, clock, epoch, kept == marks.Length ? marks : [.. marks.Where(m => m.At > cutoff)]);
     }
+
+    private static readonly HashSet<string> NobodyBehind = [];
+
+    private static DateTimeOffset Median(DateTimeOffset a, DateTimeOffset b, DateTimeOffset c) =>
+        a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
 
     /// <summary>Whether <paramref name="member"/> missed a pruning that the others made (its horizon is below theirs).</summary>
     public bool IsBehind(string member) => _behind.Contains(member);

@@ -16,6 +16,28 @@ public sealed class RoundSupervisorTests
         new(epoch, outcome, 3, [new StepTiming(0, "svc", TimeSpan.Zero, TimeSpan.Zero, 1)], TimeSpan.Zero, failed ? "it failed" : null, failed, service);
 
     [Fact]
+    public void A_quiet_clusters_round_is_due_once_the_current_round_completed_that_long_ago_and_nothing_else_is_pending()
+    {
+        var quiet = TimeSpan.FromMinutes(10);
+        var supervisor = Supervisor();
+        supervisor.Starting(1, bySettle: false);
+        Assert.False(supervisor.QuietRoundDue(1, quiet), "a round in flight");
+        supervisor.Ended(Ended(1, RoundPhase.Completed) with { EndedAt = _time.GetUtcNow() }, currentEpoch: 1, completedEpoch: 0);
+
+        _time.Advance(quiet - TimeSpan.FromSeconds(1));
+        Assert.False(supervisor.QuietRoundDue(1, quiet));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(supervisor.QuietRoundDue(1, quiet));
+        Assert.False(supervisor.QuietRoundDue(1, TimeSpan.Zero), "zero turns it off");
+        Assert.False(supervisor.QuietRoundDue(2, quiet), "a newer configuration's round is what is expected");
+
+        supervisor.Starting(2, bySettle: false);
+        supervisor.Ended(Ended(2, RoundPhase.Aborted, failed: true) with { EndedAt = _time.GetUtcNow() }, currentEpoch: 2, completedEpoch: 1);
+        _time.Advance(quiet * 2);
+        Assert.False(supervisor.QuietRoundDue(2, quiet), "a failed round awaits its retry, not a quiet round");
+    }
+
+    [Fact]
     public void A_new_configuration_supersedes_the_round_in_flight_once_and_never_one_that_ended()
     {
         var supervisor = Supervisor();

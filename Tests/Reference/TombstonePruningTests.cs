@@ -49,6 +49,38 @@ public sealed class TombstonePruningTests
             Assert.Equal(again, Assert.Single((await driver.Ckpt("p5").List()).Where(c => c.Name == "gone")).Version);
         });
 
+    [Fact]
+    public Task A_quiet_cluster_runs_a_round_of_the_same_members_which_prunes_its_tombstones() =>
+        FreshCluster.RunAsync<QuietSilo>(1, async cluster =>
+        {
+            var driver = new ReferenceDriver(cluster.Client);
+            var joined = await driver.Settle(driver.Engine.Join("p1", "p2"));
+            using var pruned = new CounterTotal("resync.tombstones.pruned");
+            await driver.Ckpt("p1").Create("x");
+            await driver.Ckpt("p1").Delete("x");
+            var deleted = (await driver.Engine.Status()).Configuration.Epoch;
+
+            var quiet = await driver.Engine.WaitForStatus(
+                s => s.Configuration.Epoch > deleted && s.Round is { Phase: RoundPhase.Completed },
+                "a quiet cluster's round after the deletion");
+
+            Assert.Equal(joined.Members.ToArray(), quiet.Configuration.Members.ToArray());
+            var summary = (await driver.Engine.Configuration.GetHistory()).First(r => r.Epoch == quiet.Configuration.Epoch);
+            Assert.Contains("quiet", summary.Cause);
+            Assert.Equal(2, pruned.Total); // the tombstone of x, on p1 and on p2
+            await driver.AssertIdentical();
+        });
+
+    public sealed class QuietSilo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) =>
+            siloBuilder.AddResyncMemoryStorage().AddResync(options =>
+            {
+                options.Writes.TombstoneRetention = TimeSpan.Zero;
+                options.Rounds.QuietRound = TimeSpan.FromMilliseconds(500);
+            }).AddReferenceServices();
+    }
+
     public sealed class PruningSilo : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder) =>

@@ -88,8 +88,8 @@ internal sealed class EvtStore
     /// </remarks>
     public static EvtStore Merge(long epoch, IReadOnlyList<(string Sender, EvtSnapshot Part)> contributions, Func<string, bool> inView, DateTimeOffset now)
     {
-        var tombstones = TombstoneRound.Plan(epoch, [.. contributions.Where(c => c.Part.Tombstones is not null).Select(c => (c.Sender, c.Part.Tombstones!))]);
-        var heldByCurrent = tombstones.AnyBehind && tombstones.ExcludedHorizon > 0
+        var tombstones = TombstoneRound.Plan(epoch, contributions.Projected(c => (c.Sender, c.Part.Tombstones)));
+        var heldByCurrent = tombstones.AnyBehind && tombstones.ExcludedHorizon > 0 && contributions.Any(c => !c.Part.Channels.IsEmpty && tombstones.IsBehind(c.Sender))
             ? contributions.Where(c => !tombstones.IsBehind(c.Sender)).SelectMany(c => c.Part.Channels).Select(c => c.Name).ToHashSet(StringComparer.Ordinal)
             : null;
         var merged = new EvtStore();
