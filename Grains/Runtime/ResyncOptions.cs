@@ -221,7 +221,7 @@ public sealed class WriteOptions
     /// every member, at the first round that comes this long after a round that followed the deletion. A deleted item never
     /// comes back, whatever the retention; it is how long a processor that left may come back and still bring items that only
     /// it holds (writes it made in doubt just before it left). Only rounds prune: a replica holds every deletion since the
-    /// newest round that is this old.
+    /// newest round that is this old, and a quiet cluster runs a round every <see cref="RoundOptions.QuietRound"/>.
     /// </summary>
     public TimeSpan TombstoneRetention { get; set; } = DefaultTombstoneRetention;
 }
