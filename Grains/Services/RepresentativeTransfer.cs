@@ -47,18 +47,17 @@ internal sealed class RepresentativeTransfer<TItem>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
         var tombstones = TombstoneRound.Plan(epoch, indices.Projected(i => (i.Processor, i.Index.Tombstones)));
-        var heldByCurrent = tombstones.AnyBehind && tombstones.ExcludedHorizon > 0 && indices.Any(i => !i.Index.Entries.IsEmpty && tombstones.IsBehind(i.Processor))
-            ? indices.Where(i => !tombstones.IsBehind(i.Processor)).SelectMany(i => i.Index.Entries).Select(e => e.Key).ToHashSet(StringComparer.Ordinal)
-            : null;
+        var heldByCurrent = tombstones.KeysHeldByCurrent(indices, i => i.Processor, i => i.Index.Entries.Select(e => e.Key));
 
         // Per key: the newest version, the lowest of its holders (the sender), and how many hold it.
         var newest = new Dictionary<string, (ItemIndexEntry Entry, string Lowest, int Holders)>(StringComparer.Ordinal);
         for (var i = 0; i < indices.Count; i++)
         {
             var (processor, index) = indices[i];
+            var behind = heldByCurrent is not null && tombstones.IsBehind(processor);
             foreach (var entry in index.Entries)
             {
-                if (heldByCurrent is not null && tombstones.Excludes(processor, entry.Version, heldByCurrent.Contains(entry.Key)))
+                if (behind && tombstones.Excludes(processor, entry.Version, heldByCurrent!.Contains(entry.Key)))
                 {
                     continue;
                 }

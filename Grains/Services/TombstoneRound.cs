@@ -140,6 +140,21 @@ public sealed class TombstoneRound
     private static DateTimeOffset Median(DateTimeOffset a, DateTimeOffset b, DateTimeOffset c) =>
         a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
 
+    /// <summary>
+    /// The keys that members which are not behind hold, live or deleted, when a member that is behind brings entries (of
+    /// <paramref name="contributions"/>: <paramref name="member"/>'s, with <paramref name="keys"/>) that may count for nothing;
+    /// null when none does, so that nobody pays for the set.
+    /// </summary>
+    public HashSet<string>? KeysHeldByCurrent<T>(IReadOnlyList<T> contributions, Func<T, string> member, Func<T, IEnumerable<string>> keys)
+    {
+        if (!AnyBehind || !contributions.Any(c => IsBehind(member(c)) && keys(c).Any()))
+        {
+            return null;
+        }
+
+        return contributions.Where(c => !IsBehind(member(c))).SelectMany(keys).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>Whether <paramref name="member"/> missed a pruning that the others made (its horizon is below theirs).</summary>
     public bool IsBehind(string member) => _behind.Contains(member);
 

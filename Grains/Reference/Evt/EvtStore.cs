@@ -89,17 +89,16 @@ internal sealed class EvtStore
     public static EvtStore Merge(long epoch, IReadOnlyList<(string Sender, EvtSnapshot Part)> contributions, Func<string, bool> inView, DateTimeOffset now)
     {
         var tombstones = TombstoneRound.Plan(epoch, contributions.Projected(c => (c.Sender, c.Part.Tombstones)));
-        var heldByCurrent = tombstones.AnyBehind && tombstones.ExcludedHorizon > 0 && contributions.Any(c => !c.Part.Channels.IsEmpty && tombstones.IsBehind(c.Sender))
-            ? contributions.Where(c => !tombstones.IsBehind(c.Sender)).SelectMany(c => c.Part.Channels).Select(c => c.Name).ToHashSet(StringComparer.Ordinal)
-            : null;
+        var heldByCurrent = tombstones.KeysHeldByCurrent(contributions, c => c.Sender, c => c.Part.Channels.Select(channel => channel.Name));
         var merged = new EvtStore();
         List<EvtSnapshot>? rest = null;
         for (var i = 0; i < contributions.Count; i++)
         {
             var (sender, part) = contributions[i];
+            var behind = heldByCurrent is not null && tombstones.IsBehind(sender);
             foreach (var channel in part.Channels)
             {
-                if (heldByCurrent is null || !tombstones.Excludes(sender, channel.Version, heldByCurrent.Contains(channel.Name)))
+                if (!behind || !tombstones.Excludes(sender, channel.Version, heldByCurrent!.Contains(channel.Name)))
                 {
                     merged.Apply(channel);
                 }
