@@ -43,7 +43,13 @@ internal sealed class ProcessorPlacementDirector : IPlacementDirector
                 : throw new OrleansException($"Processor {processor} is gone with its silo; its replicas are never placed elsewhere.");
         }
 
-        Array.Sort(silos, (a, b) => string.CompareOrdinal(a.ToParsableString(), b.ToParsableString()));
-        return Task.FromResult(silos[(int)(Fnv1a.Of(processor) % (uint)silos.Length)]);
+        return Task.FromResult(LogicalHome(processor, silos));
+    }
+
+    /// <summary>Where a logical processor goes: the silo at its id's stable hash over <paramref name="silos"/> sorted by address.</summary>
+    internal static SiloAddress LogicalHome(string processor, IReadOnlyCollection<SiloAddress> silos)
+    {
+        var sorted = silos.OrderBy(s => s.ToParsableString(), StringComparer.Ordinal).ToArray();
+        return sorted[(int)(Fnv1a.Of(processor) % (uint)sorted.Length)];
     }
 }

@@ -176,20 +176,20 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
                 await Task.Delay(PartialCut);
                 break;
             case Fault.ShortFreeze:
-                NetworkLab.Run("kill", "-STOP", cluster.Silos[silo].Id.ToString());
+                Freeze(silo);
                 // The fault's length, not a wait for anything: well under the probe timeout and the missed probes Orleans counts.
                 await Task.Delay(TimeSpan.FromMilliseconds(100));
-                NetworkLab.Run("kill", "-CONT", cluster.Silos[silo].Id.ToString());
+                Thaw(silo);
                 break;
             case Fault.LongFreeze:
-                NetworkLab.Run("kill", "-STOP", cluster.Silos[silo].Id.ToString());
+                Freeze(silo);
                 try
                 {
                     await WaitForSilos(s => s < 3, "the survivors' round without the frozen silo");
                 }
                 finally
                 {
-                    NetworkLab.Run("kill", "-CONT", cluster.Silos[silo].Id.ToString());
+                    Thaw(silo);
                 }
 
                 break;
@@ -300,7 +300,7 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
             {
                 if (frozen >= 0)
                 {
-                    NetworkLab.Run("kill", "-CONT", cluster.Silos[frozen].Id.ToString());
+                    Thaw(frozen);
                 }
 
                 foreach (var silo in others)
@@ -332,20 +332,15 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         }
     }
 
-    /// <summary>
-    /// A new processor's name that placement puts on <paramref name="silo"/>: a logical processor goes to the silo at its id's
-    /// stable hash over the active silos sorted by address (<c>ProcessorPlacement</c>).
-    /// </summary>
+    /// <summary>A new processor's name that placement (<c>ProcessorPlacementDirector.LogicalHome</c>) puts on <paramref name="silo"/> among the active silos.</summary>
     private async Task<string> JoinerPlacedOnAsync(int silo)
     {
-        var hosts = await cluster.Connection.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        var silos = hosts.Keys.Select(a => a.ToParsableString()).Order(StringComparer.Ordinal).ToList();
-        var target = silos.FindIndex(a => a.StartsWith($"{cluster.HostOf(silo).Address}:", StringComparison.Ordinal));
-        Assert.True(target >= 0, $"silo {silo + 1} ({cluster.HostOf(silo).Address}) is not among the active silos [{string.Join(" ", silos)}]");
+        var silos = (await cluster.Connection.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Keys.ToList();
+        Assert.True(silos.Any(s => SiloIndexOf(s) == silo), $"silo {silo + 1} ({cluster.HostOf(silo).Address}) is not among the active silos [{string.Join(" ", silos)}]");
         for (var tries = 0; tries < 1000; tries++)
         {
             var name = $"net-transfer-{Interlocked.Increment(ref s_transfers)}";
-            if (Resync.Protocol.Fnv1a.Of(name) % (uint)silos.Count == target)
+            if (SiloIndexOf(Resync.Placement.ProcessorPlacementDirector.LogicalHome(name, silos)) == silo)
             {
                 return name;
             }
@@ -368,6 +363,8 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
     private bool OnSilo(int silo, string processor) => processor.StartsWith(cluster.Silos[silo].ProcessorPrefix, StringComparison.Ordinal);
 
     private void Freeze(int silo) => NetworkLab.Run("kill", "-STOP", cluster.Silos[silo].Id.ToString());
+
+    private void Thaw(int silo) => NetworkLab.Run("kill", "-CONT", cluster.Silos[silo].Id.ToString());
 
     /// <summary>
     /// Polls the round of <paramref name="epoch"/> until <paramref name="aim"/> accepts it (returned), or until it ended or
@@ -506,7 +503,7 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         return members
             .Select(m => (Member: m, Stat: statistics.FirstOrDefault(s => s.GrainId == cluster.Connection.Client.GetGrain<IProcessorGrain>(m).GetGrainId())))
             .Where(m => m.Stat is not null)
-            .ToDictionary(m => m.Member, m => Enumerable.Range(0, NetworkClusterFixture.SiloCount).Single(i => cluster.HostOf(i).Address == m.Stat!.SiloAddress.Endpoint.Address.ToString()));
+            .ToDictionary(m => m.Member, m => SiloIndexOf(m.Stat!.SiloAddress));
     }
 
     /// <summary>Which silo hosts the configuration grain, where each round's sequencer and barrier are placed too.</summary>
@@ -515,7 +512,10 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         var configurationGrain = cluster.Connection.Client.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key);
         await configurationGrain.GetConfiguration();
         var statistics = await cluster.Connection.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
-        var silo = statistics.Single(s => s.GrainId == configurationGrain.GetGrainId()).SiloAddress;
-        return Enumerable.Range(0, NetworkClusterFixture.SiloCount).Single(i => cluster.HostOf(i).Address == silo.Endpoint.Address.ToString());
+        return SiloIndexOf(statistics.Single(s => s.GrainId == configurationGrain.GetGrainId()).SiloAddress);
     }
+
+    /// <summary>The index of the lab's silo at <paramref name="address"/>.</summary>
+    private int SiloIndexOf(SiloAddress address) =>
+        Enumerable.Range(0, NetworkClusterFixture.SiloCount).Single(i => cluster.HostOf(i).Address == address.Endpoint.Address.ToString());
 }
