@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Resync.Bench.Processes;
 using Resync.Client;
 using Resync.Clustering;
@@ -73,6 +75,27 @@ public sealed class NetworkClusterFixture : IAsyncLifetime
             new SiloPorts(SiloPort, GatewayPort, HttpPort),
             host.Address,
             _ => []);
+    }
+
+    /// <summary>
+    /// A client whose only gateway is silo <paramref name="silo"/>'s: its calls to grains on that silo do not pass through
+    /// another silo, so they are answered while another silo is frozen or cut off (a client of the whole cluster sends each
+    /// grain's calls through one gateway chosen by the grain, which may be that other silo's).
+    /// </summary>
+    public async Task<IHost> ClientThroughAsync(int silo)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client => client
+            .UseStaticClustering(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(HostOf(silo).Address), GatewayPort))
+            .Configure<Orleans.Configuration.ClusterOptions>(options =>
+            {
+                options.ClusterId = ClusteringSettings.ClusterId;
+                options.ServiceId = ClusteringSettings.ServiceId;
+            }));
+        var host = builder.Build();
+        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return host;
     }
 
     /// <summary>Starts again every silo whose process has exited; returns which.</summary>
