@@ -28,7 +28,9 @@ internal static class BenchSiloCommand
         {
             try
             {
-                var clustering = ResyncCli.ClusteringFor(parse);
+                // The benchmark measures the engine without TLS: its silos listen on loopback, for the database it was given or started.
+                var given = ResyncCli.ClusteringFor(parse);
+                var clustering = new ClusteringSettings { Mode = given.Mode, ConnectionString = given.ConnectionString, CertificatePath = given.CertificatePath, Insecure = true };
                 var endpoint = new SiloEndpointOptions { SiloPort = parse.GetValue(siloPort), GatewayPort = parse.GetValue(gatewayPort) };
                 // As Resync's own silo program: the HTTP endpoints for operators (on a free port), OTLP export when
                 // OTEL_EXPORTER_OTLP_ENDPOINT is set (the benchmark's --telemetry sets it), no dashboard.

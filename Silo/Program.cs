@@ -21,12 +21,13 @@ builder.Configuration.AddCommandLine(
     new Dictionary<string, string>(ResyncSiloHost.Switches.Concat(ClusteringSettings.Switches))
     {
         ["--dashboard"] = $"{ResyncOperationsOptions.SectionName}:Dashboard",
-        ["--insecure"] = SiloHelp.InsecureKey,
+        ["--insecure"] = ClusteringSettings.InsecureKey,
     });
 try
 {
     var settings = ClusteringSettings.Read(builder.Configuration);
-    SiloHelp.RequireTlsOrConsent(settings, builder.Configuration);
+    // Refused before the database is tried; UsePostgresClustering refuses it too, for any host that composes a silo.
+    settings.RequireTlsOrConsent();
     var endpoint = ResyncSiloHost.ReadEndpoint(builder.Configuration);
     endpoint.EnsureFree();
     await settings.PrepareAsync(CancellationToken.None);
@@ -85,24 +86,6 @@ internal static class SiloHelp
         OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 exports metrics and traces over OTLP.
 
         """;
-
-    /// <summary>The configuration key of <c>--insecure</c>.</summary>
-    public const string InsecureKey = "Resync:Insecure";
-
-    /// <summary>
-    /// A silo of a PostgreSQL cluster serves other machines: it has the deployment certificate, or its operator says
-    /// with <c>--insecure</c> (or <c>Resync__Insecure=true</c>) that the network is theirs. Localhost clustering listens on
-    /// loopback only.
-    /// </summary>
-    public static void RequireTlsOrConsent(ClusteringSettings settings, IConfiguration configuration)
-    {
-        if (settings.Mode == ClusteringMode.Postgres && string.IsNullOrEmpty(settings.CertificatePath) && !configuration.GetValue<bool>(InsecureKey))
-        {
-            throw new ArgumentException(
-                "a silo of a PostgreSQL cluster takes the deployment certificate, so that only the cluster's own may talk to it: " +
-                "--certificate <file> (make one: resync certificate create <file>), or --insecure to run without TLS on a network of your own.");
-        }
-    }
 
     /// <summary>A bare <c>--dashboard</c> or <c>--insecure</c> means the switch and <c>true</c>: the command line's switches otherwise take a value.</summary>
     public static string[] WithFlagValues(string[] args)

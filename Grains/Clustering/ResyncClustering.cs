@@ -53,6 +53,30 @@ public sealed class ClusteringSettings
     /// </summary>
     public string? CertificatePath { get; init; }
 
+    /// <summary>The configuration key of <see cref="Insecure"/> ("Resync:Insecure", the silo's --insecure).</summary>
+    public const string InsecureKey = "Resync:Insecure";
+
+    /// <summary>
+    /// Whether a silo of a PostgreSQL cluster may run without <see cref="CertificatePath"/>: its operator says that the
+    /// network is theirs, since any process that reaches its ports may then join the cluster or call it.
+    /// </summary>
+    public bool Insecure { get; init; }
+
+    /// <summary>
+    /// A silo of a PostgreSQL cluster serves other machines: it has the deployment certificate, or <see cref="Insecure"/>
+    /// says that its network is its operator's own. Localhost clustering listens on loopback only.
+    /// </summary>
+    /// <exception cref="ArgumentException">Neither, for a silo of a PostgreSQL cluster (a one-line message).</exception>
+    public void RequireTlsOrConsent()
+    {
+        if (Mode == ClusteringMode.Postgres && string.IsNullOrEmpty(CertificatePath) && !Insecure)
+        {
+            throw new ArgumentException(
+                "a silo of a PostgreSQL cluster takes the deployment certificate, so that only the cluster's own may talk to it: " +
+                "--certificate <file> (make one: resync certificate create <file>), or --insecure to run without TLS on a network of your own.");
+        }
+    }
+
     /// <summary>The deployment certificate, loaded, or null without one.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? LoadCertificate() =>
         CertificatePath is { Length: > 0 } path ? DeploymentCertificate.Load(path) : null;
@@ -88,7 +112,13 @@ public sealed class ClusteringSettings
             }
         }
 
-        return new ClusteringSettings { Mode = parsed, ConnectionString = connectionString, CertificatePath = configuration[CertificateKey] };
+        return new ClusteringSettings
+        {
+            Mode = parsed,
+            ConnectionString = connectionString,
+            CertificatePath = configuration[CertificateKey],
+            Insecure = configuration.GetValue<bool>(InsecureKey),
+        };
     }
 
     /// <summary>Makes sure the database is reachable and holds the schema; a one-line error otherwise.</summary>
@@ -143,9 +173,14 @@ public static class ResyncClustering
         services.Configure<GrainDirectoryOptions>(configuration.GetSection("Orleans:GrainDirectory"));
     }
 
-    /// <summary>PostgreSQL clustering and grain storage for a silo listening on <paramref name="endpoint"/> (its advertised address).</summary>
-    public static ISiloBuilder UsePostgresClustering(this ISiloBuilder silo, ClusteringSettings settings, SiloEndpointOptions endpoint) =>
-        silo.Configure<ClusterOptions>(options =>
+    /// <summary>
+    /// PostgreSQL clustering and grain storage for a silo listening on <paramref name="endpoint"/> (its advertised address).
+    /// The silo has the deployment certificate, or <paramref name="settings"/> consent to run without it (<see cref="ClusteringSettings.RequireTlsOrConsent"/>).
+    /// </summary>
+    public static ISiloBuilder UsePostgresClustering(this ISiloBuilder silo, ClusteringSettings settings, SiloEndpointOptions endpoint)
+    {
+        settings.RequireTlsOrConsent();
+        return silo.Configure<ClusterOptions>(options =>
             {
                 options.ClusterId = ClusteringSettings.ClusterId;
                 options.ServiceId = ClusteringSettings.ServiceId;
@@ -161,6 +196,7 @@ public static class ResyncClustering
                 options.Invariant = PostgresSchema.Invariant;
                 options.ConnectionString = settings.ConnectionString;
             });
+    }
 
     /// <summary>A client of either mode.</summary>
     public static IClientBuilder UseResync(this IClientBuilder client, ClusteringSettings settings, int gatewayPort)

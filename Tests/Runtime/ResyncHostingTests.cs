@@ -44,4 +44,19 @@ public sealed class ResyncHostingTests
         var silos = provider.GetRequiredService<IOptions<ResyncOptions>>().Value.Silos;
         Assert.Equal((expected, expected), (silos.Processors, silos.Rehearse));
     }
+
+    [Fact]
+    public void A_host_that_composes_a_PostgreSQL_silo_itself_is_refused_without_the_certificate_unless_its_settings_consent()
+    {
+        const string Database = "Host=127.0.0.1;Port=1;Username=postgres;Database=resync";
+        var refused = Assert.Throws<ArgumentException>(() => Host.CreateApplicationBuilder().UseOrleans(
+            silo => silo.UsePostgresClustering(new ClusteringSettings { Mode = ClusteringMode.Postgres, ConnectionString = Database }, new SiloEndpointOptions())));
+        Assert.Contains("--insecure", refused.Message);
+
+        var consenting = Host.CreateApplicationBuilder();
+        consenting.Configuration.AddInMemoryCollection([new("Resync:Clustering", "postgres"), new("ConnectionStrings:Resync", Database), new(ClusteringSettings.InsecureKey, "true")]);
+        var settings = ClusteringSettings.Read(consenting.Configuration);
+        consenting.UseOrleans(silo => silo.UsePostgresClustering(settings, new SiloEndpointOptions()));
+        Assert.True(settings.Insecure, "Resync:Insecure is the consent that --insecure and Resync__Insecure give");
+    }
 }
