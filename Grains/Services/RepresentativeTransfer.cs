@@ -75,17 +75,8 @@ internal sealed class RepresentativeTransfer<TItem>
         }
 
         // A tombstone that every member drops at activation is never sent.
-        long highestPruned = 0;
-        foreach (var (key, (entry, _, _)) in newest)
-        {
-            if (entry.IsDeleted && tombstones.Prunes(entry.Version))
-            {
-                newest.Remove(key);
-                highestPruned = Math.Max(highestPruned, entry.Version.Counter);
-            }
-        }
-
-        var transfer = new RepresentativeTransfer<TItem>(newest.ToDictionary(n => n.Key, n => n.Value.Entry, StringComparer.Ordinal), tombstones.Next(highestPruned), chunkBytes);
+        var ledger = tombstones.Prune(newest, n => n.Entry.IsDeleted, n => n.Entry.Version);
+        var transfer = new RepresentativeTransfer<TItem>(newest.ToDictionary(n => n.Key, n => n.Value.Entry, StringComparer.Ordinal), ledger, chunkBytes);
         Dictionary<string, ItemVersion>[]? held = null;
         foreach (var (key, (winner, sender, holders)) in newest.OrderBy(n => n.Key, StringComparer.Ordinal))
         {

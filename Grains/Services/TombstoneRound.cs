@@ -68,7 +68,8 @@ public sealed class TombstoneRound
 
     /// <summary>
     /// Decides the round of <paramref name="epoch"/> from every member's report, sorted by member (ordinal), as a round's
-    /// exchange gives them; an entry without a report (a member's later part, or a silo of an older version) is skipped.
+    /// exchange gives them. A member's later parts carry no report; a member none of whose parts does (a silo of a version
+    /// before pruning) is behind once any member pruned.
     /// </summary>
     /// <remarks>
     /// Every member decides from every member's report: one pass over them, no sort, no copy and no string comparison
@@ -81,8 +82,18 @@ public sealed class TombstoneRound
         TombstoneLedger? newest = null;
         Span<int> lowest = [-1, -1, -1];
         var count = 0;
+        List<string>? unreported = null;
+        var memberReported = false;
         for (var i = 0; i < reports.Count; i++)
         {
+            // A member's first part carries its report; a member none of whose parts does is of a version before pruning.
+            var member = reports[i].Member;
+            memberReported = reports[i].Report is not null || memberReported && i > 0 && string.Equals(member, reports[i - 1].Member, StringComparison.Ordinal);
+            if (!memberReported && (i == reports.Count - 1 || !string.Equals(member, reports[i + 1].Member, StringComparison.Ordinal)))
+            {
+                (unreported ??= []).Add(member);
+            }
+
             if (reports[i].Report is not { } report)
             {
                 continue;
@@ -111,9 +122,11 @@ public sealed class TombstoneRound
             ? Median(reports[lowest[0]].Report!.Now, reports[lowest[1]].Report!.Now, reports[lowest[2]].Report!.Now)
             : reports[lowest[0]].Report!.Now;
 
-        // A member whose horizon is below the others' missed a pruning: it was away, or is new.
-        var behind = lowestHorizon < horizon
-            ? reports.Where(r => r.Report is { } report && report.Ledger.Horizon < horizon).Select(r => r.Member).ToHashSet(StringComparer.Ordinal)
+        // A member whose horizon is below the others' missed a pruning: it was away, or is new. So did a member without a
+        // report (a silo of a version before pruning, during a rolling upgrade): it never pruned.
+        var behind = lowestHorizon < horizon || unreported is not null && horizon > 0
+            ? reports.Where(r => r.Report is { } report && report.Ledger.Horizon < horizon).Select(r => r.Member).Concat(horizon > 0 ? unreported ?? [] : [])
+                .ToHashSet(StringComparer.Ordinal)
             : NobodyBehind;
 
         // The marks of the (lowest) member that activated last (all such members hold the same), this round's added unless the
@@ -167,6 +180,32 @@ public sealed class TombstoneRound
 
     /// <summary>Whether a tombstone at <paramref name="version"/> is dropped by every member at this round's activation.</summary>
     public bool Prunes(ItemVersion version) => version.Counter <= PruneAtOrBelow;
+
+    /// <summary>
+    /// Drops from <paramref name="entries"/> every tombstone that this round prunes (an entry that
+    /// <paramref name="isTombstone"/> accepts, at a <paramref name="version"/> that <see cref="Prunes"/> accepts), and
+    /// returns the ledger every member activates with what is left.
+    /// </summary>
+    public TombstoneLedger Prune<TEntry>(IDictionary<string, TEntry> entries, Func<TEntry, bool> isTombstone, Func<TEntry, ItemVersion> version)
+    {
+        long highestPruned = 0;
+        List<string>? pruned = null;
+        foreach (var (key, entry) in entries)
+        {
+            if (isTombstone(entry) && version(entry) is var at && Prunes(at))
+            {
+                (pruned ??= []).Add(key);
+                highestPruned = Math.Max(highestPruned, at.Counter);
+            }
+        }
+
+        foreach (var key in pruned ?? [])
+        {
+            entries.Remove(key);
+        }
+
+        return Next(highestPruned);
+    }
 
     /// <summary>
     /// The ledger every member activates in this round, once the round dropped tombstones up to the counter

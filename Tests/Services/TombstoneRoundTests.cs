@@ -64,6 +64,24 @@ public sealed class TombstoneRoundTests
         Assert.False(round.Excludes("p1", new ItemVersion(1, "p1"), heldByCurrent: false));
     }
 
+    [Fact]
+    public void A_member_without_a_report_in_any_part_never_pruned_and_is_behind_once_another_member_did()
+    {
+        var pruned = new TombstoneReport(new TombstoneLedger(100, 50, 9, []), T0, Keep);
+
+        // p2 is of a version before pruning; p3's later parts carry no report, as every member's later parts.
+        var round = TombstoneRound.Plan(10, [("p1", pruned), ("p2", null), ("p2", null), ("p3", pruned), ("p3", null), ("p4", null)]);
+
+        Assert.True(round.IsBehind("p2"), "p2 reported no ledger in any part: it never pruned");
+        Assert.True(round.IsBehind("p4"), "p4, the last member, reported no ledger either");
+        Assert.False(round.IsBehind("p3"), "p3's first part carries its report");
+        Assert.False(round.IsBehind("p1"));
+        Assert.True(round.Excludes("p2", new ItemVersion(50, "p2"), heldByCurrent: false));
+
+        var nothingPruned = TombstoneRound.Plan(10, [("p1", new TombstoneReport(TombstoneLedger.Empty, T0, Keep)), ("p2", null)]);
+        Assert.False(nothingPruned.AnyBehind, "nobody pruned yet: a member without a report missed nothing");
+    }
+
     private static TombstoneRound Decide(long epoch, params (TombstoneLedger Ledger, DateTimeOffset Now, TimeSpan Retention)[] members) =>
         TombstoneRound.Plan(epoch, [.. members.Select((m, i) => ($"p{i + 1}", new TombstoneReport(m.Ledger, m.Now, m.Retention)))]);
 }

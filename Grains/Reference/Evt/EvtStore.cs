@@ -110,14 +110,7 @@ internal sealed class EvtStore
             }
         }
 
-        long highestPruned = 0;
-        foreach (var closed in merged._channels.Values.Where(c => !c.IsOpen && tombstones.Prunes(c.Version)).ToList())
-        {
-            merged._channels.Remove(closed.Name);
-            highestPruned = Math.Max(highestPruned, closed.Version.Counter);
-        }
-
-        merged.Ledger = tombstones.Next(highestPruned);
+        merged.Ledger = tombstones.Prune(merged._channels, c => !c.IsOpen, c => c.Version);
 
         // Events and subscriptions are kept by the final version of their channel, so they go after every channel.
         foreach (var part in rest ?? [])
