@@ -83,19 +83,26 @@ public sealed class TombstoneRound
         Span<int> lowest = [-1, -1, -1];
         var count = 0;
         List<string>? unreported = null;
-        var memberReported = false;
         for (var i = 0; i < reports.Count; i++)
         {
-            // A member's first part carries its report; a member none of whose parts does is of a version before pruning.
-            var member = reports[i].Member;
-            memberReported = reports[i].Report is not null || memberReported && i > 0 && string.Equals(member, reports[i - 1].Member, StringComparison.Ordinal);
-            if (!memberReported && (i == reports.Count - 1 || !string.Equals(member, reports[i + 1].Member, StringComparison.Ordinal)))
-            {
-                (unreported ??= []).Add(member);
-            }
-
             if (reports[i].Report is not { } report)
             {
+                // A member's first part carries its report, its later parts none; a member none of whose parts does is of a
+                // version before pruning. Only a part without a report pays for the look.
+                if (i == 0 || !SameMember(reports, i, i - 1))
+                {
+                    var next = i + 1;
+                    while (next < reports.Count && SameMember(reports, next, i) && reports[next].Report is null)
+                    {
+                        next++;
+                    }
+
+                    if (next == reports.Count || !SameMember(reports, next, i))
+                    {
+                        (unreported ??= []).Add(reports[i].Member);
+                    }
+                }
+
                 continue;
             }
 
@@ -149,6 +156,9 @@ public sealed class TombstoneRound
     }
 
     private static readonly HashSet<string> NobodyBehind = [];
+
+    private static bool SameMember(IReadOnlyList<(string Member, TombstoneReport? Report)> reports, int a, int b) =>
+        string.Equals(reports[a].Member, reports[b].Member, StringComparison.Ordinal);
 
     private static DateTimeOffset Median(DateTimeOffset a, DateTimeOffset b, DateTimeOffset c) =>
         a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
