@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Resync.Protocol;
+using Resync.Tests.Infrastructure;
 
 namespace Resync.Tests.Protocol;
 
@@ -8,18 +9,8 @@ public sealed class MemberNoticesTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
     private readonly FakeTimeProvider _time = new();
 
-    /// <summary>Runs the notices on the fake clock: advances it in small steps until they are done, or fails naming what was expected.</summary>
-    private async Task RunAsync(Task sending, string expected)
-    {
-        for (var tick = 0; !sending.IsCompleted; tick++)
-        {
-            Assert.True(tick < 10_000, $"the notices did not finish within {tick * 10} ms of fake time: expected {expected}");
-            await Task.Yield();
-            _time.Advance(TimeSpan.FromMilliseconds(10));
-        }
-
-        await sending;
-    }
+    /// <summary>Runs the notices on the fake clock, in steps of 10 ms, until they are done; fails naming what was expected.</summary>
+    private Task RunAsync(Task sending, string expected) => FakeClockPump.RunAsync(_time, sending, TimeSpan.FromMilliseconds(10), 10_000, expected);
 
     [Fact]
     public async Task Every_member_gets_one_notice_when_every_notice_is_answered()

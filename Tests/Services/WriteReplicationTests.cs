@@ -94,14 +94,6 @@ public sealed class WriteReplicationTests
         Assert.Equal(["gone", "newer", "refusing"], stopped.Order());
     }
 
-    private static async Task AdvanceUntilAsync(Microsoft.Extensions.Time.Testing.FakeTimeProvider clock, Task task)
-    {
-        for (var i = 0; i < 1000 && !task.IsCompleted; i++)
-        {
-            clock.Advance(TimeSpan.FromSeconds(1));
-            await Task.Yield();
-        }
-
-        await task.WaitAsync(TimeSpan.FromSeconds(5));
-    }
+    private static Task AdvanceUntilAsync(Microsoft.Extensions.Time.Testing.FakeTimeProvider clock, Task task) =>
+        Resync.Tests.Infrastructure.FakeClockPump.RunAsync(clock, task, TimeSpan.FromSeconds(1), 1000, "the replication to end");
 }
