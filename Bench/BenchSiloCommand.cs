@@ -35,7 +35,8 @@ internal static class BenchSiloCommand
                 // As Resync's own silo program: the HTTP endpoints for operators (on a free port), OTLP export when
                 // OTEL_EXPORTER_OTLP_ENDPOINT is set (the benchmark's --telemetry sets it), no dashboard.
                 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
-                builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
+                builder.Logging.ClearProviders().AddSimpleConsole(console => (console.TimestampFormat, console.UseUtcTimestamp) = ("HH:mm:ss.ffffff ", true))
+                    .SetMinimumLevel(LogLevel.Warning);
                 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
                 builder.UseOrleans(silo => ProbeService.Register(silo.UseResync(clustering, endpoint, builder.Configuration), 1).AddResyncOperations(builder));
                 using var hops = HopLog.StartFromEnvironment();

@@ -130,6 +130,13 @@ public sealed class SiloProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
 
+        // For profiling: RESYNC_SILO_LOGS names a folder where every silo process leaves what it wrote, one file each.
+        if (Environment.GetEnvironmentVariable("RESYNC_SILO_LOGS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, $"silo-{_process.Id}.log"), Output);
+        }
+
         _process.Dispose();
     }
 
