@@ -59,4 +59,21 @@ public sealed class ResyncHostingTests
         consenting.UseOrleans(silo => silo.UsePostgresClustering(settings, new SiloEndpointOptions()));
         Assert.True(settings.Insecure, "Resync:Insecure is the consent that --insecure and Resync__Insecure give");
     }
+
+    [Fact]
+    public void The_directory_lease_after_a_crash_is_three_seconds_and_Resync_GrainDirectory_overrides_it_where_Orleans_own_section_would_name_a_provider()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.UseOrleans(silo => silo.UseResync(new ClusteringSettings { Mode = ClusteringMode.Localhost }, new SiloEndpointOptions(), builder.Configuration));
+        using (var provider = builder.Services.BuildServiceProvider())
+        {
+            Assert.Equal(TimeSpan.FromSeconds(3), provider.GetRequiredService<IOptions<Orleans.Configuration.GrainDirectoryOptions>>().Value.RangeLeaseDuration);
+        }
+
+        var overridden = Host.CreateApplicationBuilder();
+        overridden.Configuration.AddInMemoryCollection([new($"{ResyncClustering.DirectorySection}:RangeLeaseDuration", "00:00:01")]);
+        overridden.UseOrleans(silo => silo.UseResync(new ClusteringSettings { Mode = ClusteringMode.Localhost }, new SiloEndpointOptions(), overridden.Configuration));
+        using var overriddenProvider = overridden.Services.BuildServiceProvider();
+        Assert.Equal(TimeSpan.FromSeconds(1), overriddenProvider.GetRequiredService<IOptions<Orleans.Configuration.GrainDirectoryOptions>>().Value.RangeLeaseDuration);
+    }
 }
