@@ -23,6 +23,19 @@ internal sealed partial class BarrierGrain(
 
     private long Epoch => this.GetPrimaryKeyLong();
 
+    /// <summary>Marked in the round's trace: a round whose barrier was not warmed ahead, or was lost, shows where it was activated.</summary>
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        ResyncActivities.Mark("resync.barrier.activated", Epoch, -1);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        ResyncActivities.Mark("resync.barrier.deactivated", Epoch, -1);
+        return Task.CompletedTask;
+    }
+
     public Task Open(Configuration configuration, int barriers)
     {
         if (configuration.Epoch != Epoch)

@@ -45,10 +45,15 @@ internal sealed partial class ConfigurationGrain
         // A silo that is stopping places nothing: the next epoch is warmed by whichever silo holds this grain next.
         if (end.WarmNext && !shutdown.Begun.IsCancellationRequested)
         {
-            // Its barrier's address is resolved on every silo through the silo's own processor (the cache is the silo's).
-            Sequencer(summary.Epoch + 1).Warm([.. _ledger.Current.Members.Where(ProcessorId.IsSilo)])
-                .ContinueWith(warm => LogWarmFailed(logger, warm.Exception!, "the silos", summary.Epoch + 1), TaskContinuationOptions.OnlyOnFaulted)
-                .Ignore();
+            // Their barriers' addresses are resolved on every silo through the silo's own processor (the cache is the silo's).
+            ImmutableArray<string> silos = [.. _ledger.Current.Members.Where(ProcessorId.IsSilo)];
+            for (var ahead = 1; ahead <= Settings.Rounds.WarmAhead; ahead++)
+            {
+                var epoch = summary.Epoch + ahead;
+                Sequencer(epoch).Warm(silos)
+                    .ContinueWith(warm => LogWarmFailed(logger, warm.Exception!, "the silos", epoch), TaskContinuationOptions.OnlyOnFaulted)
+                    .Ignore();
+            }
         }
 
         if (summary.FailedService is { } failed)

@@ -34,9 +34,9 @@ internal sealed partial class SequencerGrain
     }
 
     /// <summary>
-    /// Every <see cref="RoundOptions.WarmKeep"/> of a warm-up: stays (and keeps its barrier) while the epoch is the next
-    /// one, and goes when a newer one came, or when this warm-up reached a new activation after the epoch's round had
-    /// run and gone (messages racing to create an activation may be reordered).
+    /// Every <see cref="RoundOptions.WarmKeep"/> of a warm-up: stays (and keeps its barrier) while the epoch is still to
+    /// come within <see cref="RoundOptions.WarmAhead"/>, and goes when it was passed, or when this warm-up reached a new
+    /// activation after the epoch's round had run and gone (messages racing to create an activation may be reordered).
     /// </summary>
     private async Task KeepWarmAsync()
     {
@@ -47,7 +47,7 @@ internal sealed partial class SequencerGrain
         }
 
         var current = await GrainFactory.GetGrain<IConfigurationGrain>(IConfigurationGrain.Key).GetConfiguration();
-        if (current.Epoch + 1 == Epoch)
+        if (Epoch > current.Epoch && Epoch - current.Epoch <= options.Value.Rounds.WarmAhead)
         {
             await Barrier.Warm();
         }

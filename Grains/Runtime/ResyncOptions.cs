@@ -89,11 +89,21 @@ public sealed class RoundOptions
     public int ServiceFailureThreshold { get; set; } = DefaultServiceFailureThreshold;
 
     /// <summary>
-    /// How often the next epoch's sequencer, activated with its barrier when a round ends so that the next configuration
-    /// finds them in memory and every silo knows where they are, checks that its epoch is still the next one; it goes
-    /// when it is not.
+    /// How often a coming epoch's sequencer, activated with its barrier when a round ends so that the configuration
+    /// finds them in memory and every silo knows where they are, checks that its epoch is still to come (within
+    /// <see cref="WarmAhead"/>); it goes when it is not.
     /// </summary>
     public TimeSpan WarmKeep { get; set; } = DefaultWarmKeep;
+
+    /// <summary>The default of <see cref="WarmAhead"/>.</summary>
+    public const int DefaultWarmAhead = 2;
+
+    /// <summary>
+    /// How many epochs ahead a round's end warms sequencers and barriers (1 to 8). Two, so that the next epoch's pair was
+    /// made a round earlier: a silo that crashes just after a round ends cannot take with it the pair that its round
+    /// end was still registering, whose registration the directory then holds for its lease (1.2 s; BENCHMARKS.md).
+    /// </summary>
+    public int WarmAhead { get; set; } = DefaultWarmAhead;
 
     /// <summary>How many finished rounds the configuration grain remembers.</summary>
     public int HistoryLength { get; set; } = DefaultHistoryLength;
@@ -332,6 +342,11 @@ internal sealed class ResyncOptionsValidator : IValidateOptions<ResyncOptions>
         if (rounds.ServiceFailureThreshold < 1)
         {
             failures.Add("Rounds:ServiceFailureThreshold must be at least 1.");
+        }
+
+        if (rounds.WarmAhead is < 1 or > 8)
+        {
+            failures.Add("Rounds:WarmAhead must be 1 to 8.");
         }
 
         if (deadlines.EvictedSiloReturn <= TimeSpan.Zero || rounds.WarmKeep <= TimeSpan.Zero || silos.RehearsalTimeout <= TimeSpan.Zero || silos.DepartureWait <= TimeSpan.Zero)

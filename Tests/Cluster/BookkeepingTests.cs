@@ -74,6 +74,20 @@ public sealed class BookkeepingTests(ResyncClusterFixture fixture, ITestOutputHe
         Assert.True(clock.Elapsed >= ResyncTestSilo.BookkeepingWarmKeep * 0.9, $"gone after {clock.Elapsed.TotalMilliseconds} ms, before the warm keep");
     }
 
+    [Fact]
+    public async Task A_rounds_end_warms_the_sequencers_and_barriers_of_the_next_two_epochs_so_that_a_crash_right_after_it_finds_the_next_pair_made()
+    {
+        var management = Grains.GetGrain<IManagementGrain>(0);
+        var epoch = (await Driver.Join("warm-ahead")).Configuration.Epoch;
+        await Driver.WaitForRound(epoch);
+
+        GrainId[] ahead = [.. Enumerable.Range(1, RoundOptions.DefaultWarmAhead)
+            .SelectMany(a => new[] { Grains.GetGrain<ISequencerGrain>(epoch + a).GetGrainId(), Grains.GetGrain<IBarrierGrain>(epoch + a).GetGrainId() })];
+        await WaitUntil(management, active => ahead.All(active.Contains), $"the sequencers and barriers of epochs {epoch + 1} to {epoch + RoundOptions.DefaultWarmAhead}, warmed when epoch {epoch}'s round ended");
+        Assert.DoesNotContain(Grains.GetGrain<IBarrierGrain>(epoch + RoundOptions.DefaultWarmAhead + 1).GetGrainId(), (await management.GetDetailedGrainStatistics()).Select(s => s.GrainId));
+        await Driver.Leave("warm-ahead");
+    }
+
     private static Task WaitUntilGone(IManagementGrain management, GrainId[] grains, string phase) =>
         WaitUntil(management, active => !active.Intersect(grains).Any(), phase);
 
