@@ -40,11 +40,18 @@ internal sealed partial class ProcessorGrain(
         var epoch = configuration.Epoch;
         _rounds.Know(epoch, roundServices);
         ResyncActivities.Mark("resync.processor.enter", epoch, -1, Id);
-        var verdict = _progress.Enter(epoch, roundServices.Length, out var owed);
+        var verdict = _progress.Enter(epoch, roundServices.Length, out var left);
         if (!await AcceptAsync(verdict, "enter", epoch, -1))
         {
             return;
         }
+
+        if (left.Superseded != 0)
+        {
+            await AbortReplicasAsync(left.Superseded, left.Steps);
+        }
+
+        var owed = left.Owed;
 
         if (_inboxRead != 0 && _inboxRead < epoch)
         {
@@ -222,13 +229,18 @@ internal sealed partial class ProcessorGrain(
     {
         _rounds.Know(epoch, roundServices);
         var steps = _progress.Abort(epoch);
-        if (steps.IsEmpty)
+        if (!steps.IsEmpty)
         {
-            return;
+            await AbortReplicasAsync(epoch, steps);
         }
+    }
 
-        // The service in flight, and the one before it, whose activation may not have run: the abort reaches
-        // them whether they are processing, done and waiting at the next barrier, or not yet initialized.
+    /// <summary>
+    /// The service in flight, and the one before it, whose activation may not have run: the abort reaches them whether
+    /// they are processing, done and waiting at the next barrier, or not yet initialized.
+    /// </summary>
+    private async Task AbortReplicasAsync(long epoch, ImmutableArray<int> steps)
+    {
         await Task.WhenAll(steps.Select(s => ReplicaIn(epoch, s)).OfType<ISyncReplica>().Select(r => r.Abort(epoch)));
         LogAborted(logger, epoch, steps[^1], Id);
     }

@@ -41,14 +41,21 @@ internal sealed class ProcessorProgress
     public bool IsCurrent(long epoch) => epoch == Epoch && epoch > _abortedThrough;
 
     /// <summary>
-    /// The notice to enter <paramref name="epoch"/>. <paramref name="owed"/> is the older epoch whose last barrier
-    /// this processor reached without learning the round's fate (neither its finish nor its abort came): that round
-    /// may be complete, and its last activation here must come before anything of the newer round (item 5), as it
-    /// would after its last barrier of <paramref name="roundServices"/>, the round's own number of services.
+    /// The notice to enter <paramref name="epoch"/>, of a round of <paramref name="roundServices"/> services (the round's
+    /// own number). What the older epoch's round left here (<paramref name="left"/>) is settled first, in one of two ways:
+    /// <list type="bullet">
+    /// <item><see cref="Leftover.Owed"/>: the older epoch whose last barrier this processor reached without learning the
+    /// round's fate (neither its finish nor its abort came). That round may be complete, and its last activation here
+    /// must come before anything of the newer round (item 5).</item>
+    /// <item><see cref="Leftover.Superseded"/>: the older epoch, when its round had not reached its last barrier here, with
+    /// the steps whose replicas may hold what it staged (<see cref="Leftover.Steps"/>): the newer configuration aborted it
+    /// (item 6). Its sequencer says so too, in the background; when that comes after this notice it is stale here, so the
+    /// processor aborts them itself.</item>
+    /// </list>
     /// </summary>
-    public NoticeVerdict Enter(long epoch, int roundServices, out long owed)
+    public NoticeVerdict Enter(long epoch, int roundServices, out Leftover left)
     {
-        owed = 0;
+        left = Leftover.None;
         if (epoch < Epoch || epoch <= _abortedThrough)
         {
             return NoticeVerdict.Stale;
@@ -59,13 +66,24 @@ internal sealed class ProcessorProgress
             return NoticeVerdict.Duplicate;
         }
 
-        if (Epoch > _abortedThrough && Barrier == _services && !Finished && Epoch != 0)
+        if (Epoch > _abortedThrough && !Finished && Epoch != 0)
         {
-            owed = Epoch;
+            left = Barrier == _services ? Leftover.None with { Owed = Epoch }
+                : Barrier > 0 ? Leftover.None with { Superseded = Epoch, Steps = InFlight() }
+                : Leftover.None;
         }
 
         (Epoch, Barrier, Finished, _services) = (epoch, 0, false, roundServices);
         return NoticeVerdict.Apply;
+    }
+
+    /// <summary>What an older epoch's round left on a processor that enters a newer one (see <see cref="Enter"/>).</summary>
+    /// <param name="Owed">The older epoch whose last activation may be owed here, or 0.</param>
+    /// <param name="Superseded">The older epoch whose round the newer one aborted before its last barrier here, or 0.</param>
+    /// <param name="Steps">The steps of <paramref name="Superseded"/> whose replicas may hold what it staged.</param>
+    public readonly record struct Leftover(long Owed, long Superseded, ImmutableArray<int> Steps)
+    {
+        public static readonly Leftover None = new(0, 0, []);
     }
 
     /// <summary>
@@ -120,6 +138,12 @@ internal sealed class ProcessorProgress
             return [];
         }
 
+        return InFlight();
+    }
+
+    /// <summary>The service in flight in <see cref="Epoch"/>, and the one before it, whose activation may not have run.</summary>
+    private ImmutableArray<int> InFlight()
+    {
         var inFlight = Barrier - 1;
         return inFlight > 0 ? [inFlight - 1, inFlight] : [inFlight];
     }

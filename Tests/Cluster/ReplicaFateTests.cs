@@ -63,7 +63,9 @@ public sealed class ReplicaFateTests(ResyncClusterFixture fixture, ITestOutputHe
         var final = (await Driver.Join("p4")).Configuration;
         await ResyncDriver.Reached(atConfA, "conf-a processing in the next round");
 
-        Assert.Equal(settled.Epoch, await Driver.Replica("conf-b", "p1").Write());
+        // The aborted round's sequencer tells its members in the background (it waits for none of them): p1's conf-b takes
+        // writes again once the abort reached it. A write refused before that changes nothing.
+        Assert.Equal(settled.Epoch, await WriteOnceOpenAsync(Driver.Replica("conf-b", "p1"), "p1's conf-b, once the abort of the round held in it arrived"));
         atConfB.Release();
         atConfA.Release();
         await Driver.WaitForRound(final.Epoch);
@@ -100,5 +102,22 @@ public sealed class ReplicaFateTests(ResyncClusterFixture fixture, ITestOutputHe
         Assert.Equal(failing.Members.ToArray(), final.Members.ToArray());
         Assert.True(completed.Epoch > failing.Epoch);
         await Driver.AssertConverged(final);
+    }
+
+    /// <summary>Writes through <paramref name="replica"/> once its gate is open, bounded by the round timeout.</summary>
+    private static async Task<long> WriteOnceOpenAsync(IConformanceService replica, string phase)
+    {
+        var deadline = DateTime.UtcNow + ResyncDriver.RoundTimeout;
+        while (true)
+        {
+            try
+            {
+                return await replica.Write();
+            }
+            catch (RecoveryInProgressException refused)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{phase}: writes still refused after {ResyncDriver.RoundTimeout.TotalSeconds} s ({refused.Message})");
+            }
+        }
     }
 }

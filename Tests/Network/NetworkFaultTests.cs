@@ -138,9 +138,9 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         /// <summary>The same kill while CKPT moves a mebibyte to a joiner over slowed links.</summary>
         KillCoordinatorDuringTransfer,
         /// <summary>
-        /// The same kill after the last barrier, while the last service activates: a silo that is done with the transfer
-        /// round's CKPT step is frozen (briefly: less than the failure detection), the slowed links are freed so that the
-        /// transfer ends, and the coordinator's silo is killed once the round waits for the frozen silo's activation.
+        /// The same kill after the last barrier, while the last service activates: what a silo that is done with the transfer
+        /// round's CKPT step sends the coordinator's silo is cut, the slowed links are freed so that the transfer ends, and the
+        /// coordinator's silo is killed once the round waits for that silo's activation.
         /// </summary>
         KillCoordinatorDuringActivation,
     }
@@ -327,14 +327,16 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
                         if (await CatchAsync(epoch, r => r.Phase == RoundPhase.Processing && r.Service == CkptName && r.PhaseElapsed > TransferWellUnderway &&
                                 !r.Pending.IsEmpty && !r.Pending.Any(OnIdle), observer) is { } transfer)
                         {
-                            frozen = idle;
-                            Freeze(frozen);
+                            // Cut only what the idle silo sends the coordinator's: it still takes part in the transfer (as a recipient,
+                            // or as the owner of a directory entry the sender needs), and the other silo still hears it, so Orleans
+                            // keeps it; its answer to the last activation's notice cannot reach the sequencer.
+                            NetworkLab.DropOutgoing(cluster.HostOf(idle), [cluster.HostOf(coordinator)]);
                             NetworkLab.Heal(cluster.HostOf(senderSilo));
                             NetworkLab.Heal(cluster.HostOf(joinerSilo));
-                            held = await CatchAsync(epoch, r => r.Phase == RoundPhase.Activating && r.Pending.Any(OnIdle), observer, FrozenAtMost);
+                            held = await CatchAsync(epoch, r => r.Phase == RoundPhase.Activating && r.Pending.Any(OnIdle), observer, HeldAtMost);
                             output.WriteLine($"{fault}, attempt {attempt}: the transfer ran ({transfer.PhaseElapsed.TotalMilliseconds:F0} ms, waiting for " +
-                                $"[{string.Join(" ", transfer.Pending)}]); silo {idle + 1} frozen, the transfer's links freed" +
-                                (held is null ? $"; no activation waited for it within {FrozenAtMost.TotalMilliseconds} ms (last seen {_lastSeen})" : ""));
+                                $"[{string.Join(" ", transfer.Pending)}]); what silo {idle + 1} sends the coordinator's cut, the transfer's links freed" +
+                                (held is null ? $"; no activation waited for it within {HeldAtMost.TotalMilliseconds} ms (last seen {_lastSeen})" : ""));
                         }
 
                         break;
@@ -344,7 +346,8 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
                 {
                     cluster.Silos[coordinator].Kill();
                     output.WriteLine($"{fault}, attempt {attempt}: silo {coordinator + 1} (the coordinator's) killed while the round of epoch {held.Epoch} was " +
-                        $"{held.Phase} at step {held.Step} ({held.Service}), waiting for [{string.Join(" ", held.Pending)}]" + (frozen >= 0 ? $"; silo {frozen + 1} frozen to hold it there" : ""));
+                        $"{held.Phase} at step {held.Step} ({held.Service}), waiting for [{string.Join(" ", held.Pending)}]" +
+                        (frozen >= 0 ? $"; silo {frozen + 1} frozen to hold it there" : fault == Fault.KillCoordinatorDuringActivation ? $"; silo {idle + 1}'s answers to it cut to hold it there" : ""));
                 }
             }
             finally
@@ -424,14 +427,12 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
 
     private string _lastSeen = "";
 
-    // The freeze that holds the last activation comes once the transfer's chunks flow: while a silo is frozen, a peer cannot
-    // activate a grain whose directory entry the silo keeps (in a first version, frozen after 100 ms, the joiner's inbox
-    // sometimes could not be activated, and the transfer waited for the thaw).
+    // The cut that holds the last activation comes once the transfer's chunks flow: while a silo cannot answer a peer, the
+    // peer cannot activate a grain whose directory entry the silo keeps (the joiner's inbox, early in the transfer).
     private static readonly TimeSpan TransferWellUnderway = TimeSpan.FromMilliseconds(400);
 
-    // How long a silo may stay frozen to hold the last activation: well under the 450 ms without an answer after which
-    // Orleans suspects it (ResyncClustering.ConfigureFastFailureDetection).
-    private static readonly TimeSpan FrozenAtMost = TimeSpan.FromMilliseconds(250);
+    // How long the cut may take to hold the last activation: the transfer's last chunks and the last barrier, at full speed.
+    private static readonly TimeSpan HeldAtMost = TimeSpan.FromSeconds(1);
 
     // A CKPT step this old over the slowed links is moving the mebibyte between silos (without a transfer it takes a few milliseconds).
     private static readonly TimeSpan TransferUnderway = TimeSpan.FromMilliseconds(100);

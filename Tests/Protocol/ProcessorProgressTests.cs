@@ -23,8 +23,8 @@ public sealed class ProcessorProgressTests
     public void A_processor_enters_an_epoch_follows_its_steps_in_order_and_finishes_it()
     {
         var progress = new ProcessorProgress();
-        Assert.Equal(NoticeVerdict.Apply, progress.Enter(5, Services, out var owed));
-        Assert.Equal((0L, 0), (owed, progress.Barrier));
+        Assert.Equal(NoticeVerdict.Apply, progress.Enter(5, Services, out var left));
+        Assert.Equal((ProcessorProgress.Leftover.None.Owed, ProcessorProgress.Leftover.None.Superseded, 0), (left.Owed, left.Superseded, progress.Barrier));
         Assert.Equal(NoticeVerdict.Apply, progress.Step(5, 0, Services));
         Assert.Equal(1, progress.Barrier);
         Assert.Equal(NoticeVerdict.Apply, progress.Step(5, 1, Services));
@@ -66,8 +66,8 @@ public sealed class ProcessorProgressTests
         Assert.Equal(NoticeVerdict.Stale, progress.Step(5, 2, Services));
         Assert.Equal(NoticeVerdict.Stale, progress.Finish(5, Services));
         Assert.Equal(NoticeVerdict.Stale, progress.Enter(5, Services, out _));
-        Assert.Equal(NoticeVerdict.Apply, progress.Enter(6, Services, out var owed));
-        Assert.Equal(0, owed);
+        Assert.Equal(NoticeVerdict.Apply, progress.Enter(6, Services, out var left));
+        Assert.Equal((0L, 0L), (left.Owed, left.Superseded));
     }
 
     [Fact]
@@ -96,24 +96,50 @@ public sealed class ProcessorProgressTests
         progress.Enter(5, Services, out _);
         for (var step = 0; step < Services; step++) progress.Step(5, step, Services);
 
-        Assert.Equal(NoticeVerdict.Apply, progress.Enter(6, Services, out var owed));
-        Assert.Equal(5, owed);
+        Assert.Equal(NoticeVerdict.Apply, progress.Enter(6, Services, out var left));
+        Assert.Equal((5L, 0L), (left.Owed, left.Superseded));
         Assert.Equal(NoticeVerdict.Stale, progress.Finish(5, Services));
 
         // Not owed when the round finished here, or was aborted, or the processor never reached its last barrier.
         Finished(5).Enter(6, Services, out var afterFinish);
-        Assert.Equal(0, afterFinish);
+        Assert.Equal((0L, 0L), (afterFinish.Owed, afterFinish.Superseded));
         var aborted = new ProcessorProgress();
         aborted.Enter(5, Services, out _);
         for (var step = 0; step < Services; step++) aborted.Step(5, step, Services);
         aborted.Abort(5);
         aborted.Enter(6, Services, out var afterAbort);
-        Assert.Equal(0, afterAbort);
+        Assert.Equal((0L, 0L), (afterAbort.Owed, afterAbort.Superseded));
         var midway = new ProcessorProgress();
         midway.Enter(5, Services, out _);
         midway.Step(5, 0, Services);
         midway.Enter(6, Services, out var afterMidway);
-        Assert.Equal(0, afterMidway);
+        Assert.Equal(0, afterMidway.Owed);
+    }
+
+    [Fact]
+    public void A_newer_epoch_that_comes_before_the_older_rounds_last_barrier_aborts_its_replicas_in_flight_here_whether_or_not_its_abort_comes_later()
+    {
+        var midway = new ProcessorProgress();
+        midway.Enter(5, Services, out _);
+        midway.Step(5, 0, Services);
+        midway.Step(5, 1, Services);
+
+        Assert.Equal(NoticeVerdict.Apply, midway.Enter(6, Services, out var left));
+        Assert.Equal((0L, 5L), (left.Owed, left.Superseded));
+        Assert.Equal([0, 1], left.Steps.ToArray());
+        Assert.Empty(midway.Abort(5));
+
+        // Nothing to abort when the older round had not started a step here, or its abort came first.
+        var entered = new ProcessorProgress();
+        entered.Enter(5, Services, out _);
+        entered.Enter(6, Services, out var afterEnter);
+        Assert.Equal(0L, afterEnter.Superseded);
+        var abortedFirst = new ProcessorProgress();
+        abortedFirst.Enter(5, Services, out _);
+        abortedFirst.Step(5, 0, Services);
+        Assert.Equal([0], abortedFirst.Abort(5).ToArray());
+        abortedFirst.Enter(6, Services, out var afterAbortFirst);
+        Assert.Equal(0L, afterAbortFirst.Superseded);
     }
 
     [Fact]

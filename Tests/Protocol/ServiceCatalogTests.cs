@@ -64,21 +64,21 @@ public sealed class ServiceCatalogTests
         Assert.Equal(NoticeVerdict.Apply, finishedAll.Enter(5, 4, out _));
         Assert.Equal(NoticeVerdict.Apply, finishedAll.Step(5, 3, 4));
         Assert.Equal(NoticeVerdict.Apply, finishedAll.Enter(6, 4, out var owed));
-        Assert.Equal(5, owed);
+        Assert.Equal(5, owed.Owed);
 
         var midway = new ProcessorProgress();
         midway.Enter(5, 4, out _);
         midway.Step(5, 2, 4);
         Assert.Equal(NoticeVerdict.Apply, midway.Enter(6, 4, out var notOwed));
-        Assert.Equal(0, notOwed);
+        Assert.Equal(0, notOwed.Owed);
 
         // Counted by the silo's three services, the round's step 2 of 4 looked past its last barrier.
         var bySilo = new ProcessorProgress();
         bySilo.Enter(5, 3, out _);
         bySilo.Step(5, 2, 3);
         bySilo.Enter(6, 3, out var misjudged);
-        Assert.Equal(5, misjudged);
-        Assert.Equal(0, notOwed);
+        Assert.Equal(5, misjudged.Owed);
+        Assert.Equal(0, notOwed.Owed);
     }
 
     [Fact]
