@@ -19,8 +19,8 @@ internal sealed partial class ProcessorGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch}: processor {Processor} reached the last barrier but its sequencer did not say whether the round completed; what it staged is discarded.")]
     private static partial void LogOwedUnanswered(ILogger logger, Exception exception, long epoch, string processor);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch}: processor {Processor} could not settle that round's last activation before entering a newer one; it enters anyway.")]
-    private static partial void LogOwedFailed(ILogger logger, Exception exception, long epoch, string processor);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Epoch {Epoch}: processor {Processor} could not settle that round (its last activation, or the abort of its replicas in flight) before entering a newer one; it enters anyway.")]
+    private static partial void LogOlderRoundFailed(ILogger logger, Exception exception, long epoch, string processor);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Epoch {Epoch} aborted at step {Step} on processor {Processor}.")]
     private static partial void LogAborted(ILogger logger, long epoch, int step, string processor);

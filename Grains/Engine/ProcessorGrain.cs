@@ -46,33 +46,30 @@ internal sealed partial class ProcessorGrain(
             return;
         }
 
-        if (left.Superseded != 0)
-        {
-            await AbortReplicasAsync(left.Superseded, left.Steps);
-        }
-
-        var owed = left.Owed;
-
         if (_inboxRead != 0 && _inboxRead < epoch)
         {
             DropInbox();
         }
 
-        // Whatever the older round still does here comes first: its last activation, owed or under way (item 5). Its
-        // failure was the older round's (answered to its own notice); this epoch's barrier request goes regardless,
-        // since a repeat of this notice is a duplicate and would not send it again.
+        // Whatever the older round still does here comes first: its last activation, owed or under way (item 5), or
+        // the abort of its replicas in flight (item 6). Its failure was the older round's; this epoch's barrier request
+        // goes regardless, since a repeat of this notice is a duplicate and would not send it again.
         try
         {
-            if (owed != 0)
+            if (left.Owed != 0)
             {
-                await SettleOwedAsync(owed);
+                await SettleOwedAsync(left.Owed);
+            }
+            else if (left.Superseded != 0)
+            {
+                await AbortReplicasAsync(left.Superseded, left.Steps);
             }
 
             await Task.WhenAny(_finishing);
         }
         catch (Exception exception)
         {
-            LogOwedFailed(logger, exception, owed, Id);
+            LogOlderRoundFailed(logger, exception, Math.Max(left.Owed, left.Superseded), Id);
         }
 
         _ = ArriveAsync(new BarrierRequest(epoch, 0, Id) { Lacks = _rounds.Lacking(epoch) });
