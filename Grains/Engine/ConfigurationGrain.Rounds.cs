@@ -43,7 +43,7 @@ internal sealed partial class ConfigurationGrain
         var end = _supervisor.Ended(summary, _ledger.Current.Epoch, state.State.CompletedEpoch);
         _historyUnsaved = true;
         // A silo that is stopping places nothing: the next epoch is warmed by whichever silo holds this grain next.
-        if (end.WarmNext && !shutdown.Begun.IsCancellationRequested)
+        if (end.WarmNext && !shutdown.Leaving.IsCancellationRequested)
         {
             // Their barriers' addresses are resolved on every silo through the silo's own processor (the cache is the silo's).
             ImmutableArray<string> silos = [.. _ledger.Current.Members.Where(ProcessorId.IsSilo)];

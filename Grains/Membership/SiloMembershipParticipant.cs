@@ -13,6 +13,7 @@ internal sealed class SiloMembershipParticipant(
     SiloArrival arrival,
     MembershipProposals proposals,
     SiloDeparture departure,
+    SiloShutdown shutdown,
     IOptions<ResyncOptions> options,
     TimeProvider time) : ILifecycleParticipant<ISiloLifecycle>, IHostedLifecycleService
 {
@@ -39,6 +40,7 @@ internal sealed class SiloMembershipParticipant(
     /// </summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
+        shutdown.HostStopping();
         await StopParticipatingAsync(cancellationToken);
         await departure.DepartAsync(awaitRound: true, cancellationToken);
     }

@@ -9,9 +9,24 @@ namespace Resync.Runtime;
 internal sealed class SiloShutdown : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly CancellationTokenSource _begun = new();
+    private readonly CancellationTokenSource _leaving = new();
 
     public CancellationToken Begun => _begun.Token;
 
+    /// <summary>
+    /// Cancelled once the silo is on its way out: its host began to stop (<see cref="HostStopping"/>, before the silo's
+    /// departure round), or its own shutdown began. What serves only later rounds (a warm-up) is not started from then on:
+    /// the shutdown would deactivate it half-way.
+    /// </summary>
+    public CancellationToken Leaving => _leaving.Token;
+
+    /// <summary>The host began to stop: the silo departs now.</summary>
+    public void HostStopping() => _leaving.Cancel();
+
     public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(SiloShutdown), ServiceLifecycleStage.Active, _ => Task.CompletedTask, _ => _begun.CancelAsync());
+        lifecycle.Subscribe(nameof(SiloShutdown), ServiceLifecycleStage.Active, _ => Task.CompletedTask, async _ =>
+        {
+            await _leaving.CancelAsync();
+            await _begun.CancelAsync();
+        });
 }
