@@ -300,8 +300,18 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         {
             // The joiner is named to be placed on another silo than the sender's (the lowest member: every member holds the
             // checkpoint's newest version), so that the mebibyte crosses a slowed link; the silo frozen at a barrier hosts neither.
-            var sender = (await cluster.Driver.Engine.Configuration.GetConfiguration()).Members[0];
-            var senderSilo = ProcessorId.IsSilo(sender) ? Enumerable.Range(0, NetworkClusterFixture.SiloCount).Single(i => OnSilo(i, sender)) : (await ProcessorSilosAsync())[sender];
+            var (sender, senderSilo) = await SenderAsync();
+            if (fault == Fault.KillCoordinatorDuringActivation && senderSilo != coordinator)
+            {
+                // The last activation is held by cutting what the idle silo sends the coordinator's. With the joiner on the
+                // coordinator's silo that cut also stalled the transfer (in every attempt of one CI run), so the sender is
+                // made a processor on the coordinator's silo instead: the lowest member, once a round of its own gave it
+                // the checkpoints.
+                var lowest = await JoinerPlacedOnAsync(coordinator, "net-a-sender-");
+                await cluster.Driver.Engine.WaitForRound((await cluster.Driver.Engine.Join(lowest)).Configuration.Epoch);
+                (sender, senderSilo) = await SenderAsync();
+            }
+
             var joinerSilo = senderSilo == coordinator ? others[0] : coordinator;
             var idle = others.First(i => i != senderSilo && i != joinerSilo);
             var frozen = -1;
@@ -402,14 +412,24 @@ public sealed class NetworkFaultTests(NetworkClusterFixture cluster, ITestOutput
         }
     }
 
-    /// <summary>A new processor's name that placement (<c>ProcessorPlacementDirector.LogicalHome</c>) puts on <paramref name="silo"/> among the active silos.</summary>
-    private async Task<string> JoinerPlacedOnAsync(int silo)
+    /// <summary>The member that sends a transfer's checkpoints (the lowest: every member holds the newest version), and its silo.</summary>
+    private async Task<(string Sender, int Silo)> SenderAsync()
+    {
+        var sender = (await cluster.Driver.Engine.Configuration.GetConfiguration()).Members[0];
+        return (sender, ProcessorId.IsSilo(sender) ? Enumerable.Range(0, NetworkClusterFixture.SiloCount).Single(i => OnSilo(i, sender)) : (await ProcessorSilosAsync())[sender]);
+    }
+
+    /// <summary>
+    /// A new processor's name, beginning with <paramref name="prefix"/>, that placement (<c>ProcessorPlacementDirector.LogicalHome</c>)
+    /// puts on <paramref name="silo"/> among the active silos.
+    /// </summary>
+    private async Task<string> JoinerPlacedOnAsync(int silo, string prefix = "net-transfer-")
     {
         var silos = (await cluster.Connection.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Keys.ToList();
         Assert.True(silos.Any(s => SiloIndexOf(s) == silo), $"silo {silo + 1} ({cluster.HostOf(silo).Address}) is not among the active silos [{string.Join(" ", silos)}]");
         for (var tries = 0; tries < 1000; tries++)
         {
-            var name = $"net-transfer-{Interlocked.Increment(ref s_transfers)}";
+            var name = $"{prefix}{Interlocked.Increment(ref s_transfers)}";
             if (SiloIndexOf(Resync.Placement.ProcessorPlacementDirector.LogicalHome(name, silos)) == silo)
             {
                 return name;
