@@ -11,16 +11,21 @@ internal sealed partial class ProcessorGrain
     /// </summary>
     private async ValueTask<ImmutableArray<Contribution>> ReceiveAsync(long epoch, int step, Delivery delivery)
     {
-        var what = $"Epoch {epoch}: the delivery of step {step} to {Id}";
-        var delivered = await DeliveryFetch.WholeAsync(delivery, batch => Sequencer(epoch).Fetch(step, Id, batch), what);
+        // The common case, a whole delivery with nothing forwarded, allocates nothing here: every member takes one per step.
+        var delivered = delivery.IsWhole ? delivery.First : await FetchRestAsync(epoch, step, delivery);
         if (!Forwarding.HasStandIns(delivered))
         {
             return delivered;
         }
 
         _inboxRead = Math.Max(_inboxRead, epoch);
-        return Forwarding.Resolve(delivered, await Inbox.Read(epoch, _rounds.Service(epoch, step)), what);
+        return Forwarding.Resolve(delivered, await Inbox.Read(epoch, _rounds.Service(epoch, step)), DeliveryName(epoch, step));
     }
+
+    private ValueTask<ImmutableArray<Contribution>> FetchRestAsync(long epoch, int step, Delivery delivery) =>
+        DeliveryFetch.WholeAsync(delivery, batch => Sequencer(epoch).Fetch(step, Id, batch), DeliveryName(epoch, step));
+
+    private string DeliveryName(long epoch, int step) => $"Epoch {epoch}: the delivery of step {step} to {Id}";
 
     /// <summary>
     /// What the inbox still holds of the rounds this processor read from (the last two services' forwards, kept for

@@ -21,23 +21,25 @@ internal sealed class BatchedList
 
     public Delivery Notice { get; }
 
+    private static readonly int[] OneBatch = [0];
+
     public static BatchedList Cut(ImmutableArray<Contribution> all, int batchBytes)
     {
-        var starts = new List<int> { 0 };
+        List<int>? starts = null;
         var bytes = 0L;
         for (var i = 0; i < all.Length; i++)
         {
             var size = all[i].Bytes;
             if (bytes > 0 && bytes + size > batchBytes)
             {
-                starts.Add(i);
+                (starts ??= [0]).Add(i);
                 bytes = 0;
             }
 
             bytes += size;
         }
 
-        return new BatchedList(all, [.. starts]);
+        return new BatchedList(all, starts is null ? OneBatch : [.. starts]);
     }
 
     /// <summary>Batch <paramref name="batch"/>; <paramref name="what"/> names the list in the error when there is no such batch.</summary>

@@ -8,44 +8,84 @@ namespace Resync.Protocol;
 internal sealed class RoundServices(Func<string, int> localIndex)
 {
     private const int Kept = 4;
-    private readonly SortedDictionary<long, (ImmutableArray<string> Services, int[] Local)> _rounds = [];
+
+    // The kept rounds, oldest first. Rounds follow each other over the same services, so a round whose list is the newest
+    // kept round's shares that round's view: a notice costs a comparison of the lists, not a new view.
+    private readonly List<(long Epoch, View View)> _rounds = new(Kept + 1);
 
     public void Enter(long epoch, ImmutableArray<string> services)
     {
-        _rounds[epoch] = (services, [.. services.Select(localIndex)]);
-        while (_rounds.Count > Kept)
+        var at = _rounds.Count;
+        while (at > 0 && _rounds[at - 1].Epoch >= epoch)
         {
-            _rounds.Remove(_rounds.Keys.First());
+            at--;
+        }
+
+        if (at < _rounds.Count && _rounds[at].Epoch == epoch)
+        {
+            _rounds[at] = (epoch, ViewOf(services));
+            return;
+        }
+
+        _rounds.Insert(at, (epoch, ViewOf(services)));
+        if (_rounds.Count > Kept)
+        {
+            _rounds.RemoveAt(0);
         }
     }
 
     /// <summary>Learns the services of <paramref name="epoch"/> from a notice, unless known (a processor activated anew after its crash).</summary>
     public void Know(long epoch, ImmutableArray<string> services)
     {
-        var older = _rounds.Count >= Kept && epoch < _rounds.Keys.First();
-        if (!_rounds.ContainsKey(epoch) && !services.IsDefault && !older)
+        var older = _rounds.Count >= Kept && epoch < _rounds[0].Epoch;
+        if (!Knows(epoch) && !services.IsDefault && !older)
         {
             Enter(epoch, services);
         }
     }
 
-    public bool Knows(long epoch) => _rounds.ContainsKey(epoch);
+    public bool Knows(long epoch) => Find(epoch) is not null;
 
     /// <summary>How many services the round of <paramref name="epoch"/> has, as kept here or as its notice says.</summary>
-    public int Count(long epoch, ImmutableArray<string> notice) => Knows(epoch) ? Of(epoch).Length : notice.IsDefault ? 0 : notice.Length;
+    public int Count(long epoch, ImmutableArray<string> notice) => Find(epoch) is { } view ? view.Services.Length : notice.IsDefault ? 0 : notice.Length;
 
-    public ImmutableArray<string> Of(long epoch) => _rounds.TryGetValue(epoch, out var round) ? round.Services : [];
+    public ImmutableArray<string> Of(long epoch) => Find(epoch)?.Services ?? [];
 
     /// <summary>The round's services that this silo has no replica of.</summary>
-    public ImmutableArray<string> Lacking(long epoch) =>
-        _rounds.TryGetValue(epoch, out var round) ? [.. round.Services.Where((_, i) => round.Local[i] < 0)] : [];
+    public ImmutableArray<string> Lacking(long epoch) => Find(epoch)?.Lacking ?? [];
 
     public bool IsStep(long epoch, int step, string service) =>
-        _rounds.TryGetValue(epoch, out var round) && step >= 0 && step < round.Services.Length && round.Services[step] == service;
+        Find(epoch) is { } view && step >= 0 && step < view.Services.Length && view.Services[step] == service;
 
     public string Service(long epoch, int step) => Of(epoch)[step];
 
     /// <summary>The position among this silo's services of the service of <paramref name="step"/>, or -1 (no replica here, or no such step).</summary>
     public int LocalIndex(long epoch, int step) =>
-        _rounds.TryGetValue(epoch, out var round) && step >= 0 && step < round.Local.Length ? round.Local[step] : -1;
+        Find(epoch) is { } view && step >= 0 && step < view.Local.Length ? view.Local[step] : -1;
+
+    private View? Find(long epoch)
+    {
+        foreach (var (kept, view) in _rounds)
+        {
+            if (kept == epoch)
+            {
+                return view;
+            }
+        }
+
+        return null;
+    }
+
+    private View ViewOf(ImmutableArray<string> services)
+    {
+        if (_rounds.Count > 0 && _rounds[^1].View.Services.AsSpan().SequenceEqual(services.AsSpan()))
+        {
+            return _rounds[^1].View;
+        }
+
+        int[] local = [.. services.Select(localIndex)];
+        return new View(services, local, [.. services.Where((_, i) => local[i] < 0)]);
+    }
+
+    private sealed record View(ImmutableArray<string> Services, int[] Local, ImmutableArray<string> Lacking);
 }

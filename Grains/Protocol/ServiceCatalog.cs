@@ -14,10 +14,26 @@ internal static class ServiceCatalog
     /// <summary>Refuses a round's service list that is missing, or has a name that is not valid or appears twice.</summary>
     public static void Validate(ImmutableArray<string> services, string parameter)
     {
-        if (services.IsDefault || services.Any(s => !SyncServiceName.IsValid(s)) || services.Distinct(StringComparer.Ordinal).Count() != services.Length)
+        if (services.IsDefault || !AreValidAndDistinct(services.AsSpan()))
         {
             throw new ArgumentException($"[{string.Join(", ", services.IsDefault ? [] : services)}] is not a list of valid, distinct service names.", parameter);
         }
+    }
+
+    // Every processor checks every round's list: without allocating for a list of a few services, the common case.
+    private static bool AreValidAndDistinct(ReadOnlySpan<string> services)
+    {
+        var seen = services.Length > 16 ? new HashSet<string>(StringComparer.Ordinal) : null;
+        for (var i = 0; i < services.Length; i++)
+        {
+            var name = services[i];
+            if (!SyncServiceName.IsValid(name) || (seen is null ? services[..i].Contains(name) : !seen.Add(name)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public static ImmutableArray<string> Order(IEnumerable<ImmutableArray<string>> lists)

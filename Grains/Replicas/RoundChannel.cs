@@ -56,11 +56,14 @@ internal sealed class RoundChannel(
         var mine = new Contribution(Epoch, Service, Processor, _sequence++, [], payload) { Bytes = _measure(payload) };
         using var gathering = ResyncActivities.Start("resync.replica.gather", Epoch, Step.Step, Processor);
         var gathered = await _sequencer().Gather(phase, mine).WaitAsync(cancellationToken);
-        return await DeliveryFetch.WholeAsync(
+        return gathered.IsWhole ? gathered.First : await FetchGatheredRestAsync(phase, gathered, cancellationToken);
+    }
+
+    private ValueTask<ImmutableArray<Contribution>> FetchGatheredRestAsync(string phase, Delivery gathered, CancellationToken cancellationToken) =>
+        DeliveryFetch.WholeAsync(
             gathered,
             batch => _sequencer().FetchGathered(Step.Step, phase, batch).WaitAsync(cancellationToken),
             $"Epoch {Epoch}: what the members of {Service} gathered under '{phase}' in step {Step.Step}");
-    }
 
     public int Unsent => _outbox.Count;
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Resync.Runtime;
 
 /// <summary>A sync service as registered on the silo builder.</summary>
@@ -57,7 +59,8 @@ internal static class SyncServiceName
 {
     public const string Rule = "1 to 32 lower-case letters, digits or '-', starting with a letter";
 
-    public static bool IsValid(string name) =>
-        name.Length is >= 1 and <= 32 && char.IsAsciiLetterLower(name[0]) &&
-        name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+    private static readonly SearchValues<char> Allowed = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-");
+
+    public static bool IsValid(string? name) =>
+        name is { Length: >= 1 and <= 32 } && char.IsAsciiLetterLower(name[0]) && !name.AsSpan().ContainsAnyExcept(Allowed);
 }

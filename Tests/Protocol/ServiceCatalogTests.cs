@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Time.Testing;
 using Resync.Engine;
 using Resync.Protocol;
@@ -54,6 +55,51 @@ public sealed class ServiceCatalogTests
         rounds.Know(5, ["clm", "map", "evt"]);
         Assert.False(rounds.Knows(5));
         Assert.True(rounds.Knows(6));
+    }
+
+    [Fact]
+    public void A_round_s_list_is_refused_when_missing_or_when_a_name_is_not_valid_or_appears_twice_short_or_long()
+    {
+        ServiceCatalog.Validate(["clm", "evt", "ckpt"], "services");
+        ServiceCatalog.Validate([], "services");
+        var many = Enumerable.Range(0, 40).Select(i => $"s{i}").ToImmutableArray();
+        ServiceCatalog.Validate(many, "services");
+
+        ImmutableArray<string>[] refused =
+        [
+            default, ["clm", "clm"], ["clm", "evt", "clm"], ["Clm"], ["clm", ""], ["1clm"], ["clm_x"], [null!],
+            many.Add("s7"), many.Add("S40"),
+        ];
+        foreach (var services in refused)
+        {
+            Assert.Throws<ArgumentException>("services", () => ServiceCatalog.Validate(services, "services"));
+        }
+    }
+
+    [Fact]
+    public void A_processor_keeps_the_newest_rounds_whatever_order_their_notices_come_in_and_shares_a_view_across_rounds_over_the_same_services()
+    {
+        var local = ImmutableArray.Create("clm", "evt");
+        var rounds = new RoundServices(name => local.IndexOf(name));
+        rounds.Enter(7, ["clm", "map", "evt"]);
+        rounds.Enter(5, ["clm", "evt"]);
+        rounds.Enter(8, ["clm", "map", "evt"]);
+        rounds.Enter(6, ["clm", "evt", "map"]);
+
+        Assert.Equal<string>(["clm", "evt"], rounds.Of(5));
+        Assert.Equal<string>(["clm", "evt", "map"], rounds.Of(6));
+        Assert.Equal((-1, 1, 1), (rounds.LocalIndex(7, 1), rounds.LocalIndex(7, 2), rounds.LocalIndex(6, 1)));
+        Assert.Same(ImmutableCollectionsMarshal.AsArray(rounds.Lacking(7)), ImmutableCollectionsMarshal.AsArray(rounds.Lacking(8)));
+
+        // A fifth round pushes the oldest out; a notice of that round changes nothing, and a round entered again takes its new list.
+        rounds.Enter(9, local);
+        Assert.False(rounds.Knows(5));
+        rounds.Know(5, ["clm"]);
+        Assert.False(rounds.Knows(5));
+        rounds.Enter(9, ["evt"]);
+        Assert.Equal<string>(["evt"], rounds.Of(9));
+        Assert.Empty(rounds.Lacking(9));
+        Assert.Equal<string>(["map"], rounds.Lacking(6));
     }
 
     [Fact]
