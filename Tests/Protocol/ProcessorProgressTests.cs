@@ -51,10 +51,7 @@ public sealed class ProcessorProgressTests
     [Fact]
     public void A_repeated_step_notice_is_a_duplicate_and_a_notice_of_an_older_or_aborted_epoch_is_stale()
     {
-        var progress = new ProcessorProgress();
-        progress.Enter(5, Services, out _);
-        progress.Step(5, 0, Services);
-        progress.Step(5, 1, Services);
+        var progress = AfterSteps(2);
 
         Assert.Equal(NoticeVerdict.Duplicate, progress.Step(5, 1, Services));
         Assert.Equal(NoticeVerdict.Duplicate, progress.Step(5, 0, Services));
@@ -73,18 +70,13 @@ public sealed class ProcessorProgressTests
     [Fact]
     public void An_abort_reaches_the_service_in_flight_and_the_one_before_it_whose_activation_may_not_have_run()
     {
-        var entered = new ProcessorProgress();
-        entered.Enter(5, Services, out _);
+        var entered = AfterSteps(0);
         Assert.Empty(entered.Abort(5));
 
-        var first = new ProcessorProgress();
-        first.Enter(5, Services, out _);
-        first.Step(5, 0, Services);
+        var first = AfterSteps(1);
         Assert.Equal([0], first.Abort(5).ToArray());
 
-        var atLast = new ProcessorProgress();
-        atLast.Enter(5, Services, out _);
-        for (var step = 0; step < Services; step++) atLast.Step(5, step, Services);
+        var atLast = AfterSteps(Services);
         Assert.Equal([1, 2], atLast.Abort(5).ToArray());
         Assert.Empty(atLast.Abort(5));
     }
@@ -92,9 +84,7 @@ public sealed class ProcessorProgressTests
     [Fact]
     public void A_newer_epoch_that_comes_after_the_last_barrier_but_before_the_rounds_fate_owes_the_older_rounds_last_activation_first()
     {
-        var progress = new ProcessorProgress();
-        progress.Enter(5, Services, out _);
-        for (var step = 0; step < Services; step++) progress.Step(5, step, Services);
+        var progress = AfterSteps(Services);
 
         Assert.Equal(NoticeVerdict.Apply, progress.Enter(6, Services, out var left));
         Assert.Equal((5L, 0L), (left.Owed, left.Superseded));
@@ -103,15 +93,11 @@ public sealed class ProcessorProgressTests
         // Not owed when the round finished here, or was aborted, or the processor never reached its last barrier.
         Finished(5).Enter(6, Services, out var afterFinish);
         Assert.Equal((0L, 0L), (afterFinish.Owed, afterFinish.Superseded));
-        var aborted = new ProcessorProgress();
-        aborted.Enter(5, Services, out _);
-        for (var step = 0; step < Services; step++) aborted.Step(5, step, Services);
+        var aborted = AfterSteps(Services);
         aborted.Abort(5);
         aborted.Enter(6, Services, out var afterAbort);
         Assert.Equal((0L, 0L), (afterAbort.Owed, afterAbort.Superseded));
-        var midway = new ProcessorProgress();
-        midway.Enter(5, Services, out _);
-        midway.Step(5, 0, Services);
+        var midway = AfterSteps(1);
         midway.Enter(6, Services, out var afterMidway);
         Assert.Equal(0, afterMidway.Owed);
     }
@@ -119,10 +105,7 @@ public sealed class ProcessorProgressTests
     [Fact]
     public void A_newer_epoch_that_comes_before_the_older_rounds_last_barrier_aborts_its_replicas_in_flight_here_whether_or_not_its_abort_comes_later()
     {
-        var midway = new ProcessorProgress();
-        midway.Enter(5, Services, out _);
-        midway.Step(5, 0, Services);
-        midway.Step(5, 1, Services);
+        var midway = AfterSteps(2);
 
         Assert.Equal(NoticeVerdict.Apply, midway.Enter(6, Services, out var left));
         Assert.Equal((0L, 5L), (left.Owed, left.Superseded));
@@ -130,13 +113,10 @@ public sealed class ProcessorProgressTests
         Assert.Empty(midway.Abort(5));
 
         // Nothing to abort when the older round had not started a step here, or its abort came first.
-        var entered = new ProcessorProgress();
-        entered.Enter(5, Services, out _);
+        var entered = AfterSteps(0);
         entered.Enter(6, Services, out var afterEnter);
         Assert.Equal(0L, afterEnter.Superseded);
-        var abortedFirst = new ProcessorProgress();
-        abortedFirst.Enter(5, Services, out _);
-        abortedFirst.Step(5, 0, Services);
+        var abortedFirst = AfterSteps(1);
         Assert.Equal([0], abortedFirst.Abort(5).ToArray());
         abortedFirst.Enter(6, Services, out var afterAbortFirst);
         Assert.Equal(0L, afterAbortFirst.Superseded);
@@ -148,5 +128,18 @@ public sealed class ProcessorProgressTests
         var progress = new ProcessorProgress();
         Assert.Equal(NoticeVerdict.Apply, progress.Step(9, 1, Services));
         Assert.Equal((9L, 2), (progress.Epoch, progress.Barrier));
+    }
+
+    /// <summary>A processor in epoch 5 whose first <paramref name="steps"/> steps ran.</summary>
+    private static ProcessorProgress AfterSteps(int steps)
+    {
+        var progress = new ProcessorProgress();
+        progress.Enter(5, Services, out _);
+        for (var step = 0; step < steps; step++)
+        {
+            progress.Step(5, step, Services);
+        }
+
+        return progress;
     }
 }
