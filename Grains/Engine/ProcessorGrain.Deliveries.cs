@@ -22,8 +22,8 @@ internal sealed partial class ProcessorGrain
         return Forwarding.Resolve(delivered, await Inbox.Read(epoch, _rounds.Service(epoch, step)), DeliveryName(epoch, step));
     }
 
-    private ValueTask<ImmutableArray<Contribution>> FetchRestAsync(long epoch, int step, Delivery delivery) =>
-        DeliveryFetch.WholeAsync(delivery, batch => Sequencer(epoch).Fetch(step, Id, batch), DeliveryName(epoch, step));
+    private Task<ImmutableArray<Contribution>> FetchRestAsync(long epoch, int step, Delivery delivery) =>
+        DeliveryFetch.FetchRestAsync(delivery, batch => Sequencer(epoch).Fetch(step, Id, batch), DeliveryName(epoch, step));
 
     private string DeliveryName(long epoch, int step) => $"Epoch {epoch}: the delivery of step {step} to {Id}";
 

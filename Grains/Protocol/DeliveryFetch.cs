@@ -8,13 +8,11 @@ internal static class DeliveryFetch
     public const int InFlight = 3;
 
     /// <summary>
-    /// The whole list that <paramref name="delivery"/> announces, in order; <paramref name="fetch"/> gets batch i
-    /// (i >= 1). A fetched list that is not the one announced (<paramref name="what"/> names it) is refused.
+    /// The whole list that <paramref name="delivery"/> announces, in order, when it is not whole (a whole delivery's
+    /// list is its first batch, which callers take without the fetch's closure and name); <paramref name="fetch"/> gets
+    /// batch i (i >= 1). A fetched list that is not the one announced (<paramref name="what"/> names it) is refused.
     /// </summary>
-    public static ValueTask<ImmutableArray<Contribution>> WholeAsync(Delivery delivery, Func<int, Task<ImmutableArray<Contribution>>> fetch, string what) =>
-        delivery.IsWhole ? new(delivery.First) : new(FetchAsync(delivery, fetch, what));
-
-    private static async Task<ImmutableArray<Contribution>> FetchAsync(Delivery delivery, Func<int, Task<ImmutableArray<Contribution>>> fetch, string what)
+    public static async Task<ImmutableArray<Contribution>> FetchRestAsync(Delivery delivery, Func<int, Task<ImmutableArray<Contribution>>> fetch, string what)
     {
         var batches = new ImmutableArray<Contribution>[delivery.Batches];
         batches[0] = delivery.First;

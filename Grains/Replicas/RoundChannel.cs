@@ -59,8 +59,8 @@ internal sealed class RoundChannel(
         return gathered.IsWhole ? gathered.First : await FetchGatheredRestAsync(phase, gathered, cancellationToken);
     }
 
-    private ValueTask<ImmutableArray<Contribution>> FetchGatheredRestAsync(string phase, Delivery gathered, CancellationToken cancellationToken) =>
-        DeliveryFetch.WholeAsync(
+    private Task<ImmutableArray<Contribution>> FetchGatheredRestAsync(string phase, Delivery gathered, CancellationToken cancellationToken) =>
+        DeliveryFetch.FetchRestAsync(
             gathered,
             batch => _sequencer().FetchGathered(Step.Step, phase, batch).WaitAsync(cancellationToken),
             $"Epoch {Epoch}: what the members of {Service} gathered under '{phase}' in step {Step.Step}");
